@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The pipeline is visible in the targets: read → extract → check → aggregate → render → write (site).
+let package = Package(
+    name: "gongkai",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gongkai", targets: ["gongkai"]),
+        .library(name: "GongkaiExtract", targets: ["GongkaiExtract"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libcmark-dev, libopencc-dev).
+        .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
+        .systemLibrary(name: "COpenCC", pkgConfig: "opencc", providers: [.apt(["libopencc-dev"])]),
+
+        // The data contract: records, the form's schema, diagnostics.
+        .target(name: "GongkaiCore"),
+        // read: bytes → decoded, normalized logical lines (encodings, 繁→简, HTML, footers).
+        .target(name: "GongkaiRead", dependencies: ["GongkaiCore", "COpenCC"]),
+        // extract: logical lines → a record with every cell and its source line.
+        .target(name: "GongkaiExtract", dependencies: ["GongkaiCore", "GongkaiRead"]),
+        // check: the form's accounting identities (勾稽关系).
+        .target(name: "GongkaiCheck", dependencies: ["GongkaiCore"]),
+        // aggregate: agencies across years, years across agencies, regions, rates.
+        .target(name: "GongkaiAggregate", dependencies: ["GongkaiCore", "GongkaiCheck"]),
+        // render: Markdown through libcmark, templates.
+        .target(name: "GongkaiRender", dependencies: [
+            "GongkaiCore", "CCmark",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        // write: the site build as named steps.
+        .target(name: "GongkaiSite", dependencies: [
+            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate", "GongkaiRender",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The commands, as a library so tests can reach them; the executable only calls in.
+        .target(name: "GongkaiCommands", dependencies: [
+            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiSite",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gongkai", dependencies: ["GongkaiCommands"]),
+        .testTarget(name: "GongkaiTests", dependencies: [
+            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate",
+            "GongkaiRender", "GongkaiSite", "GongkaiCommands", "gongkai",
+        ], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,96 @@
+/// A JSON value that keeps object keys in the order they were added, so records print in
+/// the data contract's order.
+public indirect enum JSON: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([(String, JSON)])
+
+    public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
+    public func hash(into h: inout Hasher) { h.combine(serialized()) }
+
+    public func serialized(pretty: Bool = false) -> String {
+        var out = ""
+        write(into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    public func write(into out: inout String, pretty: Bool, indent: Int) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += JSON.format(d)
+        case .string(let s): JSON.quote(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            // Arrays of scalars stay on one line: tables read better that way.
+            let flat = !pretty || items.allSatisfy { !$0.isContainer }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += flat && pretty ? ", " : "," }
+                if !flat { JSON.newline(&out, indent + 1) }
+                item.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if !flat { JSON.newline(&out, indent) }
+            out += "]"
+        case .object(let members):
+            if members.isEmpty { out += "{}"; return }
+            out += "{"
+            for (i, (k, v)) in members.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { JSON.newline(&out, indent + 1) }
+                JSON.quote(k, into: &out)
+                out += pretty ? ": " : ":"
+                v.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { JSON.newline(&out, indent) }
+            out += "}"
+        }
+    }
+
+    private var isContainer: Bool {
+        switch self { case .array, .object: return true; default: return false }
+    }
+
+    private static func newline(_ out: inout String, _ indent: Int) {
+        out += "\n"
+        out += String(repeating: "  ", count: indent)
+    }
+
+    /// A number as the contract prints it: whole numbers without a fraction, at most 6 decimals.
+    public static func format(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        // Round to 6 decimals to avoid binary noise such as 25.099999999999998.
+        let r = (d * 1_000_000).rounded() / 1_000_000
+        return "\(r)"
+    }
+
+    public static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"   // safe to embed in HTML <script> or attributes
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            default:
+                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,190 @@
+import GongkaiRead
+
+/// How a flattened table line separates its cells.
+enum LineLayout: Sendable { case tabbed, piped, spaced }
+
+/// One cell of a flattened table line, classified.
+enum RawCell: Sendable, Equatable {
+    /// Label text (or any text that is not a number).
+    case text(String)
+    /// A number as printed; `yuan` when the cell says 元 rather than 万元.
+    case value(Double, note: String?, yuan: Bool, raw: String)
+    /// An empty cell, or a placeholder such as `—` or `/` (kept for the warning).
+    case blank(placeholder: String?)
+    /// Something in a value position that is not a number (`l2`, `1O`, `12..5`).
+    case unreadable(String)
+
+    var isBlank: Bool { if case .blank = self { return true }; return false }
+    var isText: Bool { if case .text = self { return true }; return false }
+    var isValueLike: Bool {
+        switch self { case .value, .unreadable: return true; default: return false }
+    }
+}
+
+struct CellLine: Sendable {
+    var number: Int
+    var layout: LineLayout
+    var cells: [RawCell]
+    /// Non-blank cells on the line.
+    var filled: Int { cells.reduce(0) { $0 + ($1.isBlank ? 0 : 1) } }
+}
+
+enum CellSplitter {
+    static let placeholders: Set<String> = ["-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "×", "*", "／／", "不适用", "—-"]
+
+    static func split(_ line: SourceLine) -> CellLine {
+        let text = line.text
+        var layout: LineLayout = .spaced
+        var parts: [Substring]
+        if text.utf8.contains(9) {
+            layout = .tabbed
+            parts = text.split(separator: "\t", omittingEmptySubsequences: false)
+        } else if let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace }), first == "|" {
+            layout = .piped
+            if isPipeSeparator(text) { return CellLine(number: line.number, layout: .piped, cells: []) }
+            parts = text.split(separator: "|", omittingEmptySubsequences: false)
+            // "| a | b |": drop what stands outside the outer pipes.
+            if let f = parts.first, f.allSatisfy({ $0 == " " }) { parts.removeFirst() }
+            if let l = parts.last, l.allSatisfy({ $0 == " " }) { parts.removeLast() }
+        } else {
+            parts = splitSpaced(text)
+        }
+        var cells: [RawCell] = []
+        cells.reserveCapacity(parts.count)
+        for p in parts {
+            let t = trim(p)
+            if layout != .spaced, !t.isEmpty, t.utf8.contains(32), let numbers = spacedNumbers(t) {
+                // A tab or pipe cell holding "0 0 0": several values.
+                cells.append(contentsOf: numbers)
+                continue
+            }
+            cells.append(classify(t))
+        }
+        if layout == .spaced, cells.isEmpty { return CellLine(number: line.number, layout: .spaced, cells: []) }
+        return CellLine(number: line.number, layout: layout, cells: cells)
+    }
+
+    static func isPipeSeparator(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { "|-: ".unicodeScalars.contains($0) } && s.unicodeScalars.contains("-")
+    }
+
+    /// Splits on runs of white space, keeping a parenthesized note attached to its number.
+    static func splitSpaced(_ s: String) -> [Substring] {
+        s.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" })
+    }
+
+    static func spacedNumbers(_ t: String) -> [RawCell]? {
+        let parts = t.split(separator: " ")
+        guard parts.count > 1 else { return nil }
+        var out: [RawCell] = []
+        for p in parts {
+            let c = classify(String(p))
+            guard case .value = c else { return nil }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func trim(_ s: Substring) -> String {
+        var u = s.unicodeScalars[...]
+        while let f = u.first, f.properties.isWhitespace { u.removeFirst() }
+        while let l = u.last, l.properties.isWhitespace { u.removeLast() }
+        return String(String.UnicodeScalarView(u))
+    }
+
+    /// Classifies one cell's text.
+    static func classify(_ t: String) -> RawCell {
+        if t.isEmpty { return .blank(placeholder: nil) }
+        if placeholders.contains(t) { return .blank(placeholder: t) }
+        if let v = parseNumber(t) { return v }
+        // Digits with no Chinese around them, and not a numbering such as "1." or "(3)": unreadable.
+        var digits = 0, cjk = 0
+        for u in t.unicodeScalars {
+            if u.value >= 0x30 && u.value <= 0x39 { digits += 1 } else if u.value >= 0x3400 { cjk += 1 }
+        }
+        if digits > 0, cjk == 0, !isNumbering(t) { return .unreadable(t) }
+        return .text(t)
+    }
+
+    static func isNumbering(_ t: String) -> Bool {
+        let u = Array(t.unicodeScalars)
+        let digits = u.filter { $0.value >= 0x30 && $0.value <= 0x39 }.count
+        guard digits > 0, digits <= 2 else { return false }
+        let rest = u.filter { !($0.value >= 0x30 && $0.value <= 0x39) }
+        return !rest.isEmpty && rest.allSatisfy { ".、)(（）．:：".unicodeScalars.contains($0) }
+    }
+
+    /// `123`, `-3`, `+2`, `1,234`, `1237.40万元`, `251000元`, `22(其中修订16件)`, `45件`.
+    static func parseNumber(_ t: String) -> RawCell? {
+        let u = Array(t.unicodeScalars)
+        var i = 0
+        var sign = 1.0
+        if i < u.count, u[i] == "-" || u[i] == "+" || u[i] == "−" {
+            if u[i] != "+" { sign = -1 }
+            i += 1
+        }
+        var intPart: Double = 0
+        var sawDigit = false
+        var groupDigits = -1  // digits since the last thousands comma, -1 when none
+        while i < u.count {
+            let c = u[i]
+            if c.value >= 0x30 && c.value <= 0x39 {
+                intPart = intPart * 10 + Double(c.value - 0x30)
+                sawDigit = true
+                if groupDigits >= 0 { groupDigits += 1 }
+                i += 1
+            } else if c == ",", sawDigit, groupDigits == -1 || groupDigits == 3 {
+                groupDigits = 0
+                i += 1
+            } else { break }
+        }
+        guard sawDigit, groupDigits == -1 || groupDigits == 3 else { return nil }
+        var value = intPart
+        if i < u.count, u[i] == "." {
+            var scale = 0.1
+            var frac = false
+            var j = i + 1
+            while j < u.count, u[j].value >= 0x30 && u[j].value <= 0x39 {
+                value += Double(u[j].value - 0x30) * scale
+                scale /= 10
+                frac = true
+                j += 1
+            }
+            guard frac else { return nil }   // "1." is a numbering, not a number
+            i = j
+        }
+        var rest = String(String.UnicodeScalarView(u[i...]))
+        while rest.hasPrefix(" ") { rest.removeFirst() }
+        var yuan = false
+        for unit in ["万元", "元", "件", "个", "条", "项", "次", "家", "宗", "份"] where rest.hasPrefix(unit) {
+            yuan = unit == "元"
+            rest.removeFirst(unit.count)
+            break
+        }
+        while rest.hasPrefix(" ") { rest.removeFirst() }
+        var note: String? = nil
+        if !rest.isEmpty {
+            guard (rest.hasPrefix("(") && rest.hasSuffix(")")) || (rest.hasPrefix("（") && rest.hasSuffix("）")) else { return nil }
+            note = String(rest.dropFirst().dropLast())
+        }
+        return .value(sign * value, note: note, yuan: yuan, raw: t)
+    }
+}
+
+/// Label text as matched against the form's row labels: no white space, ASCII punctuation.
+enum LabelText {
+    static func squeeze(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars where !u.properties.isWhitespace {
+            switch u {
+            case "（": out.append("(")
+            case "）": out.append(")")
+            case "，": out.append(",")
+            case "：": out.append(":")
+            case "、": out.append("、")
+            default: out.append(u)
+            }
+        }
+        return String(out)
+    }
+}

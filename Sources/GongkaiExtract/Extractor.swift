@@ -1,0 +1,258 @@
+import GongkaiCore
+import GongkaiRead
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a report file into a record: metadata, the three tables with every cell and its
+/// source line, and the narrative sections. Never throws: what cannot be read is null with a
+/// diagnostic.
+public struct ReportExtractor: Sendable {
+    public init() {}
+
+    /// Reads and extracts the file at `path` (reported as `source`).
+    public func extract(path: String, source: String? = nil) -> Report {
+        var diagnostics = Diagnostics()
+        guard let bytes = FileBytes.read(path) else {
+            diagnostics.error("cannot read the file")
+            return Report(source: source ?? path, diagnostics: diagnostics.all)
+        }
+        return extract(bytes: bytes, source: source ?? path)
+    }
+
+    public func extract(bytes: [UInt8], source: String) -> Report {
+        var diagnostics = Diagnostics()
+        guard let text = SourceReader.read(bytes: bytes, diagnostics: &diagnostics) else {
+            return Report(source: source, diagnostics: diagnostics.all)
+        }
+        return extract(text, source: source, diagnostics: diagnostics)
+    }
+
+    public func extract(text: String, source: String) -> Report {
+        var diagnostics = Diagnostics()
+        let st = SourceReader.read(text: text, diagnostics: &diagnostics)
+        return extract(st, source: source, diagnostics: diagnostics)
+    }
+
+    public func extract(_ text: SourceText, source: String, diagnostics: Diagnostics = Diagnostics()) -> Report {
+        var job = ExtractionJob(lines: text.lines, diagnostics: diagnostics)
+        job.run()
+        return Report(source: source, metadata: job.metadata, activeDisclosure: job.active, applications: job.applications,
+                      reviewLitigation: job.review, sections: job.sections, diagnostics: job.diagnostics.all)
+    }
+}
+
+enum FileBytes {
+    static func read(_ path: String) -> [UInt8]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { out.append(contentsOf: buf[0..<n]) }
+            if n < buf.count { break }
+        }
+        return ferror(f) == 0 ? out : nil
+    }
+}
+
+/// The work of extracting one report, step by step.
+struct ExtractionJob {
+    let lines: [SourceLine]
+    var diagnostics: Diagnostics
+    var metadata = ReportMetadata()
+    var active: ActiveDisclosure?
+    var applications: Applications?
+    var review: ReviewLitigation?
+    var sections: [NarrativeSection] = []
+
+    init(lines: [SourceLine], diagnostics: Diagnostics) {
+        self.lines = lines
+        self.diagnostics = diagnostics
+    }
+
+    mutating func run() {
+        let headings = SectionFinder.headings(lines)
+        readTitle(before: headings.first?.index ?? min(lines.count, 40))
+        var ranges = Regions.locate(lines, headings: headings)
+        if ranges.active == nil && ranges.applications == nil && ranges.review == nil {
+            if metadata.agency == nil {
+                diagnostics.error("not recognized as a government information disclosure annual report: no title and none of the form's tables")
+            } else {
+                diagnostics.error("none of the form's tables (二、三、四) was found")
+            }
+            return
+        }
+        metadata.template = detectTemplate(ranges.active, applications: ranges.applications)
+        let template = metadata.template ?? .form2021
+        if let r = ranges.active { active = readActive(r, template: template) } else {
+            diagnostics.error("table 二 (主动公开政府信息情况) was not found")
+        }
+        if let r = ranges.applications { applications = readApplications(r, template: template) } else {
+            diagnostics.error("table 三 (收到和处理政府信息公开申请情况) was not found")
+        }
+        if let r = ranges.review { review = readReview(r) } else {
+            diagnostics.error("table 四 (行政复议、行政诉讼情况) was not found")
+        }
+        sections = Narrative.sections(lines, headings: headings)
+        ranges = Regions.Ranges()
+    }
+
+    // MARK: metadata
+
+    mutating func readTitle(before limit: Int) {
+        guard let t = TitleReader.read(lines, before: max(limit, 1)) else {
+            diagnostics.error("no title naming the agency and the year (…年政府信息公开工作年度报告) was found near the top", line: lines.first(where: { !$0.text.isEmpty })?.number)
+            return
+        }
+        metadata.titleLine = t.line
+        if let a = t.agency {
+            metadata.agency = TitleReader.displayAgency(a, original: lines, titleLine: t.line)
+        } else {
+            diagnostics.error("the title names no agency", line: t.line)
+        }
+        if let y = t.year { metadata.year = y } else {
+            diagnostics.error("the title names no year", line: t.line)
+        }
+    }
+
+    /// The form is told by the column labels of table 二, not by the year.
+    mutating func detectTemplate(_ activeRange: Range<Int>?, applications: Range<Int>?) -> Template? {
+        if let r = activeRange {
+            var s = ""
+            for l in lines[r] { s += LabelText.squeeze(l.text) }
+            let new = ["本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"].filter { s.contains($0) }.count
+            let old = ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "采购项目数量", "采购总金额", "对外管理服务"].filter { s.contains($0) }.count
+            if new > old { return .form2021 }
+            if old > new { return .form2019 }
+        }
+        let guess: Template? = metadata.year.map { $0 <= 2020 ? .form2019 : .form2021 }
+        if let g = guess {
+            diagnostics.warning("the form (2019 or 2021) could not be told from table 二's column labels; taken as \(g.rawValue) from the year", line: activeRange.map { lines[$0.lowerBound].number })
+        } else {
+            diagnostics.error("the form (2019 or 2021) could not be told from table 二's column labels or the year")
+        }
+        return guess
+    }
+
+    // MARK: tables
+
+    func isDense(_ r: Range<Int>) -> Bool {
+        let empty = lines[r].reduce(0) { $0 + ($1.text.allSatisfy(\.isWhitespace) ? 1 : 0) }
+        return r.count > 0 && Double(empty) / Double(r.count) < 0.2
+    }
+
+    mutating func readActive(_ r: Range<Int>, template: Template) -> ActiveDisclosure {
+        let specs = FormSchema.activeItems(template)
+        var reader = RowReader(rows: specs.map { RowDefinition(key: $0.key, label: $0.label, keywords: $0.keywords, count: $0.fields.count) },
+                               tableName: "table 二")
+        reader.emptyLineIsBlank = isDense(r)
+        reader.read(lines[r], diagnostics: &diagnostics)
+        var items: [ActiveDisclosure.Item] = []
+        for spec in specs {
+            guard let reading = reader.readings[spec.key] else {
+                diagnostics.error("table 二: row \(spec.label) was not found; its cells are null", line: lines[r].first?.number)
+                items.append(.init(spec: spec, cells: Array(repeating: .missing, count: spec.fields.count)))
+                continue
+            }
+            var cells = reading.cells
+            for (k, field) in spec.fields.enumerated() {
+                cells[k] = settle(cells[k], unit: field.unit, yuan: reading.yuan, what: "\(spec.label) · \(field.label)")
+            }
+            warnBlanks(cells, labels: spec.fields.map(\.label), row: "table 二: \(spec.label)", line: reading.labelLine)
+            items.append(.init(spec: spec, cells: cells))
+        }
+        return ActiveDisclosure(items: items)
+    }
+
+    mutating func readApplications(_ r: Range<Int>, template: Template) -> Applications {
+        var reader = RowReader(rows: ApplicationLabels.rows, tableName: "table 三")
+        reader.emptyLineIsBlank = isDense(r)
+        reader.read(lines[r], diagnostics: &diagnostics)
+        let split = ["other_no_supplement", "other_fee_unpaid", "other_misc"]
+        let hasSplit = split.contains { reader.readings[$0] != nil }
+        let hasSingle = reader.readings["other"] != nil
+        let useSplit = hasSplit || (!hasSingle && template == .form2021)
+        var rows: [Applications.Row] = []
+        let columnLabels = FormSchema.applicantColumns.map(\.label)
+        for spec in FormSchema.applicationRows {
+            if spec.key == "other" && useSplit { continue }
+            if split.contains(spec.key) && !useSplit { continue }
+            guard let reading = reader.readings[spec.key] else {
+                diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", line: lines[r].first?.number)
+                rows.append(.init(key: spec.key, cells: Array(repeating: .missing, count: Applications.columnCount)))
+                continue
+            }
+            let cells = reading.cells.enumerated().map { k, c in settle(c, unit: .count, yuan: false, what: "\(spec.label) · \(columnLabels[k])") }
+            warnBlanks(cells, labels: columnLabels, row: "table 三: \(spec.label)", line: reading.labelLine)
+            rows.append(.init(key: spec.key, cells: cells))
+        }
+        if hasSplit && hasSingle {
+            diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept", line: reader.readings["other"]?.labelLine)
+        }
+        return Applications(rows: rows)
+    }
+
+    mutating func readReview(_ r: Range<Int>) -> ReviewLitigation {
+        var reader = RowReader(rows: [
+            RowDefinition(key: "review", label: "行政复议", keywords: ["行政复议"], count: 5),
+            RowDefinition(key: "litigation_direct", label: "行政诉讼（未经复议直接起诉）", keywords: ["未经复议", "直接起诉"], count: 5),
+            RowDefinition(key: "litigation_after_review", label: "行政诉讼（复议后起诉）", keywords: ["复议后起诉"], count: 5),
+        ], tableName: "table 四")
+        reader.spill = true
+        reader.headerStartsAtFirst = true
+        reader.emptyLineIsBlank = isDense(r)
+        reader.read(lines[r], diagnostics: &diagnostics)
+        var groups: [ReviewLitigation.Group] = []
+        let fieldLabels = FormSchema.reviewFields.map(\.label)
+        for spec in FormSchema.reviewGroups {
+            guard let reading = reader.readings[spec.key] else {
+                diagnostics.error("table 四: the cells of \(spec.label) were not found; they are null", line: lines[r].first?.number)
+                groups.append(.init(key: spec.key, cells: Array(repeating: .missing, count: 5)))
+                continue
+            }
+            let cells = reading.cells.enumerated().map { k, c in settle(c, unit: .count, yuan: false, what: "\(spec.label) · \(fieldLabels[k])") }
+            warnBlanks(cells, labels: fieldLabels, row: "table 四: \(spec.label)", line: reading.labelLine)
+            groups.append(.init(key: spec.key, cells: cells))
+        }
+        return ReviewLitigation(groups: groups)
+    }
+
+    /// Checks a read cell against its unit: money in 元 becomes 万元, counts are whole.
+    mutating func settle(_ cell: Cell, unit: Unit, yuan: Bool, what: String) -> Cell {
+        var c = cell
+        switch c.state {
+        case .unreadable(let s):
+            diagnostics.error("\(what): '\(s)' is not a number; the cell is null", line: c.line)
+            return c
+        case .blank, .missing: return c
+        case .number: break
+        }
+        guard let v = c.value else { return c }
+        switch unit {
+        case .money:
+            if yuan { c.value = v / 10_000 }
+        case .count, .signedCount:
+            if v != v.rounded() {
+                diagnostics.error("\(what): \(JSON.format(v)) is not a whole number; the cell is null", line: c.line)
+                return Cell(value: nil, state: .unreadable(JSON.format(v)), line: c.line, note: c.note)
+            }
+            if v < 0 && unit == .count {
+                diagnostics.warning("\(what): the count is negative (\(Int(v)))", line: c.line)
+            }
+        }
+        return c
+    }
+
+    mutating func warnBlanks(_ cells: [Cell], labels: [String], row: String, line: Int) {
+        let blank = cells.indices.filter { cells[$0].state == .blank }
+        guard !blank.isEmpty else { return }
+        let at = cells[blank[0]].line ?? line
+        if blank.count == cells.count {
+            diagnostics.warning("\(row): all \(cells.count) cells are blank (\(labels.joined(separator: ", "))); they are null, not 0", line: at)
+        } else {
+            diagnostics.warning("\(row): blank cell\(blank.count > 1 ? "s" : "") \(blank.map { labels[$0] }.joined(separator: ", ")); null, not 0", line: at)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import GongkaiCore
+import GongkaiRead
+
+/// Where the three tables stand, by heading or, failing that, by their first row labels.
+enum Regions {
+    struct Ranges { var active: Range<Int>?; var applications: Range<Int>?; var review: Range<Int>? }
+
+    static func locate(_ lines: [SourceLine], headings: [Heading]) -> Ranges {
+        var r = Ranges()
+        r.active = SectionFinder.range(of: .active, in: headings, lineCount: lines.count)
+        r.applications = SectionFinder.range(of: .applications, in: headings, lineCount: lines.count)
+        r.review = SectionFinder.range(of: .review, in: headings, lineCount: lines.count)
+
+        // Table 三 without its heading: it starts at its header block before 本年新收.
+        if r.applications == nil, let k = firstIndex(lines, containing: ["本年新收", "新收政府信息公开申请"]) {
+            var start = k
+            while start > 0, isApplicationsHeader(lines[start - 1].text) { start -= 1 }
+            let end = r.review?.lowerBound.advanced(by: -1) ?? lines.count
+            r.applications = start..<max(start, end)
+            if let a = r.active, a.contains(start) { r.active = a.lowerBound..<start }
+        }
+        // Table 四 without its heading: from its header (行政复议) before 结果维持.
+        if r.review == nil, let from = r.applications?.upperBound ?? Optional(0),
+           let k = firstIndex(lines, containing: ["结果维持", "尚未审结"], from: from) {
+            var start = k
+            while start > from, LabelText.squeeze(lines[start - 1].text).contains("行政复议") || lines[start - 1].text.isEmpty { start -= 1 }
+            let end = headingIndex(after: start, lines) ?? lines.count
+            r.review = start..<end
+            if let a = r.applications, a.contains(start) { r.applications = a.lowerBound..<start }
+        }
+        // Table 二 without its heading: from 第二十条 to the start of table 三.
+        if r.active == nil, let k = firstIndex(lines, containing: ["第二十条"]) {
+            let end = r.applications?.lowerBound ?? r.review?.lowerBound ?? lines.count
+            if k < end { r.active = k..<end }
+        }
+        return r
+    }
+
+    static func isApplicationsHeader(_ text: String) -> Bool {
+        let s = LabelText.squeeze(text)
+        if s.isEmpty { return true }
+        return ["申请人", "自然人", "法人", "总计", "勾稽", "商业企业", "科研机构", "公益组织", "服务机构", "其他"].contains { s.contains($0) }
+    }
+
+    static func firstIndex(_ lines: [SourceLine], containing words: [String], from: Int = 0) -> Int? {
+        guard from < lines.count else { return nil }
+        for i in from..<lines.count {
+            let t = lines[i].text
+            guard t.utf8.count < 400 else { continue }
+            let s = LabelText.squeeze(t)
+            if words.contains(where: { s.contains($0) }) { return i }
+        }
+        return nil
+    }
+
+    static func headingIndex(after i: Int, _ lines: [SourceLine]) -> Int? {
+        guard i + 1 < lines.count else { return nil }
+        for k in (i + 1)..<lines.count {
+            if let p = SectionFinder.part(of: lines[k].text), p == .problems || p == .other { return k }
+        }
+        return nil
+    }
+}
+
+/// The labels of table 三's rows as they appear in reports: distinctive fragments that survive
+/// numbering variants, line breaks, old and mistyped labels.
+enum ApplicationLabels {
+    static let keywords: [String: [String]] = [
+        "received": ["新收"],
+        "carried_over": ["上年结转"],
+        "granted": ["予以公开"],
+        "partially_granted": ["部分公开"],
+        "denied_state_secret": ["国家秘密"],
+        "denied_law_prohibited": ["禁止公开", "其他法律", "止公开"],
+        "denied_security_stability": ["三安全", "一稳定", "危及"],
+        "denied_third_party": ["第三方"],
+        "denied_internal_affairs": ["内部事务"],
+        "denied_process_info": ["过程性"],
+        "denied_enforcement_file": ["执法案卷"],
+        "denied_query_matter": ["查询事项"],
+        "unavailable_not_held": ["不掌握"],
+        "unavailable_needs_creation": ["另行制作", "没有现成"],
+        "unavailable_unclear": ["仍不明确", "补正后申请"],
+        "not_processed_petition": ["信访", "举报投诉"],
+        "not_processed_duplicate": ["重复申请"],
+        "not_processed_publication": ["出版物"],
+        "not_processed_excessive": ["大量反复", "反复申请"],
+        "not_processed_confirmation": ["重新出具", "确认或"],
+        "other": ["其他处理"],
+        "other_no_supplement": ["不补正"],
+        "other_fee_unpaid": ["缴纳费用", "收费通知"],
+        "other_misc": ["其他"],
+        "total": ["总计"],
+        "carried_forward": ["结转下年度", "下年度继续"],
+    ]
+
+    static let rows: [RowDefinition] = FormSchema.applicationRows.map { spec in
+        var d = RowDefinition(key: spec.key, label: spec.label, keywords: keywords[spec.key] ?? [], count: Applications.columnCount)
+        if spec.key == "other_misc" { d.onlyAfter = ["other_no_supplement", "other_fee_unpaid"] }
+        return d
+    }
+}
+
+/// The narrative parts (一、五、六) as paragraphs, for display.
+enum Narrative {
+    static func sections(_ lines: [SourceLine], headings: [Heading]) -> [NarrativeSection] {
+        var out: [NarrativeSection] = []
+        for (k, h) in headings.enumerated() where [.overview, .problems, .other].contains(h.part) {
+            let end = k + 1 < headings.count ? headings[k + 1].index : lines.count
+            var paragraphs: [NarrativeSection.Paragraph] = []
+            var current: (line: Int, text: String)? = nil
+            for l in lines[(h.index + 1)..<end] {
+                let t = CellSplitter.trim(Substring(l.text))
+                if t.isEmpty { continue }
+                if var c = current {
+                    c.text += t
+                    current = c
+                } else {
+                    current = (l.number, t)
+                }
+                // A line that ends a sentence ends the paragraph; PDF-wrapped lines are joined.
+                if let last = t.unicodeScalars.last, "。；;！!？?：:".unicodeScalars.contains(last) || t.unicodeScalars.count < 20 {
+                    paragraphs.append(.init(line: current!.line, text: current!.text))
+                    current = nil
+                }
+            }
+            if let c = current { paragraphs.append(.init(line: c.line, text: c.text)) }
+            out.append(NarrativeSection(title: lines[h.index].text.trimmingCharacters(), line: h.line, paragraphs: paragraphs))
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String { CellSplitter.trim(Substring(self)) }
+}

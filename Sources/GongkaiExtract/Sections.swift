@@ -1,0 +1,57 @@
+import GongkaiRead
+
+/// The six parts of the form, found by their headings.
+enum Part: Int, CaseIterable, Sendable {
+    case overview = 1, active, applications, review, problems, other
+
+    var title: String {
+        switch self {
+        case .overview: return "一、总体情况"
+        case .active: return "二、主动公开政府信息情况"
+        case .applications: return "三、收到和处理政府信息公开申请情况"
+        case .review: return "四、政府信息公开行政复议、行政诉讼情况"
+        case .problems: return "五、存在的主要问题及改进情况"
+        case .other: return "六、其他需要报告的事项"
+        }
+    }
+}
+
+struct Heading: Sendable { let part: Part; let index: Int; let line: Int }
+
+enum SectionFinder {
+    /// Which part a line heads, if it is a heading (a short line with the part's words).
+    static func part(of text: String) -> Part? {
+        guard text.utf8.count <= 150 else { return nil }
+        let s = LabelText.squeeze(text)
+        guard !s.isEmpty, s.unicodeScalars.count <= 40 else { return nil }
+        if s.contains("主动公开政府信息情况") || s.contains("主动公开政府信息的情况") { return .active }
+        if s.contains("收到和处理政府信息公开申请") || s.contains("收到和处理政府信息公开") { return .applications }
+        if s.contains("行政复议"), s.contains("行政诉讼"), s.contains("情况") { return .review }
+        if s.contains("存在的主要问题") || s.contains("存在问题") || s.contains("主要问题及改进") { return .problems }
+        if s.contains("其他需要报告的事项") || s.contains("其他需要报告事项") { return .other }
+        if s.contains("总体情况"), s.unicodeScalars.count <= 12 { return .overview }
+        return nil
+    }
+
+    /// Headings in document order; a later heading of a part seen already is ignored.
+    static func headings(_ lines: [SourceLine]) -> [Heading] {
+        var out: [Heading] = []
+        var seen = Set<Part>()
+        for (i, l) in lines.enumerated() {
+            guard let p = part(of: l.text), !seen.contains(p) else { continue }
+            // Parts come in order: a heading for an earlier part after a later one is text.
+            if let last = out.last, p.rawValue < last.part.rawValue { continue }
+            seen.insert(p)
+            out.append(Heading(part: p, index: i, line: l.number))
+        }
+        return out
+    }
+
+    /// Line index range of a part's body (after its heading, up to the next heading).
+    static func range(of part: Part, in headings: [Heading], lineCount: Int) -> Range<Int>? {
+        guard let k = headings.firstIndex(where: { $0.part == part }) else { return nil }
+        let start = headings[k].index + 1
+        let end = k + 1 < headings.count ? headings[k + 1].index : lineCount
+        return start..<max(start, end)
+    }
+}

@@ -1,0 +1,101 @@
+import GongkaiRead
+
+/// Agency and year from the report's title, which may span two lines, hold stray spaces
+/// (`2023 年政府 信息公开`), or put the year first.
+enum TitleReader {
+    struct Title { var agency: String?; var year: Int?; var line: Int }
+
+    static func read(_ lines: [SourceLine], before limit: Int) -> Title? {
+        // Non-empty lines near the top, up to the first heading.
+        var candidates: [SourceLine] = []
+        for l in lines.prefix(limit) where !l.text.allSatisfy(\.isWhitespace) {
+            candidates.append(l)
+            if candidates.count >= 12 { break }
+        }
+        for (k, l) in candidates.enumerated() {
+            let s = LabelText.squeeze(l.text)
+            guard s.contains("年度报告") || s.contains("工作报告") || s.contains("年报") else { continue }
+            guard s.unicodeScalars.count <= 90 else { continue }
+            var joined = s
+            var line = l.number
+            // "…2020 年" on one line and "政府信息公开工作年度报告" on the next.
+            if k > 0, parse(s).agency == nil || parse(s).year == nil {
+                let prev = LabelText.squeeze(candidates[k - 1].text)
+                if prev.unicodeScalars.count <= 60 {
+                    joined = prev + s
+                    line = candidates[k - 1].number
+                }
+            }
+            let t = parse(joined)
+            if t.agency != nil || t.year != nil { return Title(agency: t.agency, year: t.year, line: line) }
+        }
+        return nil
+    }
+
+    /// Splits a squeezed title into agency and year.
+    static func parse(_ s: String) -> (agency: String?, year: Int?) {
+        let u = Array(s.unicodeScalars)
+        // Find a four-digit year followed by 年.
+        var yearRange: Range<Int>? = nil
+        var i = 0
+        while i + 4 < u.count {
+            if (0..<4).allSatisfy({ isDigit(u[i + $0]) }), u[i + 4] == "年", i == 0 || !isDigit(u[i - 1]) {
+                yearRange = i..<(i + 5)
+                break
+            }
+            i += 1
+        }
+        guard let yr = yearRange else { return (nil, nil) }
+        let year = Int(String(String.UnicodeScalarView(u[yr.lowerBound..<(yr.lowerBound + 4)])))
+        let validYear = year.flatMap { (2000...2100).contains($0) ? $0 : nil }
+        var agency = String(String.UnicodeScalarView(u[..<yr.lowerBound]))
+        if agency.isEmpty {
+            // "2023年广州市某局政府信息公开工作年度报告"
+            var rest = String(String.UnicodeScalarView(u[yr.upperBound...]))
+            if rest.hasPrefix("度") { rest.removeFirst() }
+            if let r = rest.range(of: "政府信息公开") { agency = String(rest[..<r.lowerBound]) }
+            else if let r = rest.range(of: "信息公开") { agency = String(rest[..<r.lowerBound]) }
+        }
+        for prefix in ["关于", "《"] where agency.hasPrefix(prefix) { agency.removeFirst(prefix.count) }
+        agency = agency.trimmingSuffix(["的", "关于"])
+        return (agency.isEmpty ? nil : agency, validYear)
+    }
+
+    static func isDigit(_ u: Unicode.Scalar) -> Bool { u.value >= 0x30 && u.value <= 0x39 }
+
+    /// The agency as the original title spells it: white space collapsed to single spaces
+    /// only where it separates two names (seed titles print one body under two names).
+    static func displayAgency(_ squeezed: String, original: [SourceLine], titleLine: Int) -> String {
+        guard let l = original.first(where: { $0.number == titleLine }) else { return squeezed }
+        // Walk the original text, matching the squeezed name, keeping single spaces between words.
+        var out = String.UnicodeScalarView()
+        var target = Array(squeezed.unicodeScalars)[...]
+        var pendingSpace = false
+        for u in l.text.unicodeScalars {
+            guard let next = target.first else { break }
+            if u.properties.isWhitespace { pendingSpace = !out.isEmpty; continue }
+            if u == next {
+                // Keep a space only between two names of two characters or more, not inside one.
+                if pendingSpace, out.count >= 4, target.count >= 4, endsName(out) { out.append(" ") }
+                pendingSpace = false
+                out.append(u)
+                target.removeFirst()
+            } else if !out.isEmpty { break }
+        }
+        return target.isEmpty ? String(out) : squeezed
+    }
+
+    /// A name ends in a body's kind: 会, 府, 局, 委, 室, 厅, 院, 办 …
+    static func endsName(_ s: String.UnicodeScalarView) -> Bool {
+        guard let last = s.last else { return false }
+        return "会府局委室厅院办处部所站队司中心馆组".unicodeScalars.contains(last)
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffixes: [String]) -> String {
+        var s = self
+        for x in suffixes where s.hasSuffix(x) { s.removeLast(x.count) }
+        return s
+    }
+}

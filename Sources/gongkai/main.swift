@@ -1,0 +1,3 @@
+import GongkaiCommands
+
+GongkaiCommand.main()
