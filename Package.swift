@@ -39,15 +39,17 @@ let package = Package(
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate", "GongkaiRender",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // synth: realistic generated reports (both forms, every layout family) for tests and benchmarks.
+        .target(name: "GongkaiSynth", dependencies: ["GongkaiCore"]),
         // The commands, as a library so tests can reach them; the executable only calls in.
         .target(name: "GongkaiCommands", dependencies: [
-            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiSite",
+            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiSite", "GongkaiSynth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gongkai", dependencies: ["GongkaiCommands"]),
         .testTarget(name: "GongkaiTests", dependencies: [
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate",
-            "GongkaiRender", "GongkaiSite", "GongkaiCommands", "gongkai",
+            "GongkaiRender", "GongkaiSite", "GongkaiSynth", "GongkaiCommands", "gongkai",
         ], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@ public struct GongkaiCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gongkai",
         abstract: "Read, check and publish government information-disclosure annual reports (政府信息公开工作年度报告).",
-        subcommands: [ExtractCommand.self, CheckCommand.self]
+        subcommands: [ExtractCommand.self, CheckCommand.self, BuildCommand.self, SynthCommand.self]
     )
     public init() {}
 }
