@@ -47,6 +47,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gongkai", dependencies: ["GongkaiCommands"]),
+        // Benchmarks print figures (see BENCHMARKS.md); they are not timed tests.
+        .executableTarget(name: "gongkai-bench", dependencies: [
+            "GongkaiRead", "GongkaiExtract",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "GongkaiTests", dependencies: [
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate",
             "GongkaiRender", "GongkaiSite", "GongkaiSynth", "GongkaiCommands", "gongkai",

@@ -38,11 +38,11 @@ enum CellSplitter {
         var parts: [Substring]
         if text.utf8.contains(9) {
             layout = .tabbed
-            parts = text.split(separator: "\t", omittingEmptySubsequences: false)
-        } else if let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace }), first == "|" {
+            parts = splitBytes(text, 0x09)
+        } else if let first = text.unicodeScalars.first(where: { !$0.isSpaceLike }), first == "|" {
             layout = .piped
             if isPipeSeparator(text) { return CellLine(number: line.number, layout: .piped, cells: []) }
-            parts = text.split(separator: "|", omittingEmptySubsequences: false)
+            parts = splitBytes(text, 0x7C)
             // "| a | b |": drop what stands outside the outer pipes.
             if let f = parts.first, f.allSatisfy({ $0 == " " }) { parts.removeFirst() }
             if let l = parts.last, l.allSatisfy({ $0 == " " }) { parts.removeLast() }
@@ -64,13 +64,30 @@ enum CellSplitter {
         return CellLine(number: line.number, layout: layout, cells: cells)
     }
 
+    /// Splits on an ASCII byte, keeping empty fields (a UTF-8 continuation byte is never ASCII).
+    static func splitBytes(_ text: String, _ sep: UInt8) -> [Substring] {
+        var out: [Substring] = []
+        var start = text.utf8.startIndex
+        var i = start
+        let end = text.utf8.endIndex
+        while i < end {
+            if text.utf8[i] == sep {
+                out.append(text[start..<i])
+                start = text.utf8.index(after: i)
+            }
+            i = text.utf8.index(after: i)
+        }
+        out.append(text[start..<end])
+        return out
+    }
+
     static func isPipeSeparator(_ s: String) -> Bool {
-        s.unicodeScalars.allSatisfy { "|-: ".unicodeScalars.contains($0) } && s.unicodeScalars.contains("-")
+        s.unicodeScalars.allSatisfy { "|-: ".unicodeScalars.contains($0) } && s.utf8.contains(UInt8(ascii: "-"))
     }
 
     /// Splits on runs of white space, keeping a parenthesized note attached to its number.
     static func splitSpaced(_ s: String) -> [Substring] {
-        s.split(whereSeparator: { $0 == " " || $0 == "\u{3000}" })
+        splitBytes(s, 0x20).filter { !$0.isEmpty }
     }
 
     static func spacedNumbers(_ t: String) -> [RawCell]? {
@@ -85,17 +102,32 @@ enum CellSplitter {
         return out
     }
 
+    /// Trims white space on bytes (normalization already turned U+3000 and U+00A0 into spaces).
     static func trim(_ s: Substring) -> String {
-        var u = s.unicodeScalars[...]
-        while let f = u.first, f.properties.isWhitespace { u.removeFirst() }
-        while let l = u.last, l.properties.isWhitespace { u.removeLast() }
-        return String(String.UnicodeScalarView(u))
+        let u = s.utf8
+        var a = u.startIndex, b = u.endIndex
+        while a < b, isASCIISpace(u[a]) { a = u.index(after: a) }
+        while b > a, isASCIISpace(u[u.index(before: b)]) { b = u.index(before: b) }
+        return String(s[a..<b])
     }
+
+    @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
     /// Classifies one cell's text.
     static func classify(_ t: String) -> RawCell {
         if t.isEmpty { return .blank(placeholder: nil) }
-        if placeholders.contains(t) { return .blank(placeholder: t) }
+        // Fast path: plain digits.
+        if t.utf8.count <= 15, t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            var v = 0.0
+            for c in t.utf8 { v = v * 10 + Double(c - 0x30) }
+            return .value(v, note: nil, yuan: false, raw: t)
+        }
+        // Label text (Chinese, no digits) needs no further look.
+        if !t.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
+            if t.utf8.count <= 9, placeholders.contains(t) { return .blank(placeholder: t) }
+            return .text(t)
+        }
+        if t.utf8.count <= 9, placeholders.contains(t) { return .blank(placeholder: t) }
         if let v = parseNumber(t) { return v }
         // Digits with no Chinese around them, and not a numbering such as "1." or "(3)": unreadable.
         var digits = 0, cjk = 0
@@ -175,7 +207,7 @@ enum CellSplitter {
 enum LabelText {
     static func squeeze(_ s: String) -> String {
         var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars where !u.properties.isWhitespace {
+        for u in s.unicodeScalars where !u.isSpaceLike {
             switch u {
             case "（": out.append("(")
             case "）": out.append(")")

@@ -122,8 +122,8 @@ struct ExtractionJob {
         if let r = activeRange {
             var s = ""
             for l in lines[r] { s += LabelText.squeeze(l.text) }
-            let new = ["本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"].filter { s.contains($0) }.count
-            let old = ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "采购项目数量", "采购总金额", "对外管理服务"].filter { s.contains($0) }.count
+            let new = ["本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"].filter { s.includes($0) }.count
+            let old = ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "采购项目数量", "采购总金额", "对外管理服务"].filter { s.includes($0) }.count
             if new > old { return .form2021 }
             if old > new { return .form2019 }
         }
@@ -139,14 +139,14 @@ struct ExtractionJob {
     // MARK: tables
 
     func isDense(_ r: Range<Int>) -> Bool {
-        let empty = lines[r].reduce(0) { $0 + ($1.text.allSatisfy(\.isWhitespace) ? 1 : 0) }
+        let empty = lines[r].reduce(0) { $0 + ($1.text.unicodeScalars.allSatisfy(\.isSpaceLike) ? 1 : 0) }
         return r.count > 0 && Double(empty) / Double(r.count) < 0.2
     }
 
     mutating func readActive(_ r: Range<Int>, template: Template) -> ActiveDisclosure {
-        let specs = FormSchema.activeItems(template)
-        var reader = RowReader(rows: specs.map { RowDefinition(key: $0.key, label: $0.label, keywords: $0.keywords, count: $0.fields.count) },
-                               tableName: "table 二")
+        let specs = template == .form2019 ? ActiveLabels.specs2019 : ActiveLabels.specs2021
+        var reader = RowReader(rows: template == .form2019 ? ActiveLabels.rows2019 : ActiveLabels.rows2021, tableName: "table 二",
+                               index: template == .form2019 ? ActiveLabels.index2019 : ActiveLabels.index2021)
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
         var items: [ActiveDisclosure.Item] = []
@@ -167,7 +167,7 @@ struct ExtractionJob {
     }
 
     mutating func readApplications(_ r: Range<Int>, template: Template) -> Applications {
-        var reader = RowReader(rows: ApplicationLabels.rows, tableName: "table 三")
+        var reader = RowReader(rows: ApplicationLabels.rows, tableName: "table 三", index: ApplicationLabels.index)
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
         let split = ["other_no_supplement", "other_fee_unpaid", "other_misc"]
@@ -195,11 +195,7 @@ struct ExtractionJob {
     }
 
     mutating func readReview(_ r: Range<Int>) -> ReviewLitigation {
-        var reader = RowReader(rows: [
-            RowDefinition(key: "review", label: "行政复议", keywords: ["行政复议"], count: 5),
-            RowDefinition(key: "litigation_direct", label: "行政诉讼（未经复议直接起诉）", keywords: ["未经复议", "直接起诉"], count: 5),
-            RowDefinition(key: "litigation_after_review", label: "行政诉讼（复议后起诉）", keywords: ["复议后起诉"], count: 5),
-        ], tableName: "table 四")
+        var reader = RowReader(rows: ReviewLabels.rows, tableName: "table 四", index: ReviewLabels.index)
         reader.spill = true
         reader.headerStartsAtFirst = true
         reader.emptyLineIsBlank = isDense(r)
@@ -220,11 +216,11 @@ struct ExtractionJob {
     }
 
     /// Checks a read cell against its unit: money in 元 becomes 万元, counts are whole.
-    mutating func settle(_ cell: Cell, unit: Unit, yuan: Bool, what: String) -> Cell {
+    mutating func settle(_ cell: Cell, unit: Unit, yuan: Bool, what: @autoclosure () -> String) -> Cell {
         var c = cell
         switch c.state {
         case .unreadable(let s):
-            diagnostics.error("\(what): '\(s)' is not a number; the cell is null", line: c.line)
+            diagnostics.error("\(what()): '\(s)' is not a number; the cell is null", line: c.line)
             return c
         case .blank, .missing: return c
         case .number: break
@@ -235,11 +231,11 @@ struct ExtractionJob {
             if yuan { c.value = v / 10_000 }
         case .count, .signedCount:
             if v != v.rounded() {
-                diagnostics.error("\(what): \(JSON.format(v)) is not a whole number; the cell is null", line: c.line)
+                diagnostics.error("\(what()): \(JSON.format(v)) is not a whole number; the cell is null", line: c.line)
                 return Cell(value: nil, state: .unreadable(JSON.format(v)), line: c.line, note: c.note)
             }
             if v < 0 && unit == .count {
-                diagnostics.warning("\(what): the count is negative (\(Int(v)))", line: c.line)
+                diagnostics.warning("\(what()): the count is negative (\(Int(v)))", line: c.line)
             }
         }
         return c

@@ -23,7 +23,7 @@ enum Regions {
         if r.review == nil, let from = r.applications?.upperBound ?? Optional(0),
            let k = firstIndex(lines, containing: ["结果维持", "尚未审结"], from: from) {
             var start = k
-            while start > from, LabelText.squeeze(lines[start - 1].text).contains("行政复议") || lines[start - 1].text.isEmpty { start -= 1 }
+            while start > from, LabelText.squeeze(lines[start - 1].text).includes("行政复议") || lines[start - 1].text.isEmpty { start -= 1 }
             let end = headingIndex(after: start, lines) ?? lines.count
             r.review = start..<end
             if let a = r.applications, a.contains(start) { r.applications = a.lowerBound..<start }
@@ -39,7 +39,7 @@ enum Regions {
     static func isApplicationsHeader(_ text: String) -> Bool {
         let s = LabelText.squeeze(text)
         if s.isEmpty { return true }
-        return ["申请人", "自然人", "法人", "总计", "勾稽", "商业企业", "科研机构", "公益组织", "服务机构", "其他"].contains { s.contains($0) }
+        return ["申请人", "自然人", "法人", "总计", "勾稽", "商业企业", "科研机构", "公益组织", "服务机构", "其他"].contains { s.includes($0) }
     }
 
     static func firstIndex(_ lines: [SourceLine], containing words: [String], from: Int = 0) -> Int? {
@@ -48,7 +48,7 @@ enum Regions {
             let t = lines[i].text
             guard t.utf8.count < 400 else { continue }
             let s = LabelText.squeeze(t)
-            if words.contains(where: { s.contains($0) }) { return i }
+            if words.contains(where: { s.includes($0) }) { return i }
         }
         return nil
     }
@@ -99,6 +99,31 @@ enum ApplicationLabels {
         if spec.key == "other_misc" { d.onlyAfter = ["other_no_supplement", "other_fee_unpaid"] }
         return d
     }
+}
+
+extension ApplicationLabels {
+    static let index = KeywordIndex(rows)
+}
+
+enum ActiveLabels {
+    static func rows(_ t: Template) -> [RowDefinition] {
+        FormSchema.activeItems(t).map { RowDefinition(key: $0.key, label: $0.label, keywords: $0.keywords, count: $0.fields.count) }
+    }
+    static let specs2019 = FormSchema.activeItems(.form2019)
+    static let specs2021 = FormSchema.activeItems(.form2021)
+    static let rows2019 = rows(.form2019)
+    static let rows2021 = rows(.form2021)
+    static let index2019 = KeywordIndex(rows2019)
+    static let index2021 = KeywordIndex(rows2021)
+}
+
+enum ReviewLabels {
+    static let rows = [
+        RowDefinition(key: "review", label: "行政复议", keywords: ["行政复议"], count: 5),
+        RowDefinition(key: "litigation_direct", label: "行政诉讼（未经复议直接起诉）", keywords: ["未经复议", "直接起诉"], count: 5),
+        RowDefinition(key: "litigation_after_review", label: "行政诉讼（复议后起诉）", keywords: ["复议后起诉"], count: 5),
+    ]
+    static let index = KeywordIndex(rows)
 }
 
 /// The narrative parts (一、五、六) as paragraphs, for display.

@@ -36,30 +36,36 @@ struct RowReader {
     private(set) var readings: [String: RowReading] = [:]
     private(set) var order: [String] = []
 
-    private var label = String.UnicodeScalarView()
+    private var label: [Unicode.Scalar] = []
     private var labelLine: Int? = nil
     private var pending: (row: Int, cells: [Cell], labelLine: Int, yuan: Bool)? = nil
     private let index: KeywordIndex
 
-    init(rows: [RowDefinition], tableName: String) {
+    init(rows: [RowDefinition], tableName: String, index: KeywordIndex? = nil) {
         self.rows = rows
         self.tableName = tableName
-        self.index = KeywordIndex(rows.enumerated().flatMap { i, r in r.keywords.map { ($0, i) } })
+        self.index = index ?? KeywordIndex(rows)
     }
 
-    mutating func read(_ lines: ArraySlice<SourceLine>, diagnostics: inout Diagnostics) {
-        for source in lines {
-            let line = CellSplitter.split(source)
+    mutating func read(_ source: ArraySlice<SourceLine>, diagnostics: inout Diagnostics) {
+        let lines = source.map(CellSplitter.split)
+        var k = 0
+        while k < lines.count {
+            let line = lines[k]
             if line.cells.isEmpty {
-                if emptyLineIsBlank, let p = pending, !p.cells.isEmpty { add([.blank(placeholder: nil)], line: source.number, diagnostics: &diagnostics) }
+                if emptyLineIsBlank, let p = pending, !p.cells.isEmpty { add([.blank(placeholder: nil)], line: line.number, diagnostics: &diagnostics) }
+                k += 1
                 continue
             }
-            consume(line, diagnostics: &diagnostics)
+            k += consume(lines, at: k, diagnostics: &diagnostics)
         }
         finishPending(diagnostics: &diagnostics)
     }
 
-    private mutating func consume(_ line: CellLine, diagnostics: inout Diagnostics) {
+    /// Reads one line; returns how many lines were used (more than one when a block of values
+    /// for several rows was taken at once).
+    private mutating func consume(_ lines: [CellLine], at k: Int, diagnostics: inout Diagnostics) -> Int {
+        let line = lines[k]
         let cells = line.cells
         var i = 0
         var labelOnLine = false
@@ -96,6 +102,8 @@ struct RowReader {
                 i = j
                 continue
             }
+            // Several row labels and then a block of values: rows or columns of one block.
+            if j == cells.count, mayNameSeveralRows(), let used = readBlock(lines, at: k, from: i, diagnostics: &diagnostics) { return used }
             guard let r = matchRow() else {
                 if !label.isEmpty || run.contains(where: { $0.isValueLike }) {
                     diagnostics.warning("\(tableName): values with no row label recognized before them; they are ignored", line: line.number)
@@ -109,6 +117,89 @@ struct RowReader {
             add(run, line: line.number, diagnostics: &diagnostics)
             i = j
         }
+        return 1
+    }
+
+    /// When the label text names several rows in the form's order and the values that follow
+    /// (up to the next label) number exactly rows × cells, they are those rows' values: row by
+    /// row, or column by column when each line holds one value per row.
+    private mutating func readBlock(_ lines: [CellLine], at k: Int, from i: Int, diagnostics: inout Diagnostics) -> Int? {
+        let chain = rowChain()
+        guard chain.count >= 2 else { return nil }
+        let width = rows[chain[0]].count
+        guard chain.allSatisfy({ rows[$0].count == width }) else { return nil }
+        var block: [(line: Int, cells: [RawCell])] = []
+        var m = k
+        var first = true
+        while m < lines.count {
+            let l = lines[m]
+            if l.cells.isEmpty { m += 1; continue }
+            var cells = first ? Array(l.cells[i...]) : l.cells
+            if cells.contains(where: { $0.isText }) { break }
+            if l.filled <= 1 { cells.removeAll { $0.isBlank } }
+            block.append((l.number, cells))
+            first = false
+            m += 1
+        }
+        let total = block.reduce(0) { $0 + $1.cells.count }
+        let need = chain.count * width
+        var flat: [(RawCell, Int)] = []
+        if total == need {
+            flat = block.flatMap { b in b.cells.map { ($0, b.line) } }
+        } else if total > need {
+            // Tab lines may carry layout blanks at their ends.
+            let trimmedBlock = block.map { b in (b.line, trimmed(b.cells, to: max(width, b.cells.filter { !$0.isBlank }.count), afterLabel: false)) }
+            guard trimmedBlock.reduce(0, { $0 + $1.1.count }) == need else { return nil }
+            block = trimmedBlock.map { (line: $0.0, cells: $0.1) }
+            flat = block.flatMap { b in b.cells.map { ($0, b.line) } }
+        } else { return nil }
+        let byColumn = block.count == width && block.allSatisfy { $0.cells.count == chain.count } && chain.count != width
+        clearLabel()
+        for (n, r) in chain.enumerated() {
+            pending = (r, [], lines[k].number, false)
+            for c in 0..<width {
+                let (cell, line) = byColumn ? flat[c * chain.count + n] : flat[n * width + c]
+                add([cell], line: line, diagnostics: &diagnostics)
+            }
+            finishPending(diagnostics: &diagnostics)
+        }
+        return max(1, m - k)
+    }
+
+    /// Whether the label text holds keywords of at least two rows (cheap test before `rowChain`).
+    private func mayNameSeveralRows() -> Bool {
+        var first: Int? = nil
+        for h in index.hits(in: label) {
+            if let f = first, f != h.row { return true }
+            first = h.row
+        }
+        return false
+    }
+
+    /// The rows the label text names, in order, when they follow the form's order: the
+    /// longest run at the end of the text (a header before them is left out).
+    private func rowChain() -> [Int] {
+        let hits = index.hits(in: label).sorted { ($0.end - $0.length, -$0.length) < ($1.end - $1.length, -$1.length) }
+        var kept: [KeywordIndex.Hit] = []
+        for h in hits {
+            if let last = kept.last, h.end - h.length < last.end {   // overlaps: keep the longer
+                if h.length > last.length { kept[kept.count - 1] = h }
+                continue
+            }
+            kept.append(h)
+        }
+        var seq: [Int] = []
+        for h in kept where seq.last != h.row && readings[rows[h.row].key] == nil {
+            let row = rows[h.row]
+            if !row.onlyAfter.isEmpty, !seq.contains(where: { row.onlyAfter.contains(rows[$0].key) }) { continue }
+            seq.append(h.row)
+        }
+        var chain: [Int] = []
+        for r in seq.reversed() {
+            if let first = chain.first, r >= first { break }
+            chain.insert(r, at: 0)
+        }
+        return chain
     }
 
     /// Cuts a run of cells to `n` positions: first the one empty cell a spanning label leaves
@@ -133,8 +224,8 @@ struct RowReader {
 
     private mutating func appendLabel(_ t: String, line: Int) {
         if label.isEmpty { labelLine = line }
-        for u in t.unicodeScalars where !u.properties.isWhitespace { label.append(u) }
-        if label.count > 400 { label = String.UnicodeScalarView(label.suffix(300)) }
+        for u in t.unicodeScalars where !u.isSpaceLike { label.append(u) }
+        if label.count > 400 { label.removeFirst(label.count - 300) }
     }
 
     private mutating func clearLabel() {
@@ -144,8 +235,7 @@ struct RowReader {
 
     /// The row whose label fragment ends last in the label text.
     private mutating func matchRow() -> Int? {
-        let scalars = Array(label)
-        let hits = index.hits(in: scalars)
+        let hits = index.hits(in: label)
         var best: (end: Int, length: Int, row: Int)? = nil
         var distinct = Set<Int>()
         for h in hits {
@@ -167,8 +257,12 @@ struct RowReader {
     }
 
     private mutating func start(_ r: Int, line: Int) {
-        let labelText = String(label)
-        let yuan = (labelText.contains("单位:元") || labelText.contains("(元)")) && !labelText.contains("万元")
+        // "单位：元" or "（元）" in the label, and no 万元: the money is in yuan.
+        var yuan = false
+        if label.contains("元") {
+            let labelText = String(String.UnicodeScalarView(label))
+            yuan = (labelText.includes("单位:元") || labelText.includes("(元)")) && !labelText.includes("万元")
+        }
         pending = (r, [], labelLine ?? line, yuan)
         clearLabel()
     }
@@ -223,18 +317,23 @@ struct RowReader {
 struct KeywordIndex: Sendable {
     struct Hit { let end: Int; let length: Int; let row: Int }
     private var byFirst: [Unicode.Scalar: [([Unicode.Scalar], Int)]] = [:]
+    /// Bit (value & 4095) set for every first character: most characters are rejected here.
+    private var firstBits = [UInt64](repeating: 0, count: 64)
 
-    init(_ keywords: [(String, Int)]) {
-        for (k, row) in keywords {
+    init(_ rows: [RowDefinition]) {
+        for (k, row) in rows.enumerated().flatMap({ i, r in r.keywords.map { ($0, i) } }) {
             let s = Array(k.unicodeScalars)
             byFirst[s[0], default: []].append((s, row))
+            let b = Int(s[0].value & 4095)
+            firstBits[b >> 6] |= 1 << UInt64(b & 63)
         }
     }
 
     func hits(in text: [Unicode.Scalar]) -> [Hit] {
         var out: [Hit] = []
         for p in text.indices {
-            guard let candidates = byFirst[text[p]] else { continue }
+            let b = Int(text[p].value & 4095)
+            guard firstBits[b >> 6] & (1 << UInt64(b & 63)) != 0, let candidates = byFirst[text[p]] else { continue }
             for (k, row) in candidates where p + k.count <= text.count {
                 var ok = true
                 for q in 1..<k.count where text[p + q] != k[q] { ok = false; break }

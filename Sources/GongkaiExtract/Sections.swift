@@ -21,15 +21,17 @@ struct Heading: Sendable { let part: Part; let index: Int; let line: Int }
 enum SectionFinder {
     /// Which part a line heads, if it is a heading (a short line with the part's words).
     static func part(of text: String) -> Part? {
-        guard text.utf8.count <= 150 else { return nil }
+        guard text.utf8.count <= 150, !text.isEmpty else { return nil }
+        // Every heading holds one of these words; most lines hold none.
+        guard text.includes("情况") || text.includes("问题") || text.includes("事项") || text.includes("报告") else { return nil }
         let s = LabelText.squeeze(text)
         guard !s.isEmpty, s.unicodeScalars.count <= 40 else { return nil }
-        if s.contains("主动公开政府信息情况") || s.contains("主动公开政府信息的情况") { return .active }
-        if s.contains("收到和处理政府信息公开申请") || s.contains("收到和处理政府信息公开") { return .applications }
-        if s.contains("行政复议"), s.contains("行政诉讼"), s.contains("情况") { return .review }
-        if s.contains("存在的主要问题") || s.contains("存在问题") || s.contains("主要问题及改进") { return .problems }
-        if s.contains("其他需要报告的事项") || s.contains("其他需要报告事项") { return .other }
-        if s.contains("总体情况"), s.unicodeScalars.count <= 12 { return .overview }
+        if s.includes("主动公开政府信息情况") || s.includes("主动公开政府信息的情况") { return .active }
+        if s.includes("收到和处理政府信息公开申请") || s.includes("收到和处理政府信息公开") { return .applications }
+        if s.includes("行政复议"), s.includes("行政诉讼"), s.includes("情况") { return .review }
+        if s.includes("存在的主要问题") || s.includes("存在问题") || s.includes("主要问题及改进") { return .problems }
+        if s.includes("其他需要报告的事项") || s.includes("其他需要报告事项") { return .other }
+        if s.includes("总体情况"), s.unicodeScalars.count <= 12 { return .overview }
         return nil
     }
 

@@ -8,13 +8,13 @@ enum TitleReader {
     static func read(_ lines: [SourceLine], before limit: Int) -> Title? {
         // Non-empty lines near the top, up to the first heading.
         var candidates: [SourceLine] = []
-        for l in lines.prefix(limit) where !l.text.allSatisfy(\.isWhitespace) {
+        for l in lines.prefix(limit) where !l.text.unicodeScalars.allSatisfy(\.isSpaceLike) {
             candidates.append(l)
             if candidates.count >= 12 { break }
         }
         for (k, l) in candidates.enumerated() {
             let s = LabelText.squeeze(l.text)
-            guard s.contains("年度报告") || s.contains("工作报告") || s.contains("年报") else { continue }
+            guard s.includes("年度报告") || s.includes("工作报告") || s.includes("年报") else { continue }
             guard s.unicodeScalars.count <= 90 else { continue }
             var joined = s
             var line = l.number
@@ -56,7 +56,11 @@ enum TitleReader {
             if let r = rest.range(of: "政府信息公开") { agency = String(rest[..<r.lowerBound]) }
             else if let r = rest.range(of: "信息公开") { agency = String(rest[..<r.lowerBound]) }
         }
-        for prefix in ["关于", "《"] where agency.hasPrefix(prefix) { agency.removeFirst(prefix.count) }
+        // Markdown or list marks before the name: "# ", "**", "《".
+        while let f = agency.unicodeScalars.first, f.value < 0x80 || "《【〔".unicodeScalars.contains(f), !(f.properties.isAlphabetic) {
+            agency.unicodeScalars.removeFirst()
+        }
+        if agency.hasPrefix("关于") { agency.removeFirst(2) }
         agency = agency.trimmingSuffix(["的", "关于"])
         return (agency.isEmpty ? nil : agency, validYear)
     }
@@ -73,7 +77,7 @@ enum TitleReader {
         var pendingSpace = false
         for u in l.text.unicodeScalars {
             guard let next = target.first else { break }
-            if u.properties.isWhitespace { pendingSpace = !out.isEmpty; continue }
+            if u.isSpaceLike { pendingSpace = !out.isEmpty; continue }
             if u == next {
                 // Keep a space only between two names of two characters or more, not inside one.
                 if pendingSpace, out.count >= 4, target.count >= 4, endsName(out) { out.append(" ") }

@@ -6,8 +6,10 @@ public enum HTMLFlattener {
     public static func looksLikeHTML(_ text: String) -> Bool {
         let head = text.utf8.prefix(4096)
         let lower = String(decoding: head, as: UTF8.self).lowercased()
-        return lower.contains("<table") || lower.contains("<html") || lower.contains("<!doctype html") || lower.contains("<tr")
+        return lower.includes("<table") || lower.includes("<html") || lower.includes("<!doctype html") || lower.includes("<tr")
     }
+
+    static let htmlTags: [[UInt8]] = ["<table", "<html", "<!doctype html", "<tr"].map { Array($0.utf8) }
 
     public static func lines(of html: String) -> [SourceLine] {
         var out: [SourceLine] = []
@@ -102,7 +104,7 @@ public enum HTMLFlattener {
             if c == "&" {
                 var j = i + 1
                 var ent = String.UnicodeScalarView()
-                while j < s.count, j - i < 12, s[j] != ";", s[j] != "&", s[j] != "<", !s[j].properties.isWhitespace { ent.append(s[j]); j += 1 }
+                while j < s.count, j - i < 12, s[j] != ";", s[j] != "&", s[j] != "<", !s[j].isSpaceLike { ent.append(s[j]); j += 1 }
                 if j < s.count, s[j] == ";", let decoded = entity(String(ent)) {
                     if text.isEmpty && !inCell && !inRow { textLine = line }
                     text.append(decoded)
@@ -110,7 +112,7 @@ public enum HTMLFlattener {
                     continue
                 }
             }
-            if text.isEmpty && !inCell && !inRow && !c.properties.isWhitespace { textLine = line }
+            if text.isEmpty && !inCell && !inRow && !c.isSpaceLike { textLine = line }
             text.append(c == "\n" || c == "\t" || c == "\r" ? " " : c)
             i += 1
         }
@@ -120,12 +122,14 @@ public enum HTMLFlattener {
     }
 
     static func tagName(_ raw: String) -> String {
-        var name = ""
+        var name = String.UnicodeScalarView()
         for u in raw.unicodeScalars {
-            if u.properties.isWhitespace || u == ">" || (u == "/" && !name.isEmpty) { break }
-            name.unicodeScalars.append(u)
+            if u.isSpaceLike || u == ">" || (u == "/" && !name.isEmpty) { break }
+            // ASCII lowercase without String.lowercased() (tag names are ASCII).
+            name.append(u.value >= 0x41 && u.value <= 0x5A ? Unicode.Scalar(u.value + 0x20)! : u)
+            if name.count > 12 { break }
         }
-        return name.lowercased()
+        return String(name)
     }
 
     static func attribute(_ attr: String, in raw: String) -> String? {
@@ -138,7 +142,7 @@ public enum HTMLFlattener {
             if first == "\"" || first == "'" { quote = first } else { value.unicodeScalars.append(first) }
         }
         while let u = it.next() {
-            if let q = quote { if u == q { break } } else if u.properties.isWhitespace || u == ">" { break }
+            if let q = quote { if u == q { break } } else if u.isSpaceLike || u == ">" { break }
             value.unicodeScalars.append(u)
         }
         return value
@@ -168,7 +172,7 @@ public enum HTMLFlattener {
         var out = String.UnicodeScalarView()
         var space = false
         for u in s.unicodeScalars {
-            if u.properties.isWhitespace || u.value == 0xA0 { space = !out.isEmpty; continue }
+            if u.isSpaceLike || u.value == 0xA0 { space = !out.isEmpty; continue }
             if space { out.append(" "); space = false }
             out.append(u)
         }

@@ -8,8 +8,31 @@ public enum Normalizer {
         return (0xFF01...0xFF5E).contains(v) || v == 0x3000 || v == 0x00A0 || v == 0x0D || v == 0xFEFF || v == 0x200B
     }
 
+    /// Byte-level test for the few sequences `normalize` rewrites (full-width forms EF BC xx /
+    /// EF BD xx, BOM EF BB BF, U+3000 E3 80 80, U+00A0 C2 A0, U+200B E2 80 8B, CR).
+    static func mayNeedWork(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { b in
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if c < 0x80 { if c == 0x0D { return true }; i += 1; continue }
+                switch c {
+                case 0xEF: if i + 1 < n, b[i + 1] == 0xBC || b[i + 1] == 0xBD || b[i + 1] == 0xBB { return true }
+                case 0xE3: if i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 { return true }
+                case 0xE2: if i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B { return true }
+                case 0xC2: if i + 1 < n, b[i + 1] == 0xA0 { return true }
+                default: break
+                }
+                i += c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1
+            }
+            return false
+        }
+    }
+
     public static func normalize(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: needsWork) else { return s }
+        guard mayNeedWork(s), s.unicodeScalars.contains(where: needsWork) else { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
             let v = u.value

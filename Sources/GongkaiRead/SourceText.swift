@@ -53,16 +53,28 @@ public enum SourceReader {
         switch format {
         case .html: lines = HTMLFlattener.lines(of: text)
         case .text:
-            lines = []
-            lines.reserveCapacity(text.utf8.count / 40)
-            var n = 0
-            for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                n += 1
-                lines.append(SourceLine(Normalizer.normalize(String(raw)), number: n))
-            }
+            lines = splitLines(text)
         }
         for i in lines.indices where PageFooter.matches(lines[i].text) { lines[i].text = "" }
         return SourceText(lines: lines, encoding: encoding, format: format, convertedFromTraditional: converted)
+    }
+}
+
+/// Splits on LF (a CR before it is dropped by normalization), on bytes rather than characters.
+func splitLines(_ text: String) -> [SourceLine] {
+    var text = text
+    return text.withUTF8 { b in
+        var out: [SourceLine] = []
+        out.reserveCapacity(b.count / 32 + 1)
+        var start = 0
+        var n = 0
+        for i in 0...b.count where i == b.count || b[i] == 0x0A {
+            n += 1
+            let line = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+            out.append(SourceLine(Normalizer.normalize(line), number: n))
+            start = i + 1
+        }
+        return out
     }
 }
 
@@ -72,8 +84,8 @@ public enum PageFooter {
     private static func isDigit(_ u: Unicode.Scalar) -> Bool { u.value >= 0x30 && u.value <= 0x39 }
 
     public static func matches(_ line: String) -> Bool {
-        guard line.utf8.count <= 64 else { return false }
-        let s = line.unicodeScalars.filter { !$0.properties.isWhitespace }
+        guard line.utf8.count <= 64, line.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+        let s = line.unicodeScalars.filter { !$0.isSpaceLike }
         guard !s.isEmpty, s.contains(where: isDigit) else { return false }
         // -2-, — 3 —, --12--
         if let f = s.first, let l = s.last, dashes.contains(f.value), dashes.contains(l.value) {

@@ -26,14 +26,30 @@ public final class TraditionalConverter: @unchecked Sendable {
     }
 
     /// Characters that exist only in traditional writing and are common in these reports.
-    static let traditionalMarkers: Set<UInt32> = Set("開關於為與這個們國務門發會來時實現說對從問過進應數據處條請結轉總維護複審訴訟機構組織廳辦區縣書報資訊規範檔體統權責費購額項製產業經濟內無讓義議認識務況權覆舉徵單據舊業處決達項現階層級維繫顯總標準價問題較導運營術務變貫徹範圍屬規劃廣東蘇臺灣號鑑".unicodeScalars.map(\.value))
+    static let traditionalMarkerList: [UInt32] = Array("開關於為與這個們國務門發會來時實現說對從問過進應數據處條請結轉總維護複審訴訟機構組織廳辦區縣書報資訊規範檔體統權責費購額項製產業經濟內無讓義議認識務況權覆舉徵單據舊業處決達項現階層級維繫顯總標準價問題較導運營術務變貫徹範圍屬規劃廣東蘇臺灣號鑑".unicodeScalars.map(\.value))
+
+    /// The markers as a bitmap over U+4E00…U+9FFF: one test per character, no hashing.
+    static let markerBits: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: (0xA000 - 0x4E00) / 64 + 1)
+        for v in traditionalMarkerList where v >= 0x4E00 && v < 0xA000 {
+            let k = Int(v - 0x4E00)
+            bits[k >> 6] |= 1 << UInt64(k & 63)
+        }
+        return bits
+    }()
 
     /// How many traditional-only characters `s` holds (stops counting at `limit`).
     public static func traditionalCount(_ s: String, limit: Int = 8) -> Int {
         var n = 0
-        for u in s.unicodeScalars where u.value >= 0x4E00 && traditionalMarkers.contains(u.value) {
-            n += 1
-            if n >= limit { break }
+        let bits = markerBits
+        for u in s.unicodeScalars {
+            let v = u.value
+            guard v >= 0x4E00, v < 0xA000 else { continue }
+            let k = Int(v - 0x4E00)
+            if bits[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                n += 1
+                if n >= limit { break }
+            }
         }
         return n
     }

@@ -1,0 +1,59 @@
+import Testing
+import Foundation
+
+@Suite("Command line", .serialized)
+struct CLITests {
+    @Test func extractPrintsOneJSONRecordPerFileWithSourceAndDiagnostics() throws {
+        let files = ["tab-2021.txt", "cell-per-line-2019.txt"].map { Fixture.path("extract/" + $0) }
+        let r = try CLI.run(["extract"] + files + ["--format", "json"])
+        #expect(r.status == 0)
+        let records = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        #expect(records?.count == 2)
+        #expect(records?[0]["source"] as? String == files[0])
+        #expect(Set(records?[0].keys.map { $0 } ?? []) == ["source", "agency", "year", "template", "active_disclosure", "applications", "review_litigation", "diagnostics"])
+        let review = (records?[0]["review_litigation"] as? [String: Any])?["review"] as? [String: Any]
+        #expect(review?["upheld"] is NSNull)
+        let diagnostics = records?[0]["diagnostics"] as? [[String: Any]]
+        #expect(diagnostics?.contains { $0["severity"] as? String == "warning" && $0["line"] as? Int == 67 } == true)
+    }
+
+    @Test func extractAsTextShowsBlanksAsDashes() throws {
+        let r = try CLI.run(["extract", Fixture.path("extract/tab-2021.txt"), "--format", "text"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("示例市数据管理局"))
+        #expect(r.stdout.contains("行政复议                —    —    —    —    —"))
+    }
+
+    func corpus(_ files: [String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        for f in files {
+            try FileManager.default.copyItem(atPath: Fixture.path("extract/" + f), toPath: dir.appendingPathComponent("nested/" + f).path)
+        }
+        return dir.path
+    }
+
+    @Test func checkPassesWithWarningsAndPrintsCompilerStyleLines() throws {
+        let dir = try corpus(["tab-2021.txt", "pipes-2021.md"])
+        let r = try CLI.run(["check", dir])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\(dir)/nested/tab-2021.txt:67: warning: table 四: 行政复议: all 5 cells are blank"))
+        #expect(r.stdout.contains("checked 2 reports: 0 errors,"))
+    }
+
+    @Test func checkFailsOnErrorsAndStrictFailsOnWarnings() throws {
+        let withError = try corpus(["table-2021.html"])
+        #expect(try CLI.run(["check", withError]).status == 1)
+        let withWarning = try corpus(["tab-2021.txt"])
+        #expect(try CLI.run(["check", withWarning]).status == 0)
+        #expect(try CLI.run(["check", "--strict", withWarning]).status == 1)
+        let clean = try corpus(["pipes-2021.md"])
+        #expect(try CLI.run(["check", "--strict", clean]).status == 0)
+    }
+
+    @Test func checkOnAMissingFolderIsAClearError() throws {
+        let r = try CLI.run(["check", "/nonexistent/corpus"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("/nonexistent/corpus: no such file or folder"))
+    }
+}

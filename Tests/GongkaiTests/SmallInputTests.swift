@@ -1,0 +1,70 @@
+import Testing
+import GongkaiCore
+import GongkaiRead
+import GongkaiExtract
+
+/// Small inputs beside what they must read to.
+@Suite("Reading small inputs")
+struct SmallInputTests {
+    func extract(_ text: String) -> Report { ReportExtractor().extract(text: text, source: "t.txt") }
+
+    @Test("titles", arguments: [
+        ("某某市统计局 2023 年政府 信息公开工作年度报告", "某某市统计局", 2023),
+        ("2022年某某县应急管理局政府信息公开工作年度报告", "某某县应急管理局", 2022),
+        ("某某区人民政府2021年度政府信息公开工作年度报告", "某某区人民政府", 2021),
+        ("# 某某市气象局2020年政府信息公开工作年度报告", "某某市气象局", 2020),
+    ])
+    func title(_ t: (String, String, Int)) {
+        let r = extract(t.0 + "\n二、主动公开政府信息情况\n")
+        #expect(r.agency == t.1)
+        #expect(r.year == t.2)
+    }
+
+    @Test func oneBodyUnderTwoNamesKeepsBothNames() {
+        let r = extract("某某新区管委会 某某市某某区人民政府2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n")
+        #expect(r.agency == "某某新区管委会 某某市某某区人民政府")
+    }
+
+    @Test("page footers", arguments: ["-2-", "— 3 —", "- 12 -", "第 2 页", "第2页 共5页", "2 / 5"])
+    func footer(_ s: String) { #expect(PageFooter.matches(s)) }
+
+    @Test("not footers", arguments: ["-2", "0", "2023年", "行政许可 0"])
+    func notFooter(_ s: String) { #expect(!PageFooter.matches(s)) }
+
+    @Test func fullWidthDigitsAndBracketsAreNormalized() {
+        #expect(Normalizer.normalize("（一）予以公开　１２") == "(一)予以公开 12")
+    }
+
+    @Test func aRowPrintedWithEveryCellBlankIsNullNotMissing() {
+        let r = extract("""
+        某某市某局2023年政府信息公开工作年度报告
+        二、主动公开政府信息情况
+        信息内容\t本年制发件数\t本年废止件数\t现行有效件数
+        规章\t\t\t
+        行政规范性文件\t1\t0\t4
+        三、收到和处理政府信息公开申请情况
+        """)
+        #expect(r.activeDisclosure?["regulations"]?.cells.map(\.state) == [.blank, .blank, .blank])
+        #expect(r.active("normative_documents", "in_force") == 4)
+    }
+
+    @Test func labelTyposAndOldLabelsAreRecognized() {
+        var text = "某某市某局2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+        text += "申请人情况\t自然人\t商业企业\t科研机构\t社会组织\t法律服务机构\t其他\t总计\n"
+        text += "2.其他法律行政止公开\t1\t0\t0\t0\t0\t0\t1\n"
+        text += "4、保护第三方合法权益\t2\t0\t0\t0\t0\t0\t2\n"
+        text += "保护第三方合法权益\t2\t0\t0\t0\t0\t0\t2\n"
+        let r = extract(text)
+        #expect(r.app("denied_law_prohibited") == [1, 0, 0, 0, 0, 0, 1])
+        #expect(r.app("denied_third_party") == [2, 0, 0, 0, 0, 0, 2])
+    }
+
+    @Test func aRowThatAppearsTwiceWithOtherFiguresIsAWarning() {
+        var text = "某某市某局2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+        text += "（一）予以公开\t1\t0\t0\t0\t0\t0\t1\n"
+        text += "（一）予以公开\t2\t0\t0\t0\t0\t0\t2\n"
+        let r = extract(text)
+        #expect(r.app("granted") == [1, 0, 0, 0, 0, 0, 1])
+        #expect(r.diagnostics.contains { $0.line == 4 && $0.message.contains("appears twice") })
+    }
+}
