@@ -1,1 +1,672 @@
 import GongkaiCore
+import GongkaiCheck
+
+// MARK: - Configuration
+
+/// Which tier of reporting a report belongs to. Aggregates never add the two together:
+/// a 人民政府 / 管委会 report may already include the figures of the departments below it
+/// (seed 002 counts “全区” applications), so it is a *roll-up* and is totalled apart from the
+/// departments' own reports.
+public enum Level: String, Hashable, Sendable, CaseIterable, Comparable {
+    /// A government as a whole: the name ends in 人民政府, 管委会 or 管理委员会 (not 人民政府办公室).
+    case rollup
+    /// A department or office reporting on itself.
+    case department
+
+    public var label: String {
+        switch self {
+        case .rollup: return "政府（汇总）报告"
+        case .department: return "部门报告"
+        }
+    }
+    public static func < (a: Level, b: Level) -> Bool { a == .department && b == .rollup }
+
+    /// The level a name implies (the configuration may override it).
+    public static func infer(_ normalizedName: String) -> Level {
+        let tail = normalizedName.split(separator: " ").last.map(String.init) ?? normalizedName
+        for suffix in ["人民政府", "管委会", "管理委员会"] where tail.hasSuffix(suffix) || normalizedName.hasSuffix(suffix) {
+            return .rollup
+        }
+        return .department
+    }
+}
+
+/// A configured region rule: a name containing `match` belongs to `region`.
+public struct RegionRule: Hashable, Sendable {
+    public var match: String
+    public var region: String
+    public init(match: String, region: String) { self.match = match; self.region = region }
+}
+
+public struct AggregateConfiguration: Sendable {
+    /// Normalized alias → canonical agency name.
+    public var aliases: [String: String]
+    /// Checked in order before the name's own 省/市/区/县 prefix.
+    public var regionRules: [RegionRule]
+    /// Normalized name → level, overriding `Level.infer`.
+    public var levels: [String: Level]
+
+    public init(aliases: [String: [String]] = [:], regionRules: [RegionRule] = [], levels: [String: Level] = [:]) {
+        var a: [String: String] = [:]
+        for (canonical, names) in aliases {
+            a[AgencyName.normalize(canonical)] = canonical
+            for n in names { a[AgencyName.normalize(n)] = canonical }
+        }
+        self.aliases = a
+        self.regionRules = regionRules
+        var l: [String: Level] = [:]
+        for (k, v) in levels { l[AgencyName.normalize(k)] = v }
+        self.levels = l
+    }
+}
+
+// MARK: - Names and regions
+
+public enum AgencyName {
+    /// The identity of a name: white space removed, full-width ASCII made half-width.
+    /// (Names come from the extractor already in simplified characters.)
+    public static func normalize(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if u.properties.isWhitespace || u.value == 0x3000 || u.value == 0xA0 || u.value == 0x200B || u.value == 0xFEFF { continue }
+            if (0xFF01...0xFF5E).contains(u.value) { out.append(Unicode.Scalar(u.value - 0xFEE0)!); continue }
+            out.append(u)
+        }
+        return String(out)
+    }
+
+    /// The administrative area a body's name starts with: `青禾市石桥区教育局` → (`青禾市`, `青禾市石桥区`).
+    /// Returns the chain from the widest to the narrowest area; empty when the name has none.
+    public static func regionChain(_ name: String) -> [String] {
+        // A body with two names (`某开发区管委会 某市某区人民政府`) is placed by its last name.
+        let last = name.split(separator: " ").last.map(String.init) ?? name
+        let u = Array(AgencyName.normalize(last).unicodeScalars)
+        var chain: [String] = []
+        var start = 0
+        // 省 / 自治区 within 8 characters, then 市 / 州 / 盟 within 6, then 区 / 县 / 旗 within 6.
+        let tiers: [(Set<Unicode.Scalar>, Int)] = [(["省"], 8), (["市", "州", "盟"], 6), (["区", "县", "旗"], 6)]
+        for (marks, reach) in tiers {
+            let end = min(u.count - 1, start + reach)
+            guard start + 1 <= end else { break }
+            var found: Int? = nil
+            for i in (start + 1)...end where marks.contains(u[i]) {
+                // Not the first character of a longer word such as 市场, 区域, 县域.
+                if i + 1 < u.count, ["场", "域", "级", "直", "属", "委"].contains(u[i + 1]) { continue }
+                found = i
+                break
+            }
+            if let f = found {
+                chain.append(String(String.UnicodeScalarView(u[0...f])))
+                start = f + 1
+            }
+        }
+        return chain
+    }
+}
+
+// MARK: - Figures
+
+/// The figures a report gives, from the 总计 column of table 三 and from tables 二 and 四.
+/// A figure that depends on a blank or unreadable cell is `nil`, never 0.
+public enum Metric: Int, CaseIterable, Sendable, Hashable {
+    case received, carriedOver, granted, partiallyGranted, denied, unavailable, notHeld, notProcessed, otherHandling
+    case handled, carriedForward
+    case reviewTotal, reviewCorrected
+    case litigationDirectTotal, litigationDirectCorrected, litigationAfterTotal, litigationAfterCorrected
+    case licensing, penalty, coercion
+
+    public var key: String {
+        switch self {
+        case .received: return "received"
+        case .carriedOver: return "carried_over"
+        case .granted: return "granted"
+        case .partiallyGranted: return "partially_granted"
+        case .denied: return "denied"
+        case .unavailable: return "unavailable"
+        case .notHeld: return "unavailable_not_held"
+        case .notProcessed: return "not_processed"
+        case .otherHandling: return "other_handling"
+        case .handled: return "total"
+        case .carriedForward: return "carried_forward"
+        case .reviewTotal: return "review_total"
+        case .reviewCorrected: return "review_corrected"
+        case .litigationDirectTotal: return "litigation_direct_total"
+        case .litigationDirectCorrected: return "litigation_direct_corrected"
+        case .litigationAfterTotal: return "litigation_after_review_total"
+        case .litigationAfterCorrected: return "litigation_after_review_corrected"
+        case .licensing: return "licensing_decisions"
+        case .penalty: return "penalty_decisions"
+        case .coercion: return "coercion_decisions"
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .received: return "本年新收申请"
+        case .carriedOver: return "上年结转"
+        case .granted: return "予以公开"
+        case .partiallyGranted: return "部分公开"
+        case .denied: return "不予公开"
+        case .unavailable: return "无法提供"
+        case .notHeld: return "本机关不掌握"
+        case .notProcessed: return "不予处理"
+        case .otherHandling: return "其他处理"
+        case .handled: return "办理结果总计"
+        case .carriedForward: return "结转下年度"
+        case .reviewTotal: return "行政复议总计"
+        case .reviewCorrected: return "行政复议结果纠正"
+        case .litigationDirectTotal: return "行政诉讼（直接起诉）总计"
+        case .litigationDirectCorrected: return "行政诉讼（直接起诉）结果纠正"
+        case .litigationAfterTotal: return "行政诉讼（复议后起诉）总计"
+        case .litigationAfterCorrected: return "行政诉讼（复议后起诉）结果纠正"
+        case .licensing: return "行政许可处理决定"
+        case .penalty: return "行政处罚处理决定"
+        case .coercion: return "行政强制处理决定"
+        }
+    }
+
+    /// How the figure is computed from the record, for the methodology page.
+    public var definition: String {
+        switch self {
+        case .denied: return "表三“（三）不予公开”1–8 项总计列之和"
+        case .unavailable: return "表三“（四）无法提供”1–3 项总计列之和"
+        case .notProcessed: return "表三“（五）不予处理”1–5 项总计列之和"
+        case .otherHandling: return "表三“（六）其他处理”总计列（分三项填报的取三项之和）"
+        case .licensing, .penalty, .coercion: return "表二该项的（本年）处理决定数量"
+        case .reviewTotal, .reviewCorrected: return "表四行政复议对应栏"
+        case .litigationDirectTotal, .litigationDirectCorrected, .litigationAfterTotal, .litigationAfterCorrected: return "表四行政诉讼对应栏"
+        default: return "表三该行的总计列"
+        }
+    }
+
+    /// The figures shown as headline and ranked on year pages.
+    public static let key: [Metric] = [.received, .handled, .granted, .denied, .unavailable, .notProcessed, .carriedForward, .reviewTotal, .penalty]
+}
+
+/// A derived rate: a sum of figures over a sum of figures. Each rate is `nil` for a report when
+/// any figure it needs is null, or when its denominator is 0.
+public enum Rate: Int, CaseIterable, Sendable, Hashable {
+    case disclosure, denial, unavailable, notHeld, notProcessed, carryForward, reviewCorrection, litigationCorrection
+
+    public var key: String {
+        switch self {
+        case .disclosure: return "disclosure_rate"
+        case .denial: return "denial_rate"
+        case .unavailable: return "unavailable_rate"
+        case .notHeld: return "not_held_rate"
+        case .notProcessed: return "not_processed_rate"
+        case .carryForward: return "carry_forward_rate"
+        case .reviewCorrection: return "review_correction_rate"
+        case .litigationCorrection: return "litigation_correction_rate"
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .disclosure: return "公开率"
+        case .denial: return "不予公开率"
+        case .unavailable: return "无法提供率"
+        case .notHeld: return "本机关不掌握率"
+        case .notProcessed: return "不予处理率"
+        case .carryForward: return "结转率"
+        case .reviewCorrection: return "行政复议纠错率"
+        case .litigationCorrection: return "行政诉讼纠错率"
+        }
+    }
+
+    public var numerator: [Metric] {
+        switch self {
+        case .disclosure: return [.granted, .partiallyGranted]
+        case .denial: return [.denied]
+        case .unavailable: return [.unavailable]
+        case .notHeld: return [.notHeld]
+        case .notProcessed: return [.notProcessed]
+        case .carryForward: return [.carriedForward]
+        case .reviewCorrection: return [.reviewCorrected]
+        case .litigationCorrection: return [.litigationDirectCorrected, .litigationAfterCorrected]
+        }
+    }
+
+    public var denominator: [Metric] {
+        switch self {
+        case .disclosure, .denial, .unavailable, .notHeld, .notProcessed: return [.handled]
+        case .carryForward: return [.received, .carriedOver]
+        case .reviewCorrection: return [.reviewTotal]
+        case .litigationCorrection: return [.litigationDirectTotal, .litigationAfterTotal]
+        }
+    }
+
+    /// The formula in words, for the methodology page.
+    public var formula: String {
+        let n = numerator.map(\.label).joined(separator: " + ")
+        let d = denominator.map(\.label).joined(separator: " + ")
+        return "(\(n)) ÷ (\(d))"
+    }
+
+    public var note: String {
+        switch self {
+        case .notHeld: return "无法提供中因本机关不掌握相关政府信息而无法提供的部分，占全部办理结果的比例；它是无法提供率的一部分。"
+        case .carryForward: return "本年需办理的申请（新收 + 上年结转）中，结转下年度继续办理的比例。"
+        case .litigationCorrection: return "未经复议直接起诉与复议后起诉两类行政诉讼合并计算。"
+        case .reviewCorrection: return "行政复议结果纠正占行政复议总计的比例。"
+        default: return "以表三“（七）总计”为分母。"
+        }
+    }
+}
+
+public struct Figures: Hashable, Sendable {
+    public var values: [Double?]
+    public init(values: [Double?]) { self.values = values }
+    public subscript(m: Metric) -> Double? { values[m.rawValue] }
+
+    public func rate(_ r: Rate) -> Double? {
+        guard let (n, d) = parts(r), d != 0 else { return nil }
+        return n / d
+    }
+
+    /// Numerator and denominator, when every figure they need is known.
+    public func parts(_ r: Rate) -> (Double, Double)? {
+        var n = 0.0, d = 0.0
+        for m in r.numerator { guard let v = self[m] else { return nil }; n += v }
+        for m in r.denominator { guard let v = self[m] else { return nil }; d += v }
+        return (n, d)
+    }
+
+    public static func of(_ report: Report) -> Figures {
+        var v = [Double?](repeating: nil, count: Metric.allCases.count)
+        func set(_ m: Metric, _ x: Double?) { v[m.rawValue] = x }
+        if let a = report.applications {
+            let t = Applications.columnCount - 1
+            func cell(_ key: String) -> Double? {
+                guard let c = a[key]?[t], c.isNumber else { return nil }
+                return c.value
+            }
+            func sum(_ keys: [String]) -> Double? {
+                var s = 0.0
+                for k in keys { guard let x = cell(k) else { return nil }; s += x }
+                return s
+            }
+            set(.received, cell("received"))
+            set(.carriedOver, cell("carried_over"))
+            set(.granted, cell("granted"))
+            set(.partiallyGranted, cell("partially_granted"))
+            set(.denied, sum(["denied_state_secret", "denied_law_prohibited", "denied_security_stability", "denied_third_party",
+                              "denied_internal_affairs", "denied_process_info", "denied_enforcement_file", "denied_query_matter"]))
+            set(.unavailable, sum(["unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear"]))
+            set(.notHeld, cell("unavailable_not_held"))
+            set(.notProcessed, sum(["not_processed_petition", "not_processed_duplicate", "not_processed_publication",
+                                    "not_processed_excessive", "not_processed_confirmation"]))
+            if a["other"] != nil { set(.otherHandling, cell("other")) } else {
+                set(.otherHandling, sum(["other_no_supplement", "other_fee_unpaid", "other_misc"]))
+            }
+            set(.handled, cell("total"))
+            set(.carriedForward, cell("carried_forward"))
+        }
+        if let r = report.reviewLitigation {
+            func cell(_ g: String, _ k: Int) -> Double? {
+                guard let c = r[g]?[k], c.isNumber else { return nil }
+                return c.value
+            }
+            set(.reviewTotal, cell("review", 4)); set(.reviewCorrected, cell("review", 1))
+            set(.litigationDirectTotal, cell("litigation_direct", 4)); set(.litigationDirectCorrected, cell("litigation_direct", 1))
+            set(.litigationAfterTotal, cell("litigation_after_review", 4)); set(.litigationAfterCorrected, cell("litigation_after_review", 1))
+        }
+        if let a = report.activeDisclosure {
+            func decisions(_ key: String) -> Double? {
+                guard let c = a[key]?["decisions"], c.isNumber else { return nil }
+                return c.value
+            }
+            set(.licensing, decisions("administrative_licensing"))
+            set(.penalty, decisions("administrative_penalty"))
+            set(.coercion, decisions("administrative_coercion"))
+        }
+        return Figures(values: v)
+    }
+}
+
+// MARK: - Totals with coverage
+
+/// A sum over the reports of a group that printed the figure, with how many did.
+public struct Total: Hashable, Sendable {
+    public var value: Double
+    /// Reports that contributed (the figure was known).
+    public var covered: Int
+    /// Reports in the group.
+    public var of: Int
+    public var isComplete: Bool { covered == of }
+    /// `nil` when no report gave the figure.
+    public var known: Double? { covered > 0 ? value : nil }
+    public var coverageText: String { "\(covered) / \(of) 份报告" }
+}
+
+/// A pooled rate: Σ numerators ÷ Σ denominators over the reports that gave every figure the rate needs.
+public struct PooledRate: Hashable, Sendable {
+    public var numerator: Double
+    public var denominator: Double
+    public var covered: Int
+    public var of: Int
+    public var value: Double? { covered > 0 && denominator != 0 ? numerator / denominator : nil }
+    public var coverageText: String { "\(covered) / \(of) 份报告" }
+}
+
+/// Totals and pooled rates over a set of reports that may be added together (one level).
+public struct GroupTotals: Hashable, Sendable {
+    public var reportCount: Int
+    public var totals: [Total]
+    public var rates: [PooledRate]
+
+    public subscript(m: Metric) -> Total { totals[m.rawValue] }
+    public subscript(r: Rate) -> PooledRate { rates[r.rawValue] }
+
+    public static func of(_ figures: [Figures]) -> GroupTotals {
+        var totals = Metric.allCases.map { _ in Total(value: 0, covered: 0, of: figures.count) }
+        var rates = Rate.allCases.map { _ in PooledRate(numerator: 0, denominator: 0, covered: 0, of: figures.count) }
+        for f in figures {
+            for m in Metric.allCases { if let v = f[m] { totals[m.rawValue].value += v; totals[m.rawValue].covered += 1 } }
+            for r in Rate.allCases {
+                if let (n, d) = f.parts(r) {
+                    rates[r.rawValue].numerator += n
+                    rates[r.rawValue].denominator += d
+                    rates[r.rawValue].covered += 1
+                }
+            }
+        }
+        return GroupTotals(reportCount: figures.count, totals: totals, rates: rates)
+    }
+}
+
+/// A change from the year before over the agencies that gave the figure in both years.
+public struct YearChange: Hashable, Sendable {
+    public var metric: Metric
+    public var current: Double
+    public var previous: Double
+    /// Agencies with the figure in both years.
+    public var agencies: Int
+    public var difference: Double { current - previous }
+    public var ratio: Double? { previous != 0 ? (current - previous) / previous : nil }
+}
+
+// MARK: - Entities
+
+/// One report as placed in the portal.
+public struct ReportEntry: Hashable, Sendable {
+    /// Position in the input array.
+    public let index: Int
+    public let source: String
+    /// Normalized identity of the agency, `nil` when the title named none.
+    public let agencyKey: String?
+    public let agencyName: String?
+    public let year: Int?
+    public let level: Level
+    public var regionKey: String?
+    public let figures: Figures
+    /// False when the report is left out of totals (a duplicate agency-year, or no agency or year).
+    public var counted: Bool
+    /// Another report for the same agency and year exists.
+    public var duplicate: Bool
+    public var errorCount: Int
+    public var warningCount: Int
+    public var identityBreaks: Int
+}
+
+public struct CrossYearCheck: Hashable, Sendable {
+    public enum Status: Hashable, Sendable { case holds, breaks, notCheckable }
+    public var year: Int
+    /// 上年结转 (总计 column) printed in `year`.
+    public var carriedOver: Double?
+    /// 结转下年度 (总计 column) printed in `year - 1`.
+    public var previousCarriedForward: Double?
+    public var status: Status
+    public var source: String
+    public var previousSource: String
+    public var line: Int?
+    public var message: String
+}
+
+public struct AgencyAggregate: Hashable, Sendable {
+    public let key: String
+    public var name: String
+    /// Every name the agency's reports used, sorted.
+    public var names: [String]
+    public var level: Level
+    public var regionKey: String?
+    /// Entry indices (into `Aggregates.entries`), by year then source.
+    public var entries: [Int]
+    /// Years with exactly one counted report → that entry.
+    public var byYear: [Int: Int]
+    public var crossYear: [CrossYearCheck]
+}
+
+public struct YearAggregate: Hashable, Sendable {
+    public let year: Int
+    /// Entries of the year, by agency name.
+    public var entries: [Int]
+    public var totals: [Level: GroupTotals]
+    /// Like-for-like change from `year - 1`, per level and key metric.
+    public var changes: [Level: [YearChange]]
+}
+
+public struct RegionAggregate: Hashable, Sendable {
+    public let key: String
+    public var name: String
+    public var parent: String?
+    public var children: [String]
+    /// Agencies placed directly in this region.
+    public var agencies: [String]
+    /// Per year, per level, over the agencies of this region and its sub-regions.
+    public var totals: [Int: [Level: GroupTotals]]
+    public var reportCount: Int
+}
+
+/// A finding that belongs to a report but comes from comparing reports.
+public struct AggregateFinding: Hashable, Sendable {
+    public var source: String
+    public var diagnostic: Diagnostic
+}
+
+public struct Aggregates: Sendable {
+    public var entries: [ReportEntry]
+    /// By name.
+    public var agencies: [AgencyAggregate]
+    public var agencyIndex: [String: Int]
+    /// Ascending.
+    public var years: [YearAggregate]
+    /// By key (widest first within a chain).
+    public var regions: [RegionAggregate]
+    public var regionIndex: [String: Int]
+    /// All years, per level.
+    public var grand: [Level: GroupTotals]
+    public var findings: [AggregateFinding]
+    /// Reports counted / all reports.
+    public var countedReports: Int { entries.reduce(0) { $0 + ($1.counted ? 1 : 0) } }
+
+    public func agency(_ key: String) -> AgencyAggregate? { agencyIndex[key].map { agencies[$0] } }
+    public func region(_ key: String) -> RegionAggregate? { regionIndex[key].map { regions[$0] } }
+    public var latestYear: YearAggregate? { years.last }
+}
+
+// MARK: - Aggregation
+
+public enum Aggregator {
+    public static func aggregate(_ reports: [CheckedReport], configuration: AggregateConfiguration = .init()) -> Aggregates {
+        var entries: [ReportEntry] = []
+        entries.reserveCapacity(reports.count)
+        var displayNames: [String: [String: Int]] = [:]   // key → name → latest year seen (for display)
+        for (i, c) in reports.enumerated() {
+            let r = c.report
+            var key: String? = nil, name: String? = nil
+            if let a = r.agency {
+                let n = AgencyName.normalize(a)
+                if let canonical = configuration.aliases[n] {
+                    key = AgencyName.normalize(canonical); name = canonical
+                } else {
+                    key = n; name = a
+                }
+            }
+            let level = key.flatMap { configuration.levels[$0] } ?? key.map(Level.infer) ?? .department
+            let region = name.flatMap { regionKey(for: $0, rules: configuration.regionRules) }
+            let breaks = c.identities.reduce(0) { $0 + ($1.isBreak ? 1 : 0) }
+            entries.append(ReportEntry(index: i, source: r.source, agencyKey: key, agencyName: name, year: r.year, level: level,
+                                       regionKey: region, figures: Figures.of(r), counted: key != nil && r.year != nil,
+                                       duplicate: false, errorCount: r.diagnostics.errorCount, warningCount: r.diagnostics.warningCount,
+                                       identityBreaks: breaks))
+            if let key, let name {
+                let y = r.year ?? 0
+                if (displayNames[key]?[name] ?? Int.min) < y { displayNames[key, default: [:]][name] = y }
+            }
+        }
+
+        var findings: [AggregateFinding] = []
+
+        // Agencies and duplicates.
+        var byAgency: [String: [Int]] = [:]
+        for (i, e) in entries.enumerated() { if let k = e.agencyKey { byAgency[k, default: []].append(i) } }
+        var agencies: [AgencyAggregate] = []
+        agencies.reserveCapacity(byAgency.count)
+        for (key, list) in byAgency {
+            let sorted = list.sorted { a, b in
+                let ya = entries[a].year ?? 0, yb = entries[b].year ?? 0
+                return ya != yb ? ya < yb : entries[a].source < entries[b].source
+            }
+            var byYear: [Int: [Int]] = [:]
+            for i in sorted { if let y = entries[i].year { byYear[y, default: []].append(i) } }
+            var single: [Int: Int] = [:]
+            for (y, list) in byYear {
+                if list.count == 1 { single[y] = list[0]; continue }
+                for i in list {
+                    entries[i].duplicate = true
+                    entries[i].counted = false
+                    let others = list.filter { $0 != i }.map { entries[$0].source }
+                    findings.append(AggregateFinding(source: entries[i].source, diagnostic: .error(
+                        "two reports for \(entries[i].agencyName ?? key) \(y): \(([entries[i].source] + others).joined(separator: " and ")); both are published, neither is counted in totals", line: nil)))
+                }
+            }
+            let names = displayNames[key] ?? [:]
+            let display = configuration.aliases[key] ?? names.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? key
+            let first = entries[sorted[0]]
+            // Cross-year identity: 上年结转 in Y == 结转下年度 in Y−1 (总计 column).
+            var checks: [CrossYearCheck] = []
+            for (y, i) in single.sorted(by: { $0.key < $1.key }) {
+                guard let p = single[y - 1] else { continue }
+                let cur = entries[i], prev = entries[p]
+                let co = cur.figures[.carriedOver], cf = prev.figures[.carriedForward]
+                let line = reports[cur.index].report.applications?["carried_over"]?.last?.line
+                let status: CrossYearCheck.Status
+                let message: String
+                if let co, let cf {
+                    status = co == cf ? .holds : .breaks
+                    message = co == cf
+                        ? "上年结转 \(JSON.format(co)) (\(y)) = 结转下年度 \(JSON.format(cf)) (\(y - 1))"
+                        : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(prev.source)) carried \(JSON.format(cf)) forward (结转下年度)"
+                } else {
+                    status = .notCheckable
+                    message = "上年结转 (\(y)) = 结转下年度 (\(y - 1)) cannot be checked: \(co == nil ? "上年结转 (\(y))" : "结转下年度 (\(y - 1))") is blank"
+                }
+                checks.append(CrossYearCheck(year: y, carriedOver: co, previousCarriedForward: cf, status: status,
+                                             source: cur.source, previousSource: prev.source, line: line, message: message))
+                if status == .breaks { findings.append(AggregateFinding(source: cur.source, diagnostic: .warning(message, line: line))) }
+            }
+            agencies.append(AgencyAggregate(key: key, name: display, names: names.keys.sorted(), level: first.level,
+                                            regionKey: first.regionKey, entries: sorted, byYear: single, crossYear: checks))
+        }
+        agencies.sort { $0.name != $1.name ? $0.name < $1.name : $0.key < $1.key }
+        var agencyIndex: [String: Int] = [:]
+        for (i, a) in agencies.enumerated() { agencyIndex[a.key] = i }
+
+        // Years.
+        var byYear: [Int: [Int]] = [:]
+        for (i, e) in entries.enumerated() { if let y = e.year, e.agencyKey != nil { byYear[y, default: []].append(i) } }
+        func nameOf(_ i: Int) -> String { entries[i].agencyName ?? "" }
+        var years: [YearAggregate] = []
+        for y in byYear.keys.sorted() {
+            let list = byYear[y]!.sorted { nameOf($0) != nameOf($1) ? nameOf($0) < nameOf($1) : entries[$0].source < entries[$1].source }
+            var totals: [Level: GroupTotals] = [:]
+            var changes: [Level: [YearChange]] = [:]
+            for level in Level.allCases {
+                let counted = list.filter { entries[$0].counted && entries[$0].level == level }
+                guard !counted.isEmpty else { continue }
+                totals[level] = GroupTotals.of(counted.map { entries[$0].figures })
+                // Like-for-like: agencies with a counted report in both years.
+                var ch: [YearChange] = []
+                for m in Metric.key {
+                    var cur = 0.0, prev = 0.0, n = 0
+                    for i in counted {
+                        guard let k = entries[i].agencyKey, let a = agencyIndex[k], let p = agencies[a].byYear[y - 1] else { continue }
+                        guard let c = entries[i].figures[m], let q = entries[p].figures[m] else { continue }
+                        cur += c; prev += q; n += 1
+                    }
+                    if n > 0 { ch.append(YearChange(metric: m, current: cur, previous: prev, agencies: n)) }
+                }
+                changes[level] = ch
+            }
+            years.append(YearAggregate(year: y, entries: list, totals: totals, changes: changes))
+        }
+
+        // Regions: every area of every chain, agencies in their narrowest area.
+        var regionAgencies: [String: [String]] = [:]
+        var regionParent: [String: String?] = [:]
+        var agencyChain: [String: [String]] = [:]
+        for a in agencies {
+            let chain = regionChain(for: a.name, rules: configuration.regionRules)
+            agencyChain[a.key] = chain
+            guard let narrowest = chain.last else { continue }
+            for (k, r) in chain.enumerated() where regionParent[r] == nil { regionParent[r] = k > 0 ? chain[k - 1] : nil }
+            regionAgencies[narrowest, default: []].append(a.key)
+        }
+        for i in agencies.indices { agencies[i].regionKey = agencyChain[agencies[i].key]?.last }
+        for i in entries.indices { if let k = entries[i].agencyKey { entries[i].regionKey = agencyChain[k]?.last } }
+        var regions: [RegionAggregate] = []
+        for key in regionParent.keys.sorted() {
+            regions.append(RegionAggregate(key: key, name: key, parent: regionParent[key] ?? nil, children: [],
+                                           agencies: regionAgencies[key] ?? [], totals: [:], reportCount: 0))
+        }
+        var regionIndex: [String: Int] = [:]
+        for (i, r) in regions.enumerated() { regionIndex[r.key] = i }
+        for r in regions { if let p = r.parent, let pi = regionIndex[p] { regions[pi].children.append(r.key) } }
+        // Totals per region include sub-regions (each report is in exactly one narrowest region).
+        var regionFigures: [String: [Int: [Level: [Figures]]]] = [:]
+        var regionCounts: [String: Int] = [:]
+        for e in entries where e.counted {
+            guard let k = e.agencyKey, let y = e.year else { continue }
+            for r in agencyChain[k] ?? [] {
+                regionFigures[r, default: [:]][y, default: [:]][e.level, default: []].append(e.figures)
+                regionCounts[r, default: 0] += 1
+            }
+        }
+        for i in regions.indices {
+            let k = regions[i].key
+            regions[i].reportCount = regionCounts[k] ?? 0
+            for (y, levels) in regionFigures[k] ?? [:] {
+                var t: [Level: GroupTotals] = [:]
+                for (l, f) in levels { t[l] = GroupTotals.of(f) }
+                regions[i].totals[y] = t
+            }
+        }
+
+        // Grand totals over all years.
+        var grand: [Level: GroupTotals] = [:]
+        for level in Level.allCases {
+            let f = entries.filter { $0.counted && $0.level == level }.map(\.figures)
+            if !f.isEmpty { grand[level] = GroupTotals.of(f) }
+        }
+
+        findings.sort { $0.source != $1.source ? $0.source < $1.source : $0.diagnostic.message < $1.diagnostic.message }
+        return Aggregates(entries: entries, agencies: agencies, agencyIndex: agencyIndex, years: years, regions: regions,
+                          regionIndex: regionIndex, grand: grand, findings: findings)
+    }
+
+    /// The narrowest region of a name: a configured rule first, else the name's own prefix.
+    public static func regionKey(for name: String, rules: [RegionRule]) -> String? {
+        regionChain(for: name, rules: rules).last
+    }
+
+    public static func regionChain(for name: String, rules: [RegionRule]) -> [String] {
+        let n = AgencyName.normalize(name)
+        for rule in rules where n.contains(AgencyName.normalize(rule.match)) {
+            // The configured region, with its own chain (a district's city).
+            let chain = AgencyName.regionChain(rule.region)
+            return chain.last == AgencyName.normalize(rule.region) ? chain : chain + [AgencyName.normalize(rule.region)]
+        }
+        return AgencyName.regionChain(name)
+    }
+}

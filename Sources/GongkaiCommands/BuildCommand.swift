@@ -1,6 +1,85 @@
 import ArgumentParser
+import Foundation
+import GongkaiCore
+import GongkaiSite
 
 struct BuildCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "Build the static portal from a corpus folder.")
-    func run() throws { throw ValidationError("not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the static portal from a corpus folder.",
+        discussion: """
+        Reads every report of the corpus (any nesting; .txt, .html, .md), checks it, aggregates agencies, years and \
+        regions, and writes the site. Configuration: CORPUS/gongkai.yml; per report an optional NAME.meta.yml \
+        (source_url, published).
+
+        Templates are layered: the templates built into gongkai, then ./Templates when it exists, then \
+        --templates DIR; a file replaces the one of the same path in the layer below (layouts/, partials/, \
+        pages/, content/, assets/).
+
+        Prints findings as path:line: severity: message and a summary. Exits 0 when the site was written, even \
+        when reports carry warnings or errors (with --strict, 1 when any report has an error).
+        """
+    )
+
+    @Option(help: "The corpus folder.")
+    var corpus = "Corpus"
+
+    @Option(help: "The output folder.")
+    var output = "Output"
+
+    @Option(help: "A folder of templates overriding the defaults file by file.")
+    var templates: String?
+
+    @Option(name: .customLong("base-url"), help: "Base URL or path the site is served from, e.g. /portal/ or https://example.org/portal/ (default: the configuration's base_url, else /).")
+    var baseURL: String?
+
+    @Flag(help: "Exit 1 when any report has an error.")
+    var strict = false
+
+    @Flag(help: "Print only the summary, not each finding.")
+    var quiet = false
+
+    func run() throws {
+        let start = Date()
+        var folders: [String] = []
+        if FileManager.default.fileExists(atPath: "Templates") { folders.append("Templates") }
+        if let t = templates {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: t, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("\(t): no such templates folder")
+            }
+            folders.append(t)
+        }
+        let progress = ProgressBox()
+        let result: BuildResult
+        do {
+            result = try SiteBuilder.build(BuildOptions(corpus: corpus, output: output, templateFolders: folders, baseURL: baseURL),
+                                           progress: { n, total in progress.update(n, total) })
+        } catch {
+            progress.finish()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        progress.finish()
+        var out = ""
+        if !quiet { for (path, d) in result.diagnostics { out += d.formatted(path: path) + "\n" } }
+        let seconds = Date().timeIntervalSince(start)
+        let w = result.write
+        out += "built \(output): \(result.reports.count) report\(result.reports.count == 1 ? "" : "s") read, \(result.pages) pages (\(result.files.count) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
+        out += "\(result.warnings) warning\(result.warnings == 1 ? "" : "s"), \(result.errors) error\(result.errors == 1 ? "" : "s") in \(String(format: "%.2f", seconds))s\n"
+        FileHandle.standardOutput.write(Data(out.utf8))
+        if strict && result.errors > 0 { throw ExitCode(1) }
+    }
+}
+
+/// The progress line is created once the number of reports is known.
+final class ProgressBox: @unchecked Sendable {
+    private var line: ProgressLine?
+    private let lock = NSLock()
+    func update(_ n: Int, _ total: Int) {
+        lock.lock(); defer { lock.unlock() }
+        if line == nil { line = ProgressLine(total: total, label: "building") }
+        line?.update(n)
+    }
+    func finish() { lock.lock(); defer { lock.unlock() }; line?.finish() }
 }

@@ -1,1 +1,97 @@
 import GongkaiCore
+
+/// Escaping for the two ways untrusted text (anything that came from a report file, a sidecar or
+/// a file name) reaches a page: as Markdown text that cmark then renders, or as text inside the
+/// trusted HTML that the portal generates. Nothing else is allowed.
+public enum Escape {
+    /// Text for an HTML element or a quoted attribute value.
+    public static func html(_ s: String) -> String {
+        var needs = false
+        for u in s.utf8 where u == 0x26 || u == 0x3C || u == 0x3E || u == 0x22 || u == 0x27 || u < 0x20 { needs = true; break }
+        guard needs else { return s }
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 16)
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\n", "\t": out.unicodeScalars.append(u)
+            default:
+                if u.value < 0x20 || u.value == 0x7F { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// Text for inline Markdown: every ASCII punctuation character is backslash-escaped (which
+    /// CommonMark allows for all of them), line breaks become spaces, leading white space goes,
+    /// control characters and the private-use characters that mark generated blocks are dropped.
+    /// The result can never open a link, an emphasis, an HTML tag, an entity or a block.
+    public static func markdown(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var space = false
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v == 0x0A || v == 0x0D || v == 0x09 || v == 0x20 || v == 0x3000 || v == 0xA0 {
+                space = !out.isEmpty
+                continue
+            }
+            if v < 0x20 || v == 0x7F || (0xE000...0xF8FF).contains(v) || v == 0xFEFF { continue }
+            if space { out.append(" "); space = false }
+            if v < 0x80, isASCIIPunctuation(UInt8(v)) { out.append("\\") }
+            out.append(u)
+        }
+        return String(out)
+    }
+
+    @inline(__always)
+    static func isASCIIPunctuation(_ b: UInt8) -> Bool {
+        (0x21...0x2F).contains(b) || (0x3A...0x40).contains(b) || (0x5B...0x60).contains(b) || (0x7B...0x7E).contains(b)
+    }
+
+    /// Text for XML (sitemap, Atom).
+    public static func xml(_ s: String) -> String { html(s) }
+
+    /// A URL for an `href` that came from outside (a sidecar's source URL): only http and https.
+    public static func externalURL(_ s: String) -> String? {
+        let t = s.trimmingWhitespace()
+        let lower = t.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else { return nil }
+        guard !t.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "\"" || $0 == "<" || $0 == ">" || $0 == "'" || $0 == "`" }) else { return nil }
+        return t
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var u = unicodeScalars[...]
+        while let f = u.first, f.properties.isWhitespace { u.removeFirst() }
+        while let l = u.last, l.properties.isWhitespace { u.removeLast() }
+        return String(String.UnicodeScalarView(u))
+    }
+}
+
+/// Numbers as the portal prints them.
+public enum Format {
+    /// A figure as the report printed it (the data contract's number format).
+    public static func number(_ v: Double) -> String { JSON.format(v) }
+
+    /// A ratio as a percentage with one decimal: 0.5634 → `56.3%`.
+    public static func percent(_ r: Double) -> String {
+        guard r.isFinite else { return "—" }
+        let tenths = (r * 1000).rounded()
+        let neg = tenths < 0
+        let a = Int(abs(tenths))
+        return "\(neg ? "-" : "")\(a / 10).\(a % 10)%"
+    }
+
+    /// A signed change: `+12`, `-3`, `0`.
+    public static func signed(_ v: Double) -> String { v > 0 ? "+" + number(v) : number(v) }
+
+    /// A signed percentage change: `+12.5%`.
+    public static func signedPercent(_ r: Double) -> String { r > 0 ? "+" + percent(r) : percent(r) }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Mustache
+
+/// Mustache escaping for Markdown page templates: `{{value}}` is escaped as Markdown text
+/// (`Escape.markdown`), `{{{value}}}` is inserted as is (only for block placeholders and
+/// Markdown the portal generated itself).
+struct MarkdownContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String { Escape.markdown(text) }
+}
+
+/// The layouts, page templates, prose pages and assets of a site, loaded in layers the way Hugo
+/// lets a site override a theme: the templates compiled into the binary, then `./Templates` when
+/// it exists, then `--templates DIR`; a file in a later layer replaces the file of the same
+/// relative path in an earlier one.
+///
+/// Layout of a template folder:
+/// - `layouts/*.mustache`, `partials/*.mustache`: HTML (values HTML-escaped); partials are named
+///   by path without extension, `{{> partials/header}}`.
+/// - `pages/<kind>.md`: the Markdown body of each kind of page (values Markdown-escaped).
+/// - `content/<name>.md`: prose pages rendered at `<name>/` (about, methodology …), also Mustache.
+/// - `assets/*`: copied to the output's `assets/` (CSS).
+public struct Theme: Sendable {
+    public enum LoadError: Error, CustomStringConvertible {
+        case parse(file: String, message: String)
+        case missing(String)
+        public var description: String {
+            switch self {
+            case .parse(let f, let m): return "\(f): template error: \(m)"
+            case .missing(let f): return "template \(f) is missing"
+            }
+        }
+    }
+
+    /// Relative path → text of every template file, after layering.
+    public let files: [String: String]
+    /// Where each file came from (`built-in`, or the folder), for messages.
+    public let origins: [String: String]
+    let library: MustacheLibrary
+    let pages: [String: MustacheTemplate]
+    let content: [String: MustacheTemplate]
+
+    static let registerMarkdown: Void = {
+        MustacheContentTypes.register(MarkdownContentType(), named: "MARKDOWN")
+    }()
+
+    /// Loads the layers: built-in defaults, then each folder that exists, in order.
+    public static func load(folders: [String]) throws -> Theme {
+        var files = DefaultTemplates.files
+        var origins = files.mapValues { _ in "built-in" }
+        for folder in folders {
+            for (path, text) in try readFolder(folder) {
+                files[path] = text
+                origins[path] = folder
+            }
+        }
+        return try Theme(files: files, origins: origins)
+    }
+
+    public init(files: [String: String], origins: [String: String] = [:]) throws {
+        _ = Theme.registerMarkdown
+        self.files = files
+        self.origins = origins
+        var library = MustacheLibrary()
+        var pages: [String: MustacheTemplate] = [:]
+        var content: [String: MustacheTemplate] = [:]
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            do {
+                if path.hasSuffix(".mustache") && (path.hasPrefix("layouts/") || path.hasPrefix("partials/")) {
+                    library.register(try MustacheTemplate(string: text), named: String(path.dropLast(".mustache".count)))
+                } else if path.hasPrefix("pages/") && path.hasSuffix(".md") {
+                    pages[String(path.dropFirst("pages/".count).dropLast(3))] = try MustacheTemplate(string: "{{% CONTENT_TYPE: MARKDOWN}}" + text)
+                } else if path.hasPrefix("content/") && path.hasSuffix(".md") {
+                    content[String(path.dropFirst("content/".count).dropLast(3))] = try MustacheTemplate(string: "{{% CONTENT_TYPE: MARKDOWN}}" + text)
+                }
+            } catch {
+                throw LoadError.parse(file: (origins[path].map { $0 == "built-in" ? "(built-in) " : $0 + "/" } ?? "") + path, message: "\(error)")
+            }
+        }
+        guard library.getTemplate(named: "layouts/base") != nil else { throw LoadError.missing("layouts/base.mustache") }
+        self.library = library
+        self.pages = pages
+        self.content = content
+    }
+
+    /// Files below `folder`, relative paths with `/`, hidden files skipped.
+    static func readFolder(_ folder: String) throws -> [(String, String)] {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else { return [] }
+        let base = URL(fileURLWithPath: folder).standardizedFileURL
+        guard let e = fm.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return [] }
+        var out: [(String, String)] = []
+        for case let url as URL in e {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            let full = url.standardizedFileURL.path
+            guard full.hasPrefix(base.path + "/") else { continue }
+            let rel = String(full.dropFirst(base.path.count + 1))
+            guard let data = fm.contents(atPath: full), let text = String(data: data, encoding: .utf8) else { continue }
+            out.append((rel, text))
+        }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// Names of the prose pages (`content/<name>.md`), sorted.
+    public var contentNames: [String] { content.keys.sorted() }
+
+    public func hasPage(_ kind: String) -> Bool { pages[kind] != nil }
+
+    /// The Markdown of a page body.
+    public func pageMarkdown(_ kind: String, _ context: [String: Any]) throws -> String {
+        guard let t = pages[kind] else { throw LoadError.missing("pages/\(kind).md") }
+        return t.render(context, library: library)
+    }
+
+    public func contentMarkdown(_ name: String, _ context: [String: Any]) -> String? {
+        content[name]?.render(context, library: library)
+    }
+
+    /// The whole page: `layouts/<layout>` with `body` (trusted HTML) and the rest of `context`.
+    public func layout(_ name: String = "base", body: String, context: [String: Any]) -> String {
+        var c = context
+        c["body"] = body
+        return library.render(c, withTemplate: "layouts/\(name)") ?? body
+    }
+
+    /// Assets (`assets/…`) to copy, by relative path.
+    public var assets: [(String, String)] {
+        files.filter { $0.key.hasPrefix("assets/") }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import GongkaiCore
+import GongkaiRead
+import GongkaiExtract
+import GongkaiCheck
+import GongkaiAggregate
+import GongkaiRender
+
+/// A report as the site uses it: the checked record, its path inside the corpus, its source
+/// text (for the line-numbered view) and its sidecar.
+public struct LoadedReport: Sendable {
+    public var checked: CheckedReport
+    /// Path relative to the corpus folder, `/`-separated (shown on pages and in the data).
+    public var relativePath: String
+    /// The decoded text of the file, lines as in the file (nil when it could not be decoded).
+    public var sourceText: String?
+    public var sidecar: Sidecar?
+
+    public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
+        self.checked = checked
+        self.relativePath = relativePath
+        self.sourceText = sourceText
+        self.sidecar = sidecar
+    }
+
+    public var report: Report { checked.report }
+}
+
+public struct BuildOptions: Sendable {
+    public var corpus: String
+    public var output: String
+    /// Template folders layered over the built-in templates, in order.
+    public var templateFolders: [String]
+    /// Overrides the configuration's base URL.
+    public var baseURL: String?
+
+    public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil) {
+        self.corpus = corpus
+        self.output = output
+        self.templateFolders = templateFolders
+        self.baseURL = baseURL
+    }
+}
+
+public struct BuildResult: Sendable {
+    public var reports: [LoadedReport]
+    public var aggregates: Aggregates
+    public var files: [OutputFile]
+    public var write: WriteSummary
+    /// Every finding, as `path:line: severity: message` lines would print them: per report
+    /// (extraction, identities, sidecar) and across reports (duplicates, cross-year breaks),
+    /// plus the configuration's.
+    public var diagnostics: [(path: String, diagnostic: Diagnostic)]
+    public var pages: Int { files.reduce(0) { $0 + ($1.isPage ? 1 : 0) } }
+    public var errors: Int { diagnostics.reduce(0) { $0 + ($1.diagnostic.severity == .error ? 1 : 0) } }
+    public var warnings: Int { diagnostics.reduce(0) { $0 + ($1.diagnostic.severity == .warning ? 1 : 0) } }
+}
+
+public struct BuildError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// The site build as named steps, each usable on its own (tests render without touching disk):
+///
+/// 1. `scan`      — the corpus folder → report paths (sorted)
+/// 2. `load`      — paths → extracted and checked records, source text, sidecars (on every core)
+/// 3. `aggregate` — records → agencies, years, regions, totals, rates, cross-year checks
+/// 4. `render`    — everything → the site as an in-memory, sorted list of files (deterministic:
+///                  no clock, no randomness; the same inputs give the same bytes)
+/// 5. `write`     — files → the output folder, atomically, unchanged files untouched
+public enum SiteBuilder {
+    public static func build(_ options: BuildOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> BuildResult {
+        var (config, configDiagnostics) = SiteConfiguration.load(corpus: options.corpus)
+        if let b = options.baseURL { config.baseURL = b }
+        let theme = try Theme.load(folders: options.templateFolders)
+        let paths = try scan(options.corpus)
+        let loaded = load(paths, corpus: options.corpus, progress: progress)
+        let aggregates = aggregate(loaded, configuration: config)
+        let files = try render(loaded, aggregates: aggregates, configuration: config, theme: theme)
+        let summary = try write(files, to: options.output)
+        var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { ((options.corpus.hasSuffix("/") ? options.corpus : options.corpus + "/") + SiteConfiguration.fileName, $0) }
+        diagnostics += collectDiagnostics(loaded, aggregates)
+        return BuildResult(reports: loaded, aggregates: aggregates, files: files, write: summary, diagnostics: diagnostics)
+    }
+
+    // MARK: 1. scan
+
+    public static func scan(_ corpus: String) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: corpus, isDirectory: &isDir), isDir.boolValue else {
+            throw BuildError("\(corpus): no such corpus folder")
+        }
+        return try CorpusScanner.reportFiles(in: corpus)
+    }
+
+    // MARK: 2. load
+
+    public static func load(_ paths: [String], corpus: String, progress: (@Sendable (Int, Int) -> Void)? = nil) -> [LoadedReport] {
+        let extractor = ReportExtractor()
+        let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
+        let box = Slots<LoadedReport>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let path = paths[i]
+            let rel = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+            var report: Report
+            var text: String? = nil
+            if let data = FileManager.default.contents(atPath: path) {
+                let bytes = [UInt8](data)
+                report = extractor.extract(bytes: bytes, source: path)
+                text = try? SourceDecoder.decode(bytes).text
+            } else {
+                report = Report(source: path, diagnostics: [.error("cannot read the file")])
+            }
+            let (sidecar, sd) = Sidecar.load(for: path)
+            report.diagnostics += sd
+            box.set(i, LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: text, sidecar: sidecar))
+            progress?(box.increment(), paths.count)
+        }
+        return box.values
+    }
+
+    // MARK: 3. aggregate
+
+    public static func aggregate(_ reports: [LoadedReport], configuration: SiteConfiguration) -> Aggregates {
+        Aggregator.aggregate(reports.map(\.checked), configuration: configuration.aggregateConfiguration)
+    }
+
+    // MARK: 4. render
+
+    public static func render(_ reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) throws -> [OutputFile] {
+        try SiteRenderer(reports: reports, aggregates: aggregates, configuration: configuration, theme: theme).render()
+    }
+
+    // MARK: 5. write
+
+    public static func write(_ files: [OutputFile], to output: String) throws -> WriteSummary {
+        try SiteWriter.write(files, to: output)
+    }
+
+    /// Report findings in report order, each report's cross-report findings after its own.
+    public static func collectDiagnostics(_ reports: [LoadedReport], _ aggregates: Aggregates) -> [(path: String, diagnostic: Diagnostic)] {
+        var extra: [String: [Diagnostic]] = [:]
+        for f in aggregates.findings { extra[f.source, default: []].append(f.diagnostic) }
+        var out: [(String, Diagnostic)] = []
+        for r in reports {
+            for d in r.report.diagnostics { out.append((r.report.source, d)) }
+            for d in extra[r.report.source] ?? [] { out.append((r.report.source, d)) }
+        }
+        return out
+    }
+}
+
+final class Slots<T: Sendable>: @unchecked Sendable {
+    private var storage: [T?]
+    private var done = 0
+    private let lock = NSLock()
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: T) { lock.lock(); storage[i] = v; lock.unlock() }
+    func increment() -> Int { lock.lock(); defer { lock.unlock() }; done += 1; return done }
+    var values: [T] { lock.lock(); defer { lock.unlock() }; return storage.map { $0! } }
+}

@@ -1,0 +1,275 @@
+import GongkaiCore
+import GongkaiAggregate
+import GongkaiRender
+
+/// The downloads: every record (CSV with a byte order mark so spreadsheet programs read the
+/// Chinese, and JSON in the data contract's shape) and the aggregates, for the whole corpus
+/// and per agency.
+extension SiteRenderer {
+    static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// The record columns: both forms' table 二 fields, then table 三, then table 四.
+    static let recordColumns: [(key: String, path: (String, String, Int?))] = {
+        var out: [(String, (String, String, Int?))] = []
+        var seen = Set<String>()
+        for t in [Template.form2021, .form2019] {
+            for item in FormSchema.activeItems(t) {
+                for f in item.fields {
+                    let k = "active_disclosure.\(item.key).\(f.key)"
+                    if seen.insert(k).inserted { out.append((k, ("a", item.key + "." + f.key, nil))) }
+                }
+            }
+        }
+        for row in FormSchema.applicationRows {
+            for (c, col) in FormSchema.applicantColumns.enumerated() { out.append(("applications.\(row.key).\(col.key)", ("t", row.key, c))) }
+        }
+        for g in FormSchema.reviewGroups {
+            for (k, f) in FormSchema.reviewFields.enumerated() { out.append(("review_litigation.\(g.key).\(f.key)", ("r", g.key, k))) }
+        }
+        return out
+    }()
+
+    static func csvField(_ s: String, text: Bool = true) -> String {
+        var s = s
+        // A text field that a spreadsheet would read as a formula is quoted with a leading '.
+        if text, let f = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) { s = "'" + s }
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    static func cellText(_ c: Cell?, unit: Unit) -> String {
+        guard let c, c.isNumber, let v = c.value else { return "" }
+        return unit == .money ? Format.number(v) : String(Int(v.rounded()))
+    }
+
+    func recordsCSV(_ indices: [Int]) -> [UInt8] {
+        var s = "source,agency,agency_id,year,template,level,region,errors,identity_breaks,"
+        s += SiteRenderer.recordColumns.map(\.key).joined(separator: ",") + "\r\n"
+        for i in indices {
+            let lr = reports[i], r = lr.report, e = agg.entries[i]
+            var fields = [SiteRenderer.csvField(lr.relativePath), SiteRenderer.csvField(e.agencyName ?? ""), e.agencyKey.map { Slug.hash($0) } ?? "",
+                          r.year.map(String.init) ?? "", r.template?.rawValue ?? "", e.agencyKey == nil ? "" : e.level.rawValue,
+                          SiteRenderer.csvField(e.regionKey ?? ""), String(e.errorCount), String(e.identityBreaks)]
+            for (_, p) in SiteRenderer.recordColumns {
+                switch p.0 {
+                case "a":
+                    let parts = p.1.split(separator: ".").map(String.init)
+                    let item = r.activeDisclosure?[parts[0]]
+                    let unit = item?.spec.fields.first { $0.key == parts[1] }?.unit ?? .count
+                    fields.append(SiteRenderer.cellText(item?[parts[1]], unit: unit))
+                case "t": fields.append(SiteRenderer.cellText(r.applications?[p.1]?[p.2!], unit: .count))
+                default: fields.append(SiteRenderer.cellText(r.reviewLitigation?[p.1]?[p.2!], unit: .count))
+                }
+            }
+            s += fields.joined(separator: ",") + "\r\n"
+        }
+        return SiteRenderer.bom + Array(s.utf8)
+    }
+
+    func recordsJSON(_ indices: [Int]) -> String {
+        var out = ""
+        JSON.array(indices.map { i in
+            var r = reports[i].report
+            r.source = reports[i].relativePath
+            return r.json(includeSourceAndDiagnostics: true)
+        }).write(into: &out, pretty: true, indent: 0)
+        return out + "\n"
+    }
+
+    // MARK: aggregates
+
+    static func num(_ v: Double?) -> JSON { v.map { JSON.double($0) } ?? .null }
+
+    func totalsJSON(_ g: GroupTotals) -> JSON {
+        .object([
+            ("report_count", .int(g.reportCount)),
+            ("totals", .object(Metric.allCases.map { m in
+                (m.key, .object([("value", SiteRenderer.num(g[m].known)), ("reports_with_value", .int(g[m].covered)), ("reports", .int(g[m].of))]))
+            })),
+            ("rates", .object(Rate.allCases.map { r in
+                let p = g[r]
+                return (r.key, .object([("value", SiteRenderer.num(p.value)), ("numerator", .double(p.numerator)), ("denominator", .double(p.denominator)),
+                                        ("reports_with_value", .int(p.covered)), ("reports", .int(p.of))]))
+            })),
+        ])
+    }
+
+    func levelsJSON(_ t: [Level: GroupTotals]) -> JSON {
+        .object(Level.allCases.reversed().compactMap { l in t[l].map { (l.rawValue, totalsJSON($0)) } })
+    }
+
+    func figuresJSON(_ f: Figures) -> JSON {
+        .object([
+            ("figures", .object(Metric.allCases.map { ($0.key, SiteRenderer.num(f[$0])) })),
+            ("rates", .object(Rate.allCases.map { ($0.key, SiteRenderer.num(f.rate($0))) })),
+        ])
+    }
+
+    func agencyJSON(_ ag: AgencyAggregate) -> JSON {
+        .object([
+            ("id", .string(Slug.hash(ag.key))),
+            ("name", .string(ag.name)),
+            ("names", .array(ag.names.map(JSON.string))),
+            ("level", .string(ag.level.rawValue)),
+            ("region", ag.regionKey.map(JSON.string) ?? .null),
+            ("reports", .array(ag.entries.map { j in
+                let e = agg.entries[j]
+                var m: [(String, JSON)] = [("source", .string(reports[j].relativePath)), ("year", e.year.map(JSON.int) ?? .null),
+                                           ("counted", .bool(e.counted)), ("duplicate", .bool(e.duplicate))]
+                if case .object(let f) = figuresJSON(e.figures) { m += f }
+                return .object(m)
+            })),
+            ("cross_year", .array(ag.crossYear.map { c in
+                .object([("year", .int(c.year)), ("carried_over", SiteRenderer.num(c.carriedOver)), ("previous_carried_forward", SiteRenderer.num(c.previousCarriedForward)),
+                         ("status", .string(c.status == .holds ? "holds" : c.status == .breaks ? "breaks" : "not_checkable"))])
+            })),
+        ])
+    }
+
+    func aggregatesJSON() -> String {
+        let j = JSON.object([
+            ("reports", .int(reports.count)),
+            ("reports_counted", .int(agg.countedReports)),
+            ("note", .string("Levels (rollup: 人民政府/管委会 reports; department: all others) are totalled apart and never added together. Blank cells are excluded, never read as 0; every total gives reports_with_value of reports.")),
+            ("grand", levelsJSON(agg.grand)),
+            ("years", .array(agg.years.map { y in
+                .object([("year", .int(y.year)), ("levels", levelsJSON(y.totals)),
+                         ("change_from_previous_year", .object(Level.allCases.reversed().compactMap { l in
+                            y.changes[l].map { (l.rawValue, .array($0.map { c in
+                                .object([("figure", .string(c.metric.key)), ("current", .double(c.current)), ("previous", .double(c.previous)), ("agencies", .int(c.agencies))])
+                            })) }
+                         }))])
+            })),
+            ("regions", .array(agg.regions.map { r in
+                .object([("name", .string(r.name)), ("parent", r.parent.map(JSON.string) ?? .null),
+                         ("years", .array(r.totals.keys.sorted().map { y in .object([("year", .int(y)), ("levels", levelsJSON(r.totals[y]!))]) }))])
+            })),
+            ("agencies", .array(agg.agencies.map(agencyJSON))),
+        ])
+        var out = ""
+        j.write(into: &out, pretty: true, indent: 0)
+        return out + "\n"
+    }
+
+    /// Long format: one row per scope, year, level and measure.
+    func aggregatesCSV(agencies only: [Int]? = nil) -> [UInt8] {
+        var s = "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n"
+        func totals(_ scope: String, _ name: String, _ year: String, _ level: Level, _ g: GroupTotals) {
+            for m in Metric.allCases {
+                let t = g[m]
+                s += [scope, SiteRenderer.csvField(name), year, level.rawValue, m.key, m.label, t.known.map(Format.number) ?? "", "", "", String(t.covered), String(t.of)].joined(separator: ",") + "\r\n"
+            }
+            for r in Rate.allCases {
+                let p = g[r]
+                s += [scope, SiteRenderer.csvField(name), year, level.rawValue, r.key, r.label, p.value.map { Format.number(($0 * 1_000_000).rounded() / 1_000_000) } ?? "",
+                      Format.number(p.numerator), Format.number(p.denominator), String(p.covered), String(p.of)].joined(separator: ",") + "\r\n"
+            }
+        }
+        if only == nil {
+            for l in Level.allCases.reversed() { if let g = agg.grand[l] { totals("all", "全部", "", l, g) } }
+            for y in agg.years { for l in Level.allCases.reversed() { if let g = y.totals[l] { totals("year", "\(y.year)", "\(y.year)", l, g) } } }
+            for r in agg.regions { for y in r.totals.keys.sorted() { for l in Level.allCases.reversed() { if let g = r.totals[y]?[l] { totals("region", r.name, "\(y)", l, g) } } } }
+        }
+        for ai in only ?? Array(agg.agencies.indices) {
+            let ag = agg.agencies[ai]
+            for j in ag.entries {
+                let e = agg.entries[j]
+                for m in Metric.allCases {
+                    s += ["agency", SiteRenderer.csvField(ag.name), e.year.map(String.init) ?? "", ag.level.rawValue, m.key, m.label, e.figures[m].map(Format.number) ?? "", "", "", e.figures[m] == nil ? "0" : "1", "1"].joined(separator: ",") + "\r\n"
+                }
+                for r in Rate.allCases {
+                    let parts = e.figures.parts(r)
+                    s += ["agency", SiteRenderer.csvField(ag.name), e.year.map(String.init) ?? "", ag.level.rawValue, r.key, r.label,
+                          e.figures.rate(r).map { Format.number(($0 * 1_000_000).rounded() / 1_000_000) } ?? "",
+                          parts.map { Format.number($0.0) } ?? "", parts.map { Format.number($0.1) } ?? "", parts == nil ? "0" : "1", "1"].joined(separator: ",") + "\r\n"
+                }
+            }
+        }
+        return SiteRenderer.bom + Array(s.utf8)
+    }
+
+    func agencyData(_ ag: AgencyAggregate, dir: String) -> [OutputFile] {
+        [
+            OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
+            OutputFile(path: dir + "records.json", text: recordsJSON(ag.entries)),
+            OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(agencies: [agg.agencyIndex[ag.key]!])),
+        ]
+    }
+
+    func dataFiles() throws -> [OutputFile] {
+        let all = Array(reports.indices)
+        var blocks = HTMLBlocks()
+        let list = """
+        <ul class="downloads">
+        <li>\(a(urls.link("data/records.csv"), "records.csv"))：每份报告一行，三张统计表的每一栏一列（UTF-8 带 BOM，可直接用电子表格打开；空白栏为空，不是 0）。</li>
+        <li>\(a(urls.link("data/records.json"), "records.json"))：全部报告，数据规范（report-data）格式，含源文件与核对提示。</li>
+        <li>\(a(urls.link("data/aggregates.csv"), "aggregates.csv"))：合计与派生比率（长表：范围、年度、层级、指标、数值、分子、分母、覆盖报告数）。</li>
+        <li>\(a(urls.link("data/aggregates.json"), "aggregates.json"))：同上，JSON。</li>
+        </ul>
+        """
+        let context: [String: Any] = ["downloads": blocks.add(list), "reportCount": reports.count]
+        let page = try self.page("data/", kind: "data", title: "数据下载", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
+        return [
+            page,
+            OutputFile(path: "data/records.csv", bytes: recordsCSV(all)),
+            OutputFile(path: "data/records.json", text: recordsJSON(all)),
+            OutputFile(path: "data/aggregates.csv", bytes: aggregatesCSV()),
+            OutputFile(path: "data/aggregates.json", text: aggregatesJSON()),
+        ]
+    }
+
+    // MARK: sitemap, feed, robots
+
+    func sitemap(_ files: [OutputFile]) -> OutputFile {
+        let pages = files.filter { $0.path.hasSuffix("index.html") }.map { String($0.path.dropLast("index.html".count)) }
+        var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        for p in Set(pages).sorted() { s += "  <url><loc>\(Escape.xml(urls.absolute(p)))</loc></url>\n" }
+        s += "</urlset>\n"
+        return OutputFile(path: "sitemap.xml", text: s)
+    }
+
+    /// The date a report was published (sidecar), else 31 January of the next year (the
+    /// statutory deadline), so the feed never depends on the clock.
+    func published(_ i: Int) -> String {
+        if let p = reports[i].sidecar?.published { return p + "T00:00:00Z" }
+        if let y = reports[i].report.year { return "\(y + 1)-01-31T00:00:00Z" }
+        return "2000-01-01T00:00:00Z"
+    }
+
+    func feed() -> OutputFile {
+        let order = reports.indices.sorted { x, y in
+            let a = published(x), b = published(y)
+            return a != b ? a > b : reports[x].relativePath < reports[y].relativePath
+        }
+        var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"\(Escape.xml(config.language))\">\n"
+        s += "  <title>\(Escape.xml(config.title))</title>\n"
+        s += "  <id>\(Escape.xml(urls.absoluteBase.map { $0 + "feed.xml" } ?? "urn:gongkai:feed:" + Slug.hash(config.title)))</id>\n"
+        s += "  <link rel=\"self\" href=\"\(Escape.xml(urls.absolute("feed.xml")))\"/>\n"
+        s += "  <link rel=\"alternate\" type=\"text/html\" href=\"\(Escape.xml(urls.absolute("")))\"/>\n"
+        s += "  <updated>\(order.first.map(published) ?? "2000-01-01T00:00:00Z")</updated>\n"
+        s += "  <author><name>\(Escape.xml(config.title))</name></author>\n"
+        for i in order {
+            let e = agg.entries[i]
+            s += "  <entry>\n"
+            s += "    <title>\(Escape.xml(reportTitle(i) + " 政府信息公开工作年度报告"))</title>\n"
+            s += "    <id>urn:gongkai:report:\(reportDirs[i].dropFirst("reports/".count).dropLast())</id>\n"
+            s += "    <link rel=\"alternate\" type=\"text/html\" href=\"\(Escape.xml(urls.absolute(reportDirs[i])))\"/>\n"
+            s += "    <updated>\(published(i))</updated>\n"
+            var summary = "新收申请 \(e.figures[.received].map(Format.number) ?? "未填报") 件"
+            if let r = e.figures.rate(.disclosure) { summary += "，公开率 \(Format.percent(r))" }
+            if e.identityBreaks > 0 { summary += "，\(e.identityBreaks) 处勾稽关系不成立" }
+            s += "    <summary>\(Escape.xml(summary))</summary>\n"
+            s += "  </entry>\n"
+        }
+        s += "</feed>\n"
+        return OutputFile(path: "feed.xml", text: s)
+    }
+
+    func robots() -> OutputFile {
+        var s = "User-agent: *\nAllow: /\n"
+        if urls.absoluteBase != nil { s += "Sitemap: \(urls.absolute("sitemap.xml"))\n" }
+        return OutputFile(path: "robots.txt", text: s)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One file of the built site: a relative path and its bytes. A build renders the whole site
+/// into a sorted list of these before anything is written, so the write step (and an
+/// incremental build) can compare them with what is on disk.
+public struct OutputFile: Hashable, Sendable {
+    public let path: String
+    public let bytes: [UInt8]
+    public init(path: String, bytes: [UInt8]) { self.path = path; self.bytes = bytes }
+    public init(path: String, text: String) { self.path = path; self.bytes = Array(text.utf8) }
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var isPage: Bool { path.hasSuffix(".html") }
+}
+
+public struct OutputPathError: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "refusing to write '\(path)': not a safe relative path inside the output folder" }
+}
+
+public struct WriteSummary: Sendable {
+    /// Files whose bytes changed or that were new.
+    public var written: [String] = []
+    public var unchanged = 0
+    /// Files a previous build wrote that this build no longer produces.
+    public var removed: [String] = []
+}
+
+/// The write step: each file is written to a temporary file in its folder and renamed over the
+/// old one (a reader never sees half a file); a file whose bytes are unchanged is not touched
+/// (its modification time stays). The list of files a build wrote is kept in
+/// `.gongkai-files`, so the next build can remove the files it no longer produces — and only
+/// those: nothing else in the output folder is ever deleted.
+public enum SiteWriter {
+    public static let manifestName = ".gongkai-files"
+
+    /// A relative path of `[A-Za-z0-9._-]` segments separated by `/`, none empty, `.` or `..`,
+    /// none hidden (the manifest and temporary files are).
+    public static func isSafe(_ path: String) -> Bool {
+        guard !path.isEmpty, path.utf8.count < 400 else { return false }
+        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
+            guard !segment.isEmpty, segment != ".", segment != "..", !segment.hasPrefix(".") else { return false }
+            for b in segment.utf8 {
+                let ok = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2E || b == 0x2D || b == 0x5F
+                if !ok { return false }
+            }
+        }
+        return true
+    }
+
+    public static func write(_ files: [OutputFile], to directory: String) throws -> WriteSummary {
+        for f in files where !isSafe(f.path) { throw OutputPathError(path: f.path) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let root = directory.hasSuffix("/") ? directory : directory + "/"
+        var summary = WriteSummary()
+        var made = Set<String>()
+        let pid = getpid()
+        for f in files {
+            let full = root + f.path
+            if let old = readFile(full), old == f.bytes { summary.unchanged += 1; continue }
+            if let slash = f.path.lastIndex(of: "/") {
+                let dir = root + f.path[..<slash]
+                if !made.contains(dir) {
+                    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    made.insert(dir)
+                }
+            }
+            let name = f.path.split(separator: "/").last.map(String.init) ?? f.path
+            let tmp = String(full.dropLast(name.count)) + ".\(name).tmp-\(pid)"
+            try writeFile(tmp, f.bytes)
+            if rename(tmp, full) != 0 {
+                let e = errno
+                unlink(tmp)
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: full, NSLocalizedDescriptionKey: "rename failed: \(String(cString: strerror(e)))"])
+            }
+            summary.written.append(f.path)
+        }
+        // Stale files: listed by the previous build, not produced by this one.
+        let manifest = root + manifestName
+        let current = Set(files.map(\.path))
+        if let old = readFile(manifest) {
+            for line in String(decoding: old, as: UTF8.self).split(separator: "\n") {
+                let p = String(line)
+                guard isSafe(p), !current.contains(p) else { continue }
+                if unlink(root + p) == 0 {
+                    summary.removed.append(p)
+                    // Remove the folders it leaves empty (rmdir fails on a folder that is not).
+                    var parts = p.split(separator: "/").dropLast()
+                    while !parts.isEmpty, rmdir(root + parts.joined(separator: "/")) == 0 { parts = parts.dropLast() }
+                }
+            }
+        }
+        let list = files.map(\.path).sorted().joined(separator: "\n") + "\n"
+        if readFile(manifest) != Array(list.utf8) {
+            let tmp = root + ".\(manifestName).tmp-\(pid)"
+            try writeFile(tmp, Array(list.utf8))
+            rename(tmp, manifest)
+        }
+        return summary
+    }
+
+    static func readFile(_ path: String) -> [UInt8]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { out.append(contentsOf: buf[0..<n]) }
+            if n < buf.count { break }
+        }
+        return ferror(f) == 0 ? out : nil
+    }
+
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        guard let f = fopen(path, "wb") else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        }
+        let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
+        let ok = n == bytes.count && fflush(f) == 0
+        fclose(f)
+        if !ok {
+            unlink(path)
+            throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}

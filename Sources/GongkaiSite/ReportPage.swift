@@ -1,0 +1,219 @@
+import GongkaiCore
+import GongkaiCheck
+import GongkaiAggregate
+import GongkaiRender
+
+extension SiteRenderer {
+    /// A report's page and its record as JSON (`report.json`, the data contract's shape).
+    func reportPage(_ i: Int) throws -> [OutputFile] {
+        let lr = reports[i]
+        let r = lr.report
+        let e = agg.entries[i]
+        let dir = reportDirs[i]
+        var blocks = HTMLBlocks()
+        let title = reportTitle(i) + " 政府信息公开工作年度报告"
+
+        // Facts about the report.
+        var meta = "<dl class=\"meta\">"
+        if let k = e.agencyKey, let name = e.agencyName {
+            meta += "<dt>机关</dt><dd>\(a(agencyLink(k), name))"
+            if let t = r.agency, AgencyName.normalize(t) != AgencyName.normalize(name) { meta += "（报告标题：\(Escape.html(t))）" }
+            meta += "</dd>"
+        } else {
+            meta += "<dt>机关</dt><dd class=\"blank\">标题中未识别出机关</dd>"
+        }
+        if let y = r.year { meta += "<dt>年度</dt><dd>\(a(yearLink(y), "\(y) 年"))</dd>" }
+        if let t = r.template { meta += "<dt>表式</dt><dd>\(t == .form2019 ? "2019 年版（国办公开办函〔2019〕60号）" : "2021 年版（国办公开办函〔2021〕30号）")</dd>" }
+        if e.agencyKey != nil { meta += "<dt>层级</dt><dd>\(Escape.html(e.level.label))</dd>" }
+        if let rk = e.regionKey { meta += "<dt>地区</dt><dd>\(a(regionLink(rk), rk))</dd>" }
+        meta += "<dt>源文件</dt><dd><a href=\"#source\">\(Escape.html(lr.relativePath))</a></dd>"
+        if let s = lr.sidecar {
+            if let u = s.sourceURL.flatMap(Escape.externalURL) { meta += "<dt>原文地址</dt><dd><a href=\"\(Escape.html(u))\" rel=\"nofollow noopener\">\(Escape.html(u))</a></dd>" }
+            if let p = s.published { meta += "<dt>发布日期</dt><dd><time datetime=\"\(p)\">\(p)</time></dd>" }
+        }
+        meta += "<dt>数据</dt><dd>\(a(urls.link(dir + "report.json"), "report.json"))（与 <code>gongkai extract</code> 的输出同一格式）</dd>"
+        meta += "<dt>核对</dt><dd>\(statusBadges(e))</dd>"
+        meta += "</dl>"
+
+        // Findings: the report's own, then those from comparing reports.
+        var findings: [Diagnostic] = r.diagnostics
+        findings += agg.findings.filter { $0.source == r.source }.map(\.diagnostic)
+        var diag = ""
+        if !findings.isEmpty {
+            diag = "<ul class=\"diagnostics\">"
+            for d in findings.sorted(by: { ($0.severity == .error ? 0 : 1, $0.line ?? 0) < ($1.severity == .error ? 0 : 1, $1.line ?? 0) }) {
+                diag += "<li class=\"\(d.severity.rawValue)\"><span class=\"sev\">\(d.severity == .error ? "错误" : "提示")</span> "
+                if let l = d.line { diag += "<a href=\"#L\(l)\">第 \(l) 行</a>：" }
+                diag += Escape.html(d.message) + "</li>"
+            }
+            diag += "</ul>"
+        }
+
+        // Other years of the same agency.
+        var others = ""
+        if let k = e.agencyKey, let ag = agg.agency(k), ag.entries.count > 1 {
+            others = "<nav class=\"years\" aria-label=\"本机关其他年度\"><ul>"
+            for j in ag.entries {
+                let label = reports[j].report.year.map { "\($0) 年" } ?? "年度未识别"
+                others += j == i ? "<li aria-current=\"page\">\(label)</li>" : "<li>\(a(reportLink(j), label))</li>"
+            }
+            others += "</ul></nav>"
+        }
+
+        let sections: [[String: Any]] = r.sections.map { s in
+            ["title": s.title, "line": s.line, "paragraphs": s.paragraphs.map { ["text": $0.text, "line": $0.line] as [String: Any] }]
+        }
+        var context: [String: Any] = [
+            "agency": e.agencyName ?? r.agency ?? "",
+            "year": r.year.map(String.init) ?? "",
+            "sections": sections,
+            "hasSections": !sections.isEmpty,
+            "meta": blocks.add(meta),
+            "findings": diag.isEmpty ? "" : blocks.add(diag),
+            "hasFindings": !diag.isEmpty,
+            "otherYears": others.isEmpty ? "" : blocks.add(others),
+            "identities": blocks.add(identityTable(lr.checked)),
+            "source": blocks.add(sourceView(lr)),
+        ]
+        context["active"] = r.activeDisclosure.map { blocks.add(activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
+        context["applications"] = r.applications.map { blocks.add(applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
+        context["review"] = r.reviewLitigation.map { blocks.add(reviewTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表四（行政复议、行政诉讼情况）。</p>")
+        if let k = e.agencyKey, let ag = agg.agency(k), let check = ag.crossYear.first(where: { $0.source == r.source }) {
+            context["crossYear"] = blocks.add(crossYearHTML([check]))
+            context["hasCrossYear"] = true
+        }
+        var crumbs = [Crumb(title: "首页", rel: "")]
+        if let k = e.agencyKey, let name = e.agencyName, let d = agencyDirs[k] { crumbs.append(Crumb(title: name, rel: d)) }
+        let page = try self.page(dir, kind: "report", title: title, description: "\(title)：统计表、勾稽关系核对结果与原文。",
+                                 crumbs: crumbs, context: context, blocks: blocks)
+        var record = r
+        record.source = lr.relativePath
+        var json = ""
+        record.json(includeSourceAndDiagnostics: true).write(into: &json, pretty: true, indent: 0)
+        return [page, OutputFile(path: dir + "report.json", text: json + "\n")]
+    }
+
+    /// A table cell of the report: the number linked to its source line; a blank looks unlike 0.
+    func sourceCell(_ c: Cell, key: String) -> String {
+        let href = c.line.map { " href=\"#L\($0)\"" } ?? ""
+        let lineNote = c.line.map { "第 \($0) 行" } ?? "位置未知"
+        switch c.state {
+        case .number:
+            let v = Format.number(c.value ?? 0)
+            let note = c.note.map { "（\(Escape.html($0))）" } ?? ""
+            return "<td class=\"n\" data-key=\"\(key)\" data-value=\"\(v)\"><a\(href) title=\"\(lineNote)\(note)\">\(v)</a></td>"
+        case .blank:
+            return "<td class=\"n blank\" data-key=\"\(key)\" data-value=\"\"><a\(href) title=\"\(lineNote)：报告此处空白，不计为 0\">空白</a></td>"
+        case .unreadable(let t):
+            return "<td class=\"n bad\" data-key=\"\(key)\" data-value=\"\"><a\(href) title=\"\(lineNote)：不是数字\">\(Escape.html(t))</a></td>"
+        case .missing:
+            return "<td class=\"n missing\" data-key=\"\(key)\" data-value=\"\"><span title=\"报告中没有这一栏\">未找到</span></td>"
+        }
+    }
+
+    func activeTables(_ a: ActiveDisclosure, template: Template?) -> String {
+        // Items with the same columns share a table, as in the form.
+        var groups: [[ActiveDisclosure.Item]] = []
+        for item in a.items {
+            if let last = groups.last?.last, last.spec.fields.map(\.key) == item.spec.fields.map(\.key) { groups[groups.count - 1].append(item) }
+            else { groups.append([item]) }
+        }
+        var out = ""
+        for g in groups {
+            let fields = g[0].spec.fields
+            var t = TableHTML(caption: "主动公开：" + g.map(\.spec.label).joined(separator: "、"), head: ["信息内容"] + fields.map(\.label))
+            for item in g {
+                t.row(Escape.html(item.spec.label), zip(fields, item.cells).map { f, c in sourceCell(c, key: "active_disclosure.\(item.spec.key).\(f.key)") })
+            }
+            out += t.html
+        }
+        return out
+    }
+
+    func applicationsTable(_ a: Applications) -> String {
+        var t = TableHTML(caption: "三、收到和处理政府信息公开申请情况（单位：件）", head: ["项目"] + FormSchema.applicantColumns.map(\.label), cls: "data wide")
+        var inResults = false
+        for row in a.rows {
+            if row.spec.isHandling && !inResults {
+                t.rows.append("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
+                inResults = true
+            }
+            let cells = zip(FormSchema.applicantColumns, row.cells).map { col, c in sourceCell(c, key: "applications.\(row.key).\(col.key)") }
+            t.row(Escape.html(row.spec.label), cells, cls: row.spec.isHandling ? "sub" : nil)
+        }
+        return t.html
+    }
+
+    func reviewTable(_ r: ReviewLitigation) -> String {
+        var t = TableHTML(caption: "四、政府信息公开行政复议、行政诉讼情况（单位：件）", head: ["类别"] + FormSchema.reviewFields.map(\.label))
+        for (g, spec) in zip(r.groups, FormSchema.reviewGroups) {
+            t.row(Escape.html(spec.label), zip(FormSchema.reviewFields, g.cells).map { f, c in sourceCell(c, key: "review_litigation.\(g.key).\(f.key)") })
+        }
+        return t.html
+    }
+
+    func identityTable(_ c: CheckedReport) -> String {
+        if c.identities.isEmpty { return "<p>没有可核对的表格。</p>" }
+        let breaks = c.identities.filter(\.isBreak)
+        let holds = c.identities.filter(\.holds)
+        let unchecked = c.identities.filter { !$0.holds && !$0.isBreak }
+        var s = "<p class=\"summary\"><span class=\"badge ok\">\(holds.count) 项成立</span> <span class=\"badge \(breaks.isEmpty ? "ok" : "warn")\">\(breaks.count) 项不成立</span> <span class=\"badge note\">\(unchecked.count) 项因空白无法核对</span></p>"
+        func table(_ list: [IdentityResult], caption: String) -> String {
+            var t = TableHTML(caption: caption, head: ["关系", "范围", "结果", "数字", "位置"])
+            for x in list {
+                let status: String
+                switch x.status {
+                case .holds: status = "<td class=\"ok\">成立</td>"
+                case .breaks(let l, let r): status = "<td class=\"warn\">不成立（\(Format.number(l)) ≠ \(Format.number(r))）</td>"
+                case .notCheckable: status = "<td class=\"note\">无法核对（有空白）</td>"
+                }
+                let line = x.line.map { "<td><a href=\"#L\($0)\">第 \($0) 行</a></td>" } ?? "<td></td>"
+                t.row("<abbr title=\"\(Escape.html(x.identity.statement))\">\(x.identity.name)</abbr>", ["<td>\(Escape.html(x.scope))</td>", status, "<td>\(Escape.html(x.message))</td>", line])
+            }
+            return t.html
+        }
+        if !breaks.isEmpty || !unchecked.isEmpty { s += table(breaks + unchecked, caption: "不成立或无法核对的勾稽关系") }
+        if !holds.isEmpty {
+            s += "<details><summary>成立的 \(holds.count) 项</summary>" + table(holds, caption: "成立的勾稽关系") + "</details>"
+        }
+        return s
+    }
+
+    func crossYearHTML(_ checks: [CrossYearCheck]) -> String {
+        var t = TableHTML(caption: "跨年核对：本年“上年结转”＝上年“结转下年度”（总计列）", head: ["年度", "上年结转（本年报告）", "结转下年度（上年报告）", "结果"])
+        for c in checks {
+            let status: String
+            switch c.status {
+            case .holds: status = "<td class=\"ok\">一致</td>"
+            case .breaks: status = "<td class=\"warn\">不一致</td>"
+            case .notCheckable: status = "<td class=\"note\">无法核对（有空白）</td>"
+            }
+            let cur = c.line.map { l in "<td class=\"n\">\(c.carriedOver.map(Format.number) ?? "空白") <small>\(a(urls.link(reportDirForSource(c.source)) + "#L\(l)", "第 \(l) 行"))</small></td>" } ?? figureCell(c.carriedOver)
+            let prevLink = a(urls.link(reportDirForSource(c.previousSource)), "\(c.year - 1) 年报告")
+            let prev = "<td class=\"n\">\(c.previousCarriedForward.map(Format.number) ?? "空白") <small>\(prevLink)</small></td>"
+            t.row("\(c.year)", [cur, prev, status])
+        }
+        return t.html
+    }
+
+    func reportDirForSource(_ source: String) -> String {
+        if let i = sourceIndex[source] { return reportDirs[i] }
+        return "reports/"
+    }
+
+    /// The file as it was read, one numbered line each, so `#L12` points at line 12.
+    func sourceView(_ lr: LoadedReport) -> String {
+        guard let text = lr.sourceText else { return "<p class=\"missing\">源文件无法作为文本读取。</p>" }
+        var s = "<div class=\"source\" id=\"source\"><ol>"
+        s.reserveCapacity(text.utf8.count * 2)
+        var n = 0
+        for raw in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            var line = raw
+            if line.last == "\r" { line = line.dropLast() }
+            s += "<li id=\"L\(n)\"><a class=\"ln\" href=\"#L\(n)\" aria-label=\"第 \(n) 行\">\(n)</a><span>\(Escape.html(String(String.UnicodeScalarView(line))))</span></li>"
+        }
+        s += "</ol></div>"
+        return s
+    }
+}
