@@ -47,29 +47,45 @@ struct SynthCommand: ParsableCommand {
         let writer = CorpusWriter(out: out, expected: expected)
         try writer.prepare()
         let started = Date()
-        var bytes = 0
-        var written = 0
         let tty = isatty(2) != 0
-        for report in SyntheticCorpus(seed: seed, count: count, families: fams) {
-            bytes += try writer.write(report)
-            written += 1
-            if tty, written % 1000 == 0 {
-                FileHandle.standardError.write(Data("\rsynth: \(written)/\(count)".utf8))
+        // Agencies in batches, generated and written on every core; the corpus is the same as
+        // SyntheticCorpus(seed:count:) yields in order, and the output does not depend on timing.
+        var agency = 0
+        var remaining = count
+        while remaining > 0 {
+            var batch: [(agency: Int, take: Int)] = []
+            while remaining > 0, batch.count < 256 {
+                let n = min(SyntheticCorpus.reportCount(ofAgency: agency, seed: seed), remaining)
+                batch.append((agency, n))
+                remaining -= n
+                agency += 1
             }
+            let jobs = batch
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+                for r in SyntheticCorpus.reports(ofAgency: jobs[k].agency, seed: seed, families: fams, limit: jobs[k].take) {
+                    writer.write(r)
+                }
+            }
+            if let error = writer.firstError { throw error }
+            if tty { FileHandle.standardError.write(Data("\rsynth: \(count - remaining)/\(count)".utf8)) }
         }
         if tty { FileHandle.standardError.write(Data("\r".utf8)) }
         let seconds = Date().timeIntervalSince(started)
-        let mb = Double(bytes) / 1_048_576
-        print("wrote \(written) reports (\(String(format: "%.1f", mb)) MB) to \(out) in \(String(format: "%.2f", seconds)) s"
+        let mb = Double(writer.bytes) / 1_048_576
+        print("wrote \(writer.reports) reports (\(String(format: "%.1f", mb)) MB) to \(out) in \(String(format: "%.2f", seconds)) s"
               + (expected.map { ", expected records to \($0)" } ?? ""))
     }
 }
 
-/// Writes reports and expected records, creating each folder once.
-final class CorpusWriter {
+/// Writes reports and expected records from several threads, creating each folder once.
+final class CorpusWriter: @unchecked Sendable {
     let out: String
     let expected: String?
+    private let lock = NSLock()
     private var made = Set<String>()
+    private(set) var bytes = 0
+    private(set) var reports = 0
+    private(set) var firstError: Error?
 
     init(out: String, expected: String?) {
         self.out = out.hasSuffix("/") ? String(out.dropLast()) : out
@@ -82,23 +98,28 @@ final class CorpusWriter {
     }
 
     private func makeDirectory(_ path: String) throws {
+        lock.lock(); defer { lock.unlock() }
         guard !made.contains(path) else { return }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         made.insert(path)
     }
 
-    /// Writes one report (and its record); returns the bytes written.
-    func write(_ r: SyntheticReport) throws -> Int {
-        let path = out + "/" + r.fileName
-        if let slash = path.lastIndex(of: "/") { try makeDirectory(String(path[..<slash])) }
-        var n = try Self.write(r.text, to: path)
-        if let e = expected {
-            var json = ""
-            r.expected.write(into: &json, pretty: true, indent: 0)
-            json += "\n"
-            n += try Self.write(json, to: e + "/" + r.name + ".json")
+    /// Writes one report (and its record); a failure is kept for the caller.
+    func write(_ r: SyntheticReport) {
+        do {
+            let path = out + "/" + r.fileName
+            if let slash = path.lastIndex(of: "/") { try makeDirectory(String(path[..<slash])) }
+            var n = try Self.write(r.text, to: path)
+            if let e = expected {
+                var json = ""
+                r.expected.write(into: &json, pretty: true, indent: 0)
+                json += "\n"
+                n += try Self.write(json, to: e + "/" + r.name + ".json")
+            }
+            lock.lock(); bytes += n; reports += 1; lock.unlock()
+        } catch {
+            lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
         }
-        return n
     }
 
     static func write(_ s: String, to path: String) throws -> Int {

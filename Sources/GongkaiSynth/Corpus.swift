@@ -66,16 +66,25 @@ public struct SyntheticCorpus: Sequence, Sendable {
     }
 
     /// All reports of one agency (1–6 consecutive years), for generating agencies in parallel.
-    public static func reports(ofAgency index: Int, seed: UInt64, families: [LayoutFamily]? = nil) -> [SyntheticReport] {
+    /// `limit` keeps only the first reports (the corpus's last agency may be cut short).
+    public static func reports(ofAgency index: Int, seed: UInt64, families: [LayoutFamily]? = nil, limit: Int = .max) -> [SyntheticReport] {
         let a = Places.agency(index: index, seed: seed)
-        return years(of: a, seed: seed).map { render($0, agency: a, seed: seed, families: families) }
+        return years(of: a, seed: seed).prefix(limit).map { render($0, agency: a, seed: seed, families: families) }
+    }
+
+    /// How many reports agency `index` has (cheap: its figures are not made), so a writer can
+    /// cut the corpus at `count` while agencies are generated in parallel.
+    public static func reportCount(ofAgency index: Int, seed: UInt64) -> Int { yearRange(index, seed: seed).count }
+
+    static func yearRange(_ index: Int, seed: UInt64) -> ClosedRange<Int> {
+        var rng = SplitMix64(seed: seed, stream: UInt64(index), 3)
+        let span = [1, 2, 3, 4, 5, 6][rng.weighted([1, 1.5, 2, 2, 1.5, 2])]
+        let first = rng.int(2019...(2025 - span))
+        return first...(first + span - 1)
     }
 
     static func years(of a: SyntheticAgency, seed: UInt64) -> [Report] {
-        var rng = SplitMix64(seed: seed, stream: UInt64(a.index), 3)
-        let span = [1, 2, 3, 4, 5, 6][rng.weighted([1, 1.5, 2, 2, 1.5, 2])]
-        let first = rng.int(2019...(2025 - span))
-        return Figures.years(of: a, first...(first + span - 1), seed: seed)
+        Figures.years(of: a, yearRange(a.index, seed: seed), seed: seed)
     }
 
     static func render(_ record: Report, agency: SyntheticAgency, seed: UInt64, families: [LayoutFamily]?) -> SyntheticReport {

@@ -174,13 +174,15 @@ enum Layouts {
             if linesOnPage > 40 { page += 1; linesOnPage = 0; o.line("- \(page) -"); o.blank() }
         }
         func chunks(_ s: String, _ w: Int) -> [String] {
+            // By scalar: the text is CJK and ASCII, no combining marks.
             var out: [String] = []
-            var cur = ""
-            for ch in s {
-                cur.append(ch)
-                if cur.count >= w { out.append(cur); cur = "" }
+            var cur = String.UnicodeScalarView()
+            var n = 0
+            for u in s.unicodeScalars {
+                cur.append(u); n += 1
+                if n >= w { out.append(String(cur)); cur = String.UnicodeScalarView(); n = 0 }
             }
-            if !cur.isEmpty { out.append(cur) }
+            if !cur.isEmpty { out.append(String(cur)) }
             return out
         }
         func paragraphs(_ ps: [String]) { for p in ps { for c in chunks(p, proseWidth) { emit(c) } } }
@@ -234,6 +236,8 @@ enum Layouts {
         var o = Lines(capacity: 16384 + d.overview.count * 500)
         let nbsp = rng.chance(0.5)
         func esc(_ s: String) -> String {
+            // Most text needs nothing: & < > and the quotes “” (E2 80 9C/9D) are rare.
+            guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0xE2 }) else { return s }
             var out = ""
             for ch in s {
                 switch ch { case "&": out += "&amp;"; case "<": out += "&lt;"; case ">": out += "&gt;"; case "“": out += rng.chance(0.5) ? "&ldquo;" : "“"; case "”": out += rng.chance(0.5) ? "&rdquo;" : "”"; default: out.append(ch) }

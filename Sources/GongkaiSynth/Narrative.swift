@@ -50,19 +50,40 @@ enum Narrative {
         "无。",
     ]
 
-    /// Fills `template` with numbers and names.
-    static func fill(_ template: String, agency: String, year: Int, _ rng: inout SplitMix64) -> String {
-        var out = ""
-        out.reserveCapacity(template.utf8.count + 32)
-        for ch in template {
-            switch ch {
-            case "#": out += String(Int(rng.logUniform(2, 3000)))
-            case "@": out += agency
-            case "%": out += String(year)
-            default: out.append(ch)
+    /// A sentence cut at its placeholders, once, so filling it is only concatenation.
+    struct Template: Sendable {
+        enum Part: Sendable { case text(String), number, agency, year }
+        let parts: [Part]
+        init(_ s: String) {
+            var parts: [Part] = []
+            var cur = ""
+            for u in s.unicodeScalars {
+                let p: Part?
+                switch u { case "#": p = .number; case "@": p = .agency; case "%": p = .year; default: p = nil }
+                if let p {
+                    if !cur.isEmpty { parts.append(.text(cur)); cur = "" }
+                    parts.append(p)
+                } else { cur.unicodeScalars.append(u) }
+            }
+            if !cur.isEmpty { parts.append(.text(cur)) }
+            self.parts = parts
+        }
+    }
+
+    static let overviewTemplates = overview.map(Template.init)
+    static let problemTemplates = problems.map(Template.init)
+    static let otherTemplates = other.map(Template.init)
+
+    /// Fills a sentence with numbers and names.
+    static func fill(_ t: Template, agency: String, year: Int, into out: inout String, _ rng: inout SplitMix64) {
+        for p in t.parts {
+            switch p {
+            case .text(let s): out += s
+            case .number: out += String(Int(rng.logUniform(2, 3000)))
+            case .agency: out += agency
+            case .year: out += String(year)
             }
         }
-        return out
     }
 
     /// Paragraphs for the overview, about `bytes` long in UTF-8.
@@ -76,7 +97,7 @@ enum Narrative {
             if k < numerals.count, rng.chance(0.7) {
                 p += "（\(numerals[k])）\(overviewLeads[rng.below(overviewLeads.count)])。"
             }
-            for _ in 0..<rng.int(2...6) { p += fill(rng.pick(overview), agency: agency, year: year, &rng) }
+            for _ in 0..<rng.int(2...6) { fill(rng.pick(overviewTemplates), agency: agency, year: year, into: &p, &rng) }
             size += p.utf8.count
             out.append(p)
             k += 1
@@ -89,7 +110,7 @@ enum Narrative {
         var size = 0
         while size < bytes || out.isEmpty {
             var p = ""
-            for _ in 0..<rng.int(2...5) { p += fill(rng.pick(problems), agency: agency, year: year, &rng) }
+            for _ in 0..<rng.int(2...5) { fill(rng.pick(problemTemplates), agency: agency, year: year, into: &p, &rng) }
             size += p.utf8.count
             out.append(p)
         }
@@ -97,6 +118,8 @@ enum Narrative {
     }
 
     static func otherParagraphs(agency: String, year: Int, _ rng: inout SplitMix64) -> [String] {
-        [fill(rng.pick(other), agency: agency, year: year, &rng)]
+        var p = ""
+        fill(rng.pick(otherTemplates), agency: agency, year: year, into: &p, &rng)
+        return [p]
     }
 }

@@ -171,11 +171,12 @@ import GongkaiSynth
         #expect(files.allSatisfy { $0.split(separator: "/").count == 3 }, "nested as YEAR/CITY/NAME")
         let records = try FileManager.default.contentsOfDirectory(atPath: exp).filter { $0.hasSuffix(".json") }
         #expect(records.count == 40)
-        let generated = Array(SyntheticCorpus(seed: 5, count: 40))
-        let first = generated[0]
-        let text = try String(contentsOfFile: out + "/" + first.fileName, encoding: .utf8)
-        #expect(text == first.text)
-        let json = try String(contentsOfFile: exp + "/" + first.name + ".json", encoding: .utf8)
-        #expect(json == first.expected.serialized(pretty: true) + "\n")
+        // Written in parallel, the corpus is exactly the sequence's, cut at --count.
+        for r in SyntheticCorpus(seed: 5, count: 40) {
+            let text = try String(contentsOfFile: out + "/" + r.fileName, encoding: .utf8)
+            #expect(text == r.text, "\(r.fileName)")
+            let json = try String(contentsOfFile: exp + "/" + r.name + ".json", encoding: .utf8)
+            #expect(json == r.expected.serialized(pretty: true) + "\n")
+        }
     }
 }
