@@ -83,17 +83,20 @@ public enum AgencyName {
         let u = Array(AgencyName.normalize(last).unicodeScalars)
         var chain: [String] = []
         var start = 0
-        // 省 / 自治区 within 8 characters, then 市 / 州 / 盟 within 6, then 区 / 县 / 旗 within 6.
-        let tiers: [(Set<Unicode.Scalar>, Int)] = [(["省"], 8), (["市", "州", "盟"], 6), (["区", "县", "旗"], 6)]
-        for (marks, reach) in tiers {
+        // 省 within 8 characters, then 市 (or else 州 / 盟) within 6, then 区 / 县 / 旗 within 6.
+        // Marks are tried in order, so 广州市 is the city 广州市, not 广州.
+        let tiers: [([Set<Unicode.Scalar>], Int)] = [([["省"]], 8), ([["市"], ["州", "盟"]], 6), ([["区", "县", "旗"]], 6)]
+        for (markSets, reach) in tiers {
             let end = min(u.count - 1, start + reach)
             guard start + 1 <= end else { break }
             var found: Int? = nil
-            for i in (start + 1)...end where marks.contains(u[i]) {
-                // Not the first character of a longer word such as 市场, 区域, 县域.
-                if i + 1 < u.count, ["场", "域", "级", "直", "属", "委"].contains(u[i + 1]) { continue }
-                found = i
-                break
+            search: for marks in markSets {
+                for i in (start + 1)...end where marks.contains(u[i]) {
+                    // Not the first character of a longer word such as 市场, 区域, 县域.
+                    if i + 1 < u.count, ["场", "域", "级", "直", "属", "委"].contains(u[i + 1]) { continue }
+                    found = i
+                    break search
+                }
             }
             if let f = found {
                 chain.append(String(String.UnicodeScalarView(u[0...f])))

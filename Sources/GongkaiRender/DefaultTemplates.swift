@@ -126,6 +126,7 @@ details summary { cursor: pointer; color: var(--accent); margin: .5rem 0; }
   details > *:not(summary) { display: block; }
   figure.chart { page-break-inside: avoid; }
 }
+table.data thead th:not(:first-child) { text-align: right; }
 """# + "\n",
         "content/about.md": #"""
 # 关于本站
