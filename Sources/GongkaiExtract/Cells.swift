@@ -6,7 +6,7 @@ enum LineLayout: Sendable { case tabbed, piped, spaced }
 /// One cell of a flattened table line, classified.
 enum RawCell: Sendable, Equatable {
     /// Label text (or any text that is not a number).
-    case text(String)
+    case text(Substring)
     /// A number as printed; `yuan` when the cell says 元 rather than 万元.
     case value(Double, note: String?, yuan: Bool, raw: String)
     /// An empty cell, or a placeholder such as `—` or `/` (kept for the warning).
@@ -33,6 +33,8 @@ enum CellSplitter {
     static let placeholders: Set<String> = ["-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "×", "*", "／／", "不适用", "—-"]
 
     static func split(_ line: SourceLine) -> CellLine {
+        var bytes = line.text
+        if let fast = bytes.withUTF8({ splitFast($0, number: line.number) }) { return fast }
         let text = line.text
         var layout: LineLayout = .spaced
         var parts: [Substring]
@@ -53,7 +55,7 @@ enum CellSplitter {
         cells.reserveCapacity(parts.count)
         for p in parts {
             let t = trim(p)
-            if layout != .spaced, !t.isEmpty, t.utf8.contains(32), let numbers = spacedNumbers(t) {
+            if layout != .spaced, let f = t.utf8.first, f >= 0x2B && f <= 0x39, t.utf8.contains(32), let numbers = spacedNumbers(t) {
                 // A tab or pipe cell holding "0 0 0": several values.
                 cells.append(contentsOf: numbers)
                 continue
@@ -65,37 +67,94 @@ enum CellSplitter {
     }
 
     /// Splits on an ASCII byte, keeping empty fields (a UTF-8 continuation byte is never ASCII).
-    static func splitBytes(_ text: String, _ sep: UInt8) -> [Substring] {
-        var out: [Substring] = []
-        var start = text.utf8.startIndex
-        var i = start
-        let end = text.utf8.endIndex
-        while i < end {
-            if text.utf8[i] == sep {
-                out.append(text[start..<i])
-                start = text.utf8.index(after: i)
-            }
-            i = text.utf8.index(after: i)
+    static func splitBytes(_ text: Substring, _ sep: UInt8) -> [Substring] {
+        var positions: [Int] = []
+        var t = text
+        t.withUTF8 { b in
+            for i in 0..<b.count where b[i] == sep { positions.append(i) }
         }
-        out.append(text[start..<end])
+        guard !positions.isEmpty else { return [text] }
+        var out: [Substring] = []
+        out.reserveCapacity(positions.count + 1)
+        let u = text.utf8
+        var start = u.startIndex
+        var offset = 0
+        for p in positions {
+            let end = u.index(start, offsetBy: p - offset)
+            out.append(text[start..<end])
+            start = u.index(after: end)
+            offset = p + 1
+        }
+        out.append(text[start..<u.endIndex])
         return out
     }
 
-    static func isPipeSeparator(_ s: String) -> Bool {
+    /// The common case on bytes: tab-separated or space-separated cells that are plain numbers
+    /// or label text. Returns nil for anything else (pipes, notes, units, signs, decimals),
+    /// which the general path handles.
+    static func splitFast(_ b: UnsafeBufferPointer<UInt8>, number: Int) -> CellLine? {
+        let n = b.count
+        var tabbed = false
+        for c in b {
+            if c == 0x09 { tabbed = true } else if c == 0x7C || c == 0x2C || c == 0x2E || c == 0x2B || c == 0x28 || c == 0x2F || c == 0x2D { return nil }
+        }
+        var cells: [RawCell] = []
+        var i = 0
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+        while i <= n {
+            // One field: up to the next tab (tabbed) or run of spaces (spaced).
+            var j = i
+            if tabbed { while j < n, b[j] != 0x09 { j += 1 } } else {
+                while i < n, b[i] == 0x20 { i += 1 }
+                if i >= n { break }
+                j = i
+                while j < n, b[j] != 0x20 { j += 1 }
+            }
+            var lo = i, hi = j
+            while lo < hi, isSpace(b[lo]) { lo += 1 }
+            while hi > lo, isSpace(b[hi - 1]) { hi -= 1 }
+            if lo == hi {
+                if tabbed { cells.append(.blank(placeholder: nil)) }
+            } else {
+                var digits = 0, high = 0, inner = 0
+                for k in lo..<hi {
+                    let c = b[k]
+                    if c >= 0x30 && c <= 0x39 { digits += 1 } else if c >= 0x80 { high += 1 } else if c == 0x20 { inner += 1 } else { return nil }
+                }
+                if digits == hi - lo {
+                    guard digits <= 15 else { return nil }
+                    var v = 0.0
+                    for k in lo..<hi { v = v * 10 + Double(b[k] - 0x30) }
+                    cells.append(.value(v, note: nil, yuan: false, raw: ""))
+                } else if digits == 0 {
+                    if tabbed, inner > 0 { return nil }   // "0 0 0" or a label with spaces: general path
+                    let s = String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+                    if hi - lo <= 9, placeholders.contains(s) { cells.append(.blank(placeholder: s)) } else { cells.append(.text(s[...])) }
+                } else { return nil }   // digits mixed with text: numbering, units, notes
+                _ = high
+            }
+            if tabbed { i = j + 1 } else { i = j }
+            if !tabbed, j >= n { break }
+        }
+        if !tabbed, cells.isEmpty { return CellLine(number: number, layout: .spaced, cells: []) }
+        return CellLine(number: number, layout: tabbed ? .tabbed : .spaced, cells: cells)
+    }
+
+    static func isPipeSeparator(_ s: Substring) -> Bool {
         s.unicodeScalars.allSatisfy { "|-: ".unicodeScalars.contains($0) } && s.utf8.contains(UInt8(ascii: "-"))
     }
 
     /// Splits on runs of white space, keeping a parenthesized note attached to its number.
-    static func splitSpaced(_ s: String) -> [Substring] {
+    static func splitSpaced(_ s: Substring) -> [Substring] {
         splitBytes(s, 0x20).filter { !$0.isEmpty }
     }
 
-    static func spacedNumbers(_ t: String) -> [RawCell]? {
+    static func spacedNumbers(_ t: Substring) -> [RawCell]? {
         let parts = t.split(separator: " ")
         guard parts.count > 1 else { return nil }
         var out: [RawCell] = []
         for p in parts {
-            let c = classify(String(p))
+            let c = classify(p)
             guard case .value = c else { return nil }
             out.append(c)
         }
@@ -103,42 +162,42 @@ enum CellSplitter {
     }
 
     /// Trims white space on bytes (normalization already turned U+3000 and U+00A0 into spaces).
-    static func trim(_ s: Substring) -> String {
+    static func trim(_ s: Substring) -> Substring {
         let u = s.utf8
         var a = u.startIndex, b = u.endIndex
         while a < b, isASCIISpace(u[a]) { a = u.index(after: a) }
         while b > a, isASCIISpace(u[u.index(before: b)]) { b = u.index(before: b) }
-        return String(s[a..<b])
+        return s[a..<b]
     }
 
     @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
     /// Classifies one cell's text.
-    static func classify(_ t: String) -> RawCell {
+    static func classify(_ t: Substring) -> RawCell {
         if t.isEmpty { return .blank(placeholder: nil) }
         // Fast path: plain digits.
         if t.utf8.count <= 15, t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             var v = 0.0
             for c in t.utf8 { v = v * 10 + Double(c - 0x30) }
-            return .value(v, note: nil, yuan: false, raw: t)
+            return .value(v, note: nil, yuan: false, raw: String(t))
         }
         // Label text (Chinese, no digits) needs no further look.
         if !t.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
-            if t.utf8.count <= 9, placeholders.contains(t) { return .blank(placeholder: t) }
+            if t.utf8.count <= 9, placeholders.contains(String(t)) { return .blank(placeholder: String(t)) }
             return .text(t)
         }
-        if t.utf8.count <= 9, placeholders.contains(t) { return .blank(placeholder: t) }
+        if t.utf8.count <= 9, placeholders.contains(String(t)) { return .blank(placeholder: String(t)) }
         if let v = parseNumber(t) { return v }
         // Digits with no Chinese around them, and not a numbering such as "1." or "(3)": unreadable.
         var digits = 0, cjk = 0
         for u in t.unicodeScalars {
             if u.value >= 0x30 && u.value <= 0x39 { digits += 1 } else if u.value >= 0x3400 { cjk += 1 }
         }
-        if digits > 0, cjk == 0, !isNumbering(t) { return .unreadable(t) }
+        if digits > 0, cjk == 0, !isNumbering(t) { return .unreadable(String(t)) }
         return .text(t)
     }
 
-    static func isNumbering(_ t: String) -> Bool {
+    static func isNumbering(_ t: Substring) -> Bool {
         let u = Array(t.unicodeScalars)
         let digits = u.filter { $0.value >= 0x30 && $0.value <= 0x39 }.count
         guard digits > 0, digits <= 2 else { return false }
@@ -147,7 +206,7 @@ enum CellSplitter {
     }
 
     /// `123`, `-3`, `+2`, `1,234`, `1237.40万元`, `251000元`, `22(其中修订16件)`, `45件`.
-    static func parseNumber(_ t: String) -> RawCell? {
+    static func parseNumber(_ t: Substring) -> RawCell? {
         let u = Array(t.unicodeScalars)
         var i = 0
         var sign = 1.0
@@ -199,13 +258,27 @@ enum CellSplitter {
             guard (rest.hasPrefix("(") && rest.hasSuffix(")")) || (rest.hasPrefix("（") && rest.hasSuffix("）")) else { return nil }
             note = String(rest.dropFirst().dropLast())
         }
-        return .value(sign * value, note: note, yuan: yuan, raw: t)
+        return .value(sign * value, note: note, yuan: yuan, raw: String(t))
     }
 }
 
 /// Label text as matched against the form's row labels: no white space, ASCII punctuation.
 enum LabelText {
-    static func squeeze(_ s: String) -> String {
+    /// Text is normalized already (full-width brackets and spaces are ASCII): dropping ASCII
+    /// white space bytes is enough.
+    static func squeeze(_ s: Substring) -> String {
+        var t = s
+        return t.withUTF8 { b in
+            var out = [UInt8]()
+            out.reserveCapacity(b.count)
+            for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    static func squeeze(_ s: String) -> String { squeeze(s[...]) }
+
+    static func squeezeScalars<S: StringProtocol>(_ s: S) -> String {
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars where !u.isSpaceLike {
             switch u {

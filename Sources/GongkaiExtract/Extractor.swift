@@ -108,7 +108,7 @@ struct ExtractionJob {
         }
         metadata.titleLine = t.line
         if let a = t.agency {
-            metadata.agency = TitleReader.displayAgency(a, original: lines, titleLine: t.line)
+            metadata.agency = TitleReader.displayAgency(a, original: lines, titleLine: t.line).trimmingSuffix(["政府信息公开工作年度报告"])
         } else {
             diagnostics.error("the title names no agency", line: t.line)
         }

@@ -36,7 +36,7 @@ enum Regions {
         return r
     }
 
-    static func isApplicationsHeader(_ text: String) -> Bool {
+    static func isApplicationsHeader(_ text: Substring) -> Bool {
         let s = LabelText.squeeze(text)
         if s.isEmpty { return true }
         return ["申请人", "自然人", "法人", "总计", "勾稽", "商业企业", "科研机构", "公益组织", "服务机构", "其他"].contains { s.includes($0) }
@@ -135,7 +135,7 @@ enum Narrative {
             var paragraphs: [NarrativeSection.Paragraph] = []
             var current: (line: Int, text: String)? = nil
             for l in lines[(h.index + 1)..<end] {
-                let t = CellSplitter.trim(Substring(l.text))
+                let t = String(CellSplitter.trim(l.text))
                 if t.isEmpty { continue }
                 if var c = current {
                     c.text += t
@@ -150,12 +150,12 @@ enum Narrative {
                 }
             }
             if let c = current { paragraphs.append(.init(line: c.line, text: c.text)) }
-            out.append(NarrativeSection(title: lines[h.index].text.trimmingCharacters(), line: h.line, paragraphs: paragraphs))
+            out.append(NarrativeSection(title: String(CellSplitter.trim(lines[h.index].text)), line: h.line, paragraphs: paragraphs))
         }
         return out
     }
 }
 
 extension String {
-    func trimmingCharacters() -> String { CellSplitter.trim(Substring(self)) }
+    func trimmingCharacters() -> String { String(CellSplitter.trim(self[...])) }
 }

@@ -212,17 +212,17 @@ struct RowReader {
         return Array(run)
     }
 
-    private func isNote(_ t: String) -> Bool {
+    private func isNote(_ t: Substring) -> Bool {
         (t.hasPrefix("(") && t.hasSuffix(")")) || (t.hasPrefix("（") && t.hasSuffix("）"))
     }
 
-    private mutating func attachNote(_ t: String) {
+    private mutating func attachNote(_ t: Substring) {
         guard var p = pending, !p.cells.isEmpty else { return }
         p.cells[p.cells.count - 1].note = String(t.dropFirst().dropLast())
         pending = p
     }
 
-    private mutating func appendLabel(_ t: String, line: Int) {
+    private mutating func appendLabel(_ t: Substring, line: Int) {
         if label.isEmpty { labelLine = line }
         for u in t.unicodeScalars where !u.isSpaceLike { label.append(u) }
         if label.count > 400 { label.removeFirst(label.count - 300) }
@@ -286,7 +286,7 @@ struct RowReader {
                 if yuan { p.yuan = true }
             case .blank: cell = .blank(line: line)
             case .unreadable(let s): cell = Cell(value: nil, state: .unreadable(s), line: line)
-            case .text(let s): cell = Cell(value: nil, state: .unreadable(s), line: line)
+            case .text(let s): cell = Cell(value: nil, state: .unreadable(String(s)), line: line)
             }
             p.cells.append(cell)
         }

@@ -20,10 +20,21 @@ struct Heading: Sendable { let part: Part; let index: Int; let line: Int }
 
 enum SectionFinder {
     /// Which part a line heads, if it is a heading (a short line with the part's words).
-    static func part(of text: String) -> Part? {
-        guard text.utf8.count <= 150, !text.isEmpty else { return nil }
-        // Every heading holds one of these words; most lines hold none.
-        guard text.includes("情况") || text.includes("问题") || text.includes("事项") || text.includes("报告") else { return nil }
+    static func part(of text: Substring) -> Part? {
+        guard text.utf8.count <= 150, text.utf8.count >= 6, let f = text.utf8.first, f >= 0x80 || f == 0x20 || f == 0x23 || f == 0x2A || (f >= 0x30 && f <= 0x39) || f == 0x09 else { return nil }
+        // Every heading holds 情, 问, 事 or 报 (情况, 问题, 事项, 报告); most lines hold none.
+        var t = text
+        let hasWord = t.withUTF8 { b -> Bool in
+            var i = 2
+            while i < b.count {
+                let p0 = b[i - 2], p1 = b[i - 1], c = b[i]
+                if (p0 == 0xE6 && p1 == 0x83 && c == 0x85) || (p0 == 0xE9 && p1 == 0x97 && c == 0xAE) ||
+                   (p0 == 0xE4 && p1 == 0xBA && c == 0x8B) || (p0 == 0xE6 && p1 == 0x8A && c == 0xA5) { return true }
+                i += 1
+            }
+            return false
+        }
+        guard hasWord else { return nil }
         let s = LabelText.squeeze(text)
         guard !s.isEmpty, s.unicodeScalars.count <= 40 else { return nil }
         if s.includes("主动公开政府信息情况") || s.includes("主动公开政府信息的情况") { return .active }

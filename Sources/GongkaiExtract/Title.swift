@@ -12,22 +12,24 @@ enum TitleReader {
             candidates.append(l)
             if candidates.count >= 12 { break }
         }
-        for (k, l) in candidates.enumerated() {
-            let s = LabelText.squeeze(l.text)
-            guard s.includes("年度报告") || s.includes("工作报告") || s.includes("年报") else { continue }
-            guard s.unicodeScalars.count <= 90 else { continue }
-            var joined = s
-            var line = l.number
-            // "…2020 年" on one line and "政府信息公开工作年度报告" on the next.
-            if k > 0, parse(s).agency == nil || parse(s).year == nil {
-                let prev = LabelText.squeeze(candidates[k - 1].text)
-                if prev.unicodeScalars.count <= 60 {
-                    joined = prev + s
-                    line = candidates[k - 1].number
-                }
+        let squeezed = candidates.map { LabelText.squeeze($0.text) }
+        for k in squeezed.indices {
+            // The title may wrap anywhere, even inside 年度报告: try the line alone, then joined
+            // with the next line, then with the previous one.
+            var tries: [(text: String, line: Int)] = [(squeezed[k], candidates[k].number)]
+            if k + 1 < squeezed.count { tries.append((squeezed[k] + squeezed[k + 1], candidates[k].number)) }
+            if k > 0 { tries.append((squeezed[k - 1] + squeezed[k], candidates[k - 1].number)) }
+            for (text, line) in tries {
+                guard text.includes("年度报告") || text.includes("工作报告") || text.includes("年报") else { continue }
+                guard text.unicodeScalars.count <= 90 else { continue }
+                let t = parse(text)
+                if t.agency != nil && t.year != nil { return Title(agency: t.agency, year: t.year, line: line) }
             }
-            let t = parse(joined)
-            if t.agency != nil || t.year != nil { return Title(agency: t.agency, year: t.year, line: line) }
+        }
+        // A title that names only one of the two is still better than none.
+        for k in squeezed.indices where squeezed[k].includes("年度报告") || squeezed[k].includes("工作报告") {
+            let t = parse(squeezed[k])
+            if t.agency != nil || t.year != nil { return Title(agency: t.agency, year: t.year, line: candidates[k].number) }
         }
         return nil
     }
@@ -49,6 +51,10 @@ enum TitleReader {
         let year = Int(String(String.UnicodeScalarView(u[yr.lowerBound..<(yr.lowerBound + 4)])))
         let validYear = year.flatMap { (2000...2100).contains($0) ? $0 : nil }
         var agency = String(String.UnicodeScalarView(u[..<yr.lowerBound]))
+        // Markdown or list marks before the name: "# ", "**", "《".
+        while let f = agency.unicodeScalars.first, f.value < 0x80 || "《【〔".unicodeScalars.contains(f), !(f.properties.isAlphabetic) {
+            agency.unicodeScalars.removeFirst()
+        }
         if agency.isEmpty {
             // "2023年广州市某局政府信息公开工作年度报告"
             var rest = String(String.UnicodeScalarView(u[yr.upperBound...]))

@@ -9,9 +9,24 @@ extension String {
     /// through NSString and is some 20 times slower; extraction calls this per line.)
     @inlinable
     public func includes(_ needle: String) -> Bool {
-        var hay = self, pin = needle
-        return hay.withUTF8 { h in
-            pin.withUTF8 { n in
+        var hay = self
+        return hay.withUTF8 { h in FastText.find(needle, in: h) }
+    }
+}
+
+extension Substring {
+    @inlinable
+    public func includes(_ needle: String) -> Bool {
+        var hay = self
+        return hay.withUTF8 { h in FastText.find(needle, in: h) }
+    }
+}
+
+public enum FastText {
+    @inlinable
+    public static func find(_ needle: String, in h: UnsafeBufferPointer<UInt8>) -> Bool {
+            var pin = needle
+            return pin.withUTF8 { n in
                 guard n.count > 0 else { return true }
                 guard h.count >= n.count else { return false }
                 let first = Int32(n[0])
@@ -25,7 +40,6 @@ extension String {
                 }
                 return false
             }
-        }
     }
 }
 

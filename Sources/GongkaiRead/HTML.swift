@@ -4,9 +4,19 @@
 /// Every logical line keeps the source line it started on.
 public enum HTMLFlattener {
     public static func looksLikeHTML(_ text: String) -> Bool {
-        let head = text.utf8.prefix(4096)
-        let lower = String(decoding: head, as: UTF8.self).lowercased()
-        return lower.includes("<table") || lower.includes("<html") || lower.includes("<!doctype html") || lower.includes("<tr")
+        // Only the first 4 KB, only after a "<", compared case-insensitively byte by byte.
+        var text = text
+        return text.withUTF8 { all in
+            let head = UnsafeBufferPointer(rebasing: all.prefix(4096))
+            for i in head.indices where head[i] == 0x3C {
+                for t in htmlTags where i + t.count <= head.count {
+                    var ok = true
+                    for k in 1..<t.count where head[i + k] | 0x20 != t[k] | 0x20 { ok = false; break }
+                    if ok { return true }
+                }
+            }
+            return false
+        }
     }
 
     static let htmlTags: [[UInt8]] = ["<table", "<html", "<!doctype html", "<tr"].map { Array($0.utf8) }
@@ -28,7 +38,7 @@ public enum HTMLFlattener {
         func flushText() {
             let t = collapse(String(text))
             text.removeAll()
-            if !t.isEmpty { out.append(SourceLine(Normalizer.normalize(t), number: textLine)) }
+            if !t.isEmpty { out.append(SourceLine(Normalizer.normalize(t)[...], number: textLine)) }
         }
         func endCell() {
             guard inCell else { return }
@@ -41,7 +51,7 @@ public enum HTMLFlattener {
             endCell()
             guard inRow else { return }
             if rowCells.contains(where: { !$0.isEmpty }) {
-                out.append(SourceLine(Normalizer.normalize(rowCells.joined(separator: "\t")), number: rowLine))
+                out.append(SourceLine(Normalizer.normalize(rowCells.joined(separator: "\t"))[...], number: rowLine))
             }
             rowCells.removeAll()
             inRow = false

@@ -32,7 +32,38 @@ public enum Normalizer {
     }
 
     public static func normalize(_ s: String) -> String {
-        guard mayNeedWork(s), s.unicodeScalars.contains(where: needsWork) else { return s }
+        guard mayNeedWork(s) else { return s }
+        var s = s
+        return s.withUTF8 { b -> String in
+            var out = [UInt8]()
+            out.reserveCapacity(b.count)
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if c == 0x0D { i += 1; continue }
+                if c == 0xEF, i + 2 < n {
+                    let c1 = b[i + 1], c2 = b[i + 2]
+                    if c1 == 0xBB && c2 == 0xBF { i += 3; continue }            // U+FEFF
+                    if c1 == 0xBC, c2 >= 0x81 { out.append(c2 - 0x80 + 0x20); i += 3; continue }   // U+FF01–FF3F
+                    if c1 == 0xBD, c2 <= 0x9E { out.append(c2 - 0x80 + 0x60); i += 3; continue }   // U+FF40–FF5E
+                } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 {
+                    out.append(0x20); i += 3; continue                             // U+3000
+                } else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B {
+                    i += 3; continue                                               // U+200B
+                } else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 {
+                    out.append(0x20); i += 2; continue                             // U+00A0
+                }
+                out.append(c)
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// The scalar-by-scalar form of `normalize`, kept as its specification for tests.
+    public static func normalizeScalars(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: needsWork) else { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
             let v = u.value

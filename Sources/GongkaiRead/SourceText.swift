@@ -1,11 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GongkaiCore
 
 /// One line of a report as the extractor sees it: normalized text and the 1-based line of the
 /// source file it came from. HTML table rows become one line each, cells separated by tabs.
 public struct SourceLine: Hashable, Sendable {
-    public var text: String
+    /// A slice of the report's normalized text (no copy per line).
+    public var text: Substring
     public var number: Int
-    public init(_ text: String, number: Int) { self.text = text; self.number = number }
+    public init(_ text: Substring, number: Int) { self.text = text; self.number = number }
+    public init(_ text: String, number: Int) { self.text = text[...]; self.number = number }
 }
 
 public enum SourceFormat: String, Sendable { case text, html }
@@ -38,70 +45,97 @@ public enum SourceReader {
     }
 
     public static func read(text: String, encoding: SourceEncoding = .utf8, diagnostics: inout Diagnostics) -> SourceText {
-        var text = text
-        var converted = false
-        if TraditionalConverter.traditionalCount(text) >= 3 {
-            if let simplified = TraditionalConverter.shared.convert(text) {
-                text = simplified
-                converted = true
-            } else {
-                diagnostics.warning("the report is in traditional characters but could not be converted: \(TraditionalConverter.shared.failure ?? "OpenCC failed")")
-            }
-        }
         let format: SourceFormat = HTMLFlattener.looksLikeHTML(text) ? .html : .text
         var lines: [SourceLine]
         switch format {
         case .html: lines = HTMLFlattener.lines(of: text)
-        case .text:
-            lines = splitLines(text)
+        case .text: lines = splitLines(Normalizer.normalize(text))
+        }
+        var converted = false
+        if TraditionalConverter.traditionalCount(text) >= 3 {
+            if TraditionalConverter.shared.convertShortLines(&lines) {
+                converted = true
+            } else {
+                diagnostics.warning("the report is in traditional characters but could not be converted: \(TraditionalConverter.shared.failure ?? "OpenCC failed")")
+            }
         }
         for i in lines.indices where PageFooter.matches(lines[i].text) { lines[i].text = "" }
         return SourceText(lines: lines, encoding: encoding, format: format, convertedFromTraditional: converted)
     }
 }
 
-/// Splits on LF (a CR before it is dropped by normalization), on bytes rather than characters.
+/// Splits normalized text on LF into slices of it (normalization already dropped CRs).
 func splitLines(_ text: String) -> [SourceLine] {
-    var text = text
-    return text.withUTF8 { b in
-        var out: [SourceLine] = []
-        out.reserveCapacity(b.count / 32 + 1)
-        var start = 0
-        var n = 0
-        for i in 0...b.count where i == b.count || b[i] == 0x0A {
-            n += 1
-            let line = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-            out.append(SourceLine(Normalizer.normalize(line), number: n))
-            start = i + 1
-        }
-        return out
+    var t = text
+    var breaks: [Int] = []
+    t.withUTF8 { (b: UnsafeBufferPointer<UInt8>) -> Void in
+        breaks.reserveCapacity(b.count / 32 + 1)
+        for i in 0..<b.count where b[i] == 0x0A { breaks.append(i) }
     }
+    var out: [SourceLine] = []
+    out.reserveCapacity(breaks.count + 1)
+    let u = text.utf8
+    var start = u.startIndex
+    var offset = 0
+    for (n, br) in breaks.enumerated() {
+        let end = u.index(start, offsetBy: br - offset)
+        out.append(SourceLine(text[start..<end], number: n + 1))
+        start = u.index(after: end)
+        offset = br + 1
+    }
+    out.append(SourceLine(text[start..<u.endIndex], number: breaks.count + 1))
+    return out
 }
 
 /// Page footers and headers left by PDF extraction: `-2-`, `— 3 —`, `第 2 页 共 5 页`, `2 / 5`.
 public enum PageFooter {
-    private static let dashes: Set<UInt32> = [0x2D, 0x2014, 0x2013, 0x2012, 0x2015, 0xFF0D, 0x2212, 0x2500, 0x2501]
-    private static func isDigit(_ u: Unicode.Scalar) -> Bool { u.value >= 0x30 && u.value <= 0x39 }
+    /// On bytes, without allocating: most lines are rejected by their length or by having no digit.
+    static let dashes: [[UInt8]] = [[0x2D], [0xE2, 0x80, 0x94], [0xE2, 0x80, 0x93], [0xE2, 0x80, 0x92], [0xE2, 0x80, 0x95],
+                                    [0xEF, 0xBC, 0x8D], [0xE2, 0x88, 0x92], [0xE2, 0x94, 0x80], [0xE2, 0x94, 0x81]]
 
-    public static func matches(_ line: String) -> Bool {
-        guard line.utf8.count <= 64, line.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return false }
-        let s = line.unicodeScalars.filter { !$0.isSpaceLike }
-        guard !s.isEmpty, s.contains(where: isDigit) else { return false }
-        // -2-, — 3 —, --12--
-        if let f = s.first, let l = s.last, dashes.contains(f.value), dashes.contains(l.value) {
-            let inner = s.filter { !dashes.contains($0.value) }
-            if !inner.isEmpty, inner.allSatisfy(isDigit) { return true }
+    public static func matches(_ line: Substring) -> Bool {
+        guard line.utf8.count <= 64 else { return false }
+        // A footer starts with a dash, 第, or a digit (2/5); a bare number is a table cell.
+        guard let first = line.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
+              first == 0x2D || first == 0xE2 || first == 0xEF || first == 0xE7 || (first >= 0x30 && first <= 0x39),
+              line.utf8.contains(where: { $0 == 0x2F || $0 >= 0x80 || $0 == 0x2D }) else { return false }
+        var bytes: [UInt8] = []   // the line without spaces; at most 64 bytes
+        bytes.reserveCapacity(line.utf8.count)
+        var digits = 0
+        for c in line.utf8 where c != 0x20 && c != 0x09 {
+            bytes.append(c)
+            if c >= 0x30 && c <= 0x39 { digits += 1 }
         }
+        guard digits > 0, !bytes.isEmpty else { return false }
+        let dashes = Self.dashes
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        // Strip dashes at both ends: -2-, — 3 —, --12--
+        var a = 0, b = bytes.count
+        var lead = false, trail = false
+        var progress = true
+        while progress {
+            progress = false
+            for d in dashes where a + d.count <= b && bytes[a..<(a + d.count)].elementsEqual(d) { a += d.count; lead = true; progress = true }
+            for d in dashes where b - d.count >= a && bytes[(b - d.count)..<b].elementsEqual(d) { b -= d.count; trail = true; progress = true }
+        }
+        if lead, trail, a < b, bytes[a..<b].allSatisfy(isDigit) { return true }
         // 第 2 页, 第2页 共5页, 第2页/共5页
-        if s.first == "第", s.last == "页" {
-            let inner = s.filter { !"第页共/,，".unicodeScalars.contains($0) }
-            if !inner.isEmpty, inner.allSatisfy(isDigit) { return true }
+        let di: [UInt8] = [0xE7, 0xAC, 0xAC], ye: [UInt8] = [0xE9, 0xA1, 0xB5], gong: [UInt8] = [0xE5, 0x85, 0xB1]
+        if bytes.count >= 7, Array(bytes.prefix(3)) == di, Array(bytes.suffix(3)) == ye {
+            var k = 3
+            var ok = true
+            while k < bytes.count - 3 {
+                if isDigit(bytes[k]) || bytes[k] == 0x2F || bytes[k] == 0x2C { k += 1; continue }
+                let three = k + 3 <= bytes.count ? Array(bytes[k..<(k + 3)]) : []
+                if three == ye || three == gong || three == di { k += 3; continue }
+                ok = false
+                break
+            }
+            if ok { return true }
         }
-        // 2 / 5
-        if let slash = s.firstIndex(of: "/") {
-            let a = s[..<slash], b = s[s.index(after: slash)...]
-            if !a.isEmpty, !b.isEmpty, a.allSatisfy(isDigit), b.allSatisfy(isDigit) { return true }
-        }
+        // 2/5
+        if let slash = bytes.firstIndex(of: 0x2F), slash > 0, slash < bytes.count - 1,
+           bytes[..<slash].allSatisfy(isDigit), bytes[(slash + 1)...].allSatisfy(isDigit) { return true }
         return false
     }
 }

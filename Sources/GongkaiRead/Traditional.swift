@@ -39,19 +39,49 @@ public final class TraditionalConverter: @unchecked Sendable {
     }()
 
     /// How many traditional-only characters `s` holds (stops counting at `limit`).
-    public static func traditionalCount(_ s: String, limit: Int = 8) -> Int {
-        var n = 0
+    public static func traditionalCount<S: StringProtocol>(_ s: S, limit: Int = 8) -> Int {
         let bits = markerBits
-        for u in s.unicodeScalars {
-            let v = u.value
-            guard v >= 0x4E00, v < 0xA000 else { continue }
-            let k = Int(v - 0x4E00)
-            if bits[k >> 6] & (1 << UInt64(k & 63)) != 0 {
-                n += 1
-                if n >= limit { break }
+        // U+4E00…U+9FFF is E4 B8 80 … E9 BF BF in UTF-8: decode only those three-byte sequences.
+        let scan = { (b: UnsafeBufferPointer<UInt8>) -> Int in
+            var n = 0
+            var i = 0
+            let count = b.count
+            while i + 2 < count {
+                let c = b[i]
+                guard c >= 0xE4, c <= 0xE9 else { i += 1; continue }
+                let v = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
+                i += 3
+                guard v >= 0x4E00, v < 0xA000 else { continue }
+                let k = Int(v - 0x4E00)
+                if bits[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                    n += 1
+                    if n >= limit { break }
+                }
             }
+            return n
         }
-        return n
+        if let r = s.utf8.withContiguousStorageIfAvailable(scan) { return r }
+        var copy = String(s)
+        return copy.withUTF8(scan)
+    }
+
+    /// Converts, in one OpenCC call, the lines short enough to be titles, headings or table
+    /// cells and holding traditional characters. Long narrative lines stay as printed.
+    public func convertShortLines(_ lines: inout [SourceLine]) -> Bool {
+        var picked: [Int] = []
+        var joined = ""
+        // Any CJK character (UTF-8 lead byte E3–E9) may need converting: 許, 萬, 強 are not markers.
+        for i in lines.indices where lines[i].text.utf8.count <= 400 && lines[i].text.utf8.contains(where: { $0 >= 0xE3 && $0 <= 0xE9 }) {
+            if !picked.isEmpty { joined += "\n" }
+            joined += lines[i].text
+            picked.append(i)
+        }
+        guard !picked.isEmpty else { return true }
+        guard let converted = convert(joined) else { return false }
+        let parts = converted.split(separator: "\n", omittingEmptySubsequences: false)
+        guard parts.count == picked.count else { return false }
+        for (k, i) in picked.enumerated() { lines[i].text = parts[k] }
+        return true
     }
 
     public func convert(_ s: String) -> String? {

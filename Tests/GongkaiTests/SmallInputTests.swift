@@ -26,10 +26,10 @@ struct SmallInputTests {
     }
 
     @Test("page footers", arguments: ["-2-", "— 3 —", "- 12 -", "第 2 页", "第2页 共5页", "2 / 5"])
-    func footer(_ s: String) { #expect(PageFooter.matches(s)) }
+    func footer(_ s: String) { #expect(PageFooter.matches(s[...])) }
 
     @Test("not footers", arguments: ["-2", "0", "2023年", "行政许可 0"])
-    func notFooter(_ s: String) { #expect(!PageFooter.matches(s)) }
+    func notFooter(_ s: String) { #expect(!PageFooter.matches(s[...])) }
 
     @Test func fullWidthDigitsAndBracketsAreNormalized() {
         #expect(Normalizer.normalize("（一）予以公开　１２") == "(一)予以公开 12")
@@ -66,5 +66,32 @@ struct SmallInputTests {
         let r = extract(text)
         #expect(r.app("granted") == [1, 0, 0, 0, 0, 0, 1])
         #expect(r.diagnostics.contains { $0.line == 4 && $0.message.contains("appears twice") })
+    }
+}
+
+@Suite("Normalization")
+struct NormalizationTests {
+    @Test("byte-level normalization equals the scalar definition", arguments: [
+        "（一）予以公开　１２", "\u{FEFF}标题\r\n正文", "Ａｂｃ！～", "a\u{00A0}b\u{200B}c", "普通文字 123", "全角：冒号，逗号",
+    ])
+    func sameAsScalars(_ s: String) {
+        #expect(Normalizer.normalize(s) == Normalizer.normalizeScalars(s))
+    }
+}
+
+@Suite("Titles that wrap")
+struct WrappedTitleTests {
+    func extract(_ text: String) -> Report { ReportExtractor().extract(text: text + "\n二、主动公开政府信息情况\n", source: "t.txt") }
+
+    @Test func wrappedInsideTheWordReport() {
+        let r = extract("某某市协作办公室 2021 年政府信息公开工作年\n度报告")
+        #expect(r.agency == "某某市协作办公室")
+        #expect(r.year == 2021)
+    }
+
+    @Test func markdownYearFirst() {
+        let r = extract("# 2023年度某某区统计局政府信息公开工作年度报告")
+        #expect(r.agency == "某某区统计局")
+        #expect(r.year == 2023)
     }
 }
