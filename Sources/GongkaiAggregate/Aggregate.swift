@@ -513,9 +513,11 @@ public enum Aggregator {
                                        regionKey: region, figures: Figures.of(r), counted: key != nil && r.year != nil,
                                        duplicate: false, errorCount: r.diagnostics.errorCount, warningCount: r.diagnostics.warningCount,
                                        identityBreaks: breaks))
-            if let key, let name {
+            if let key, let title = r.agency {
+                // The names the reports themselves use; the display name is the configured
+                // canonical one, else the latest report's.
                 let y = r.year ?? 0
-                if (displayNames[key]?[name] ?? Int.min) < y { displayNames[key, default: [:]][name] = y }
+                if (displayNames[key]?[title] ?? Int.min) < y { displayNames[key, default: [:]][title] = y }
             }
         }
 

@@ -1,0 +1,293 @@
+import Foundation
+import Testing
+import GongkaiCore
+import GongkaiCheck
+import GongkaiAggregate
+import GongkaiRender
+import GongkaiSite
+
+@Suite struct SiteTests {
+    /// The fixture corpus: 交通运输局 2022 + 2023 (with a sidecar), 市场监督管理局 2022 (blanks),
+    /// 石桥区人民政府 2023 (HTML, two names, aliased).
+    func buildFixture(base: String? = nil, templates: [String] = []) throws -> (BuildResult, String) {
+        let out = SiteFixture.tempDir()
+        let r = try SiteBuilder.build(BuildOptions(corpus: SiteFixture.corpus, output: out, templateFolders: templates, baseURL: base))
+        return (r, out)
+    }
+
+    @Test func pageSetOfASmallCorpus() throws {
+        let (r, out) = try buildFixture()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(r.reports.count == 4)
+        #expect(r.aggregates.agencies.count == 3)
+        let paths = Set(r.files.map(\.path))
+        for p in ["index.html", "404.html", "robots.txt", "sitemap.xml", "feed.xml", "assets/style.css",
+                  "agencies/index.html", "years/index.html", "regions/index.html", "reports/index.html",
+                  "years/2022/index.html", "years/2023/index.html", "about/index.html", "methodology/index.html",
+                  "data/index.html", "data/records.csv", "data/records.json", "data/aggregates.csv", "data/aggregates.json"] {
+            #expect(paths.contains(p), "missing \(p)")
+        }
+        let agencyPages = paths.filter { $0.hasPrefix("agencies/") && $0.hasSuffix("/index.html") && $0 != "agencies/index.html" }
+        #expect(agencyPages.count == 3)
+        for a in agencyPages {
+            let dir = String(a.dropLast("index.html".count))
+            for f in ["records.csv", "records.json", "aggregates.csv"] { #expect(paths.contains(dir + f)) }
+        }
+        let reportPages = paths.filter { $0.hasPrefix("reports/") && $0.hasSuffix("/index.html") && $0 != "reports/index.html" }
+        #expect(reportPages.count == 4)
+        #expect(paths.filter { $0.hasSuffix("/report.json") }.count == 4)
+        #expect(!paths.contains { $0.hasPrefix("years/") && $0.contains("2021") })
+        // Everything listed was written, and nothing else but the manifest.
+        let written = Set(FileManager.default.subpaths(atPath: out)!.filter { !$0.hasPrefix(".") && !(try! URL(fileURLWithPath: out + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory!) })
+        #expect(written == paths)
+        // Every page is HTML5 with the language, a viewport and one h1.
+        for f in r.files where f.isPage {
+            let t = f.text
+            #expect(t.hasPrefix("<!DOCTYPE html>"), "\(f.path)")
+            #expect(t.contains("<html lang=\"zh-CN\">"))
+            #expect(t.contains("name=\"viewport\""))
+            #expect(t.components(separatedBy: "<h1>").count == 2, "\(f.path) has not exactly one h1")
+        }
+        #expect(r.errors == 0)
+        #expect(r.pages == r.files.filter { $0.path.hasSuffix(".html") }.count)
+    }
+
+    @Test func everyFigureOnAReportPageEqualsItsRecord() throws {
+        let (r, out) = try buildFixture()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var compared = 0
+        for lr in r.reports {
+            let page = try #require(r.files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("index.html") && $0.text.contains("href=\"#source\">\(lr.relativePath)</a>") })
+            let shown = SiteFixture.figures(page.text)
+            // The record's numbers, flattened to the same keys.
+            guard case .object(let top) = lr.report.json(includeSourceAndDiagnostics: false) else { Issue.record("not an object"); continue }
+            var expected: [String: String] = [:]
+            for (k, v) in top {
+                switch (k, v) {
+                case ("active_disclosure", .object(let items)):
+                    for (item, fj) in items { if case .object(let fields) = fj { for (f, x) in fields { expected["active_disclosure.\(item).\(f)"] = text(x) } } }
+                case ("applications", .object(let m)):
+                    if case .object(let rows)? = m.first(where: { $0.0 == "rows" })?.1 {
+                        for (row, cj) in rows { if case .array(let cells) = cj { for (c, x) in zip(FormSchema.applicantColumns, cells) { expected["applications.\(row).\(c.key)"] = text(x) } } }
+                    }
+                case ("review_litigation", .object(let groups)):
+                    for (g, gj) in groups { if case .object(let fields) = gj { for (f, x) in fields { expected["review_litigation.\(g).\(f)"] = text(x) } } }
+                default: break
+                }
+            }
+            #expect(!expected.isEmpty)
+            #expect(shown == expected, "\(lr.relativePath)")
+            compared += expected.count
+            // And report.json beside the page is the record itself.
+            let dir = String(page.path.dropLast("index.html".count))
+            let json = try #require(r.files.first { $0.path == dir + "report.json" })
+            var rec = lr.report
+            rec.source = lr.relativePath
+            var s = ""
+            rec.json().write(into: &s, pretty: true, indent: 0)
+            #expect(json.text == s + "\n")
+        }
+        #expect(compared > 400)
+    }
+
+    func text(_ j: JSON) -> String {
+        switch j {
+        case .null: return ""
+        case .int(let i): return String(i)
+        case .double(let d): return JSON.format(d)
+        default: return "?"
+        }
+    }
+
+    @Test func hostileReportTextIsInert() throws {
+        let hostile = [
+            "<script>alert('x')</script>正文",
+            "[点此](javascript:alert(1)) 与 <a href=\"javascript:alert(2)\">链接</a> 和 <img src=x onerror=alert(3)>",
+            "{{site.title}} {{{body}}} {{> partials/header}} \u{E000}gk0\u{E001}",
+            "# 不是标题 *不是强调* `不是代码` &amp; &lt;b&gt;",
+        ]
+        let name = "../../etc/{{x}}<b>局"
+        let lr = SiteFixture.load(SiteFixture.report(agency: name, year: 2023, narrative: hostile), "../../evil/<x>.txt",
+                                  sidecar: Sidecar(sourceURL: "javascript:alert(4)", published: nil))
+        #expect(lr.report.agency?.contains("{{x}}") == true, "the hostile name must reach the site for this test to mean anything")
+        var config = SiteConfiguration()
+        config.title = "门户"
+        let (files, _) = try SiteFixture.render([lr], configuration: config)
+        for f in files {
+            #expect(SiteWriter.isSafe(f.path), "\(f.path)")
+            #expect(!f.path.contains(".."))
+            guard f.isPage || f.path.hasSuffix(".xml") else { continue }
+            let t = f.text
+            #expect(!t.contains("<script"), "\(f.path)")
+            #expect(!t.lowercased().contains("javascript:alert(1)\""), "\(f.path)")
+            #expect(!t.contains("href=\"javascript"), "\(f.path)")
+            #expect(!t.contains("src=\"javascript"), "\(f.path)")
+            #expect(!t.contains("<img"), "\(f.path)")
+            #expect(!t.contains("<b>"), "\(f.path)")
+        }
+        let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" })
+        // A forged block placeholder in the text does not pull in a generated block.
+        #expect(page.text.components(separatedBy: "<dl class=\"meta\">").count == 2)
+        // The narrative is shown, as text (not dropped as raw HTML, not turned into a link).
+        let body = try #require(page.text.components(separatedBy: "<h2>报告正文</h2>").last?.components(separatedBy: "<h2>原文</h2>").first)
+        #expect(body.contains("&lt;script&gt;alert('x')&lt;/script&gt;正文"))
+        #expect(body.contains("[点此](javascript:alert(1)) 与 &lt;a href=&quot;javascript:alert(2)&quot;&gt;链接&lt;/a&gt;"))
+        #expect(body.contains("{{site.title}} {{{body}}} {{&gt; partials/header}}"), "Mustache syntax in a report stays literal")
+        #expect(body.contains("# 不是标题 *不是强调* `不是代码` &amp;amp; &amp;lt;b&amp;gt;"))
+        #expect(!body.contains("raw HTML omitted"))
+        #expect(!page.text.contains("<em>不是强调</em>"))
+        #expect(page.text.contains("../../etc/{{x}}&lt;b&gt;局"))
+        // The source view shows the same text escaped, with line anchors.
+        #expect(page.text.contains("<li id=\"L1\">"))
+    }
+
+    @Test func linksWorkFromASubPath() throws {
+        let (r, out) = try buildFixture(base: "/portal/")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let paths = Set(r.files.map(\.path))
+        var checked = 0
+        for f in r.files where f.isPage {
+            for link in SiteFixture.links(f.text) {
+                if link.hasPrefix("#") || link.hasPrefix("https://www.example.org/") { continue }
+                #expect(link.hasPrefix("/portal/"), "\(f.path): \(link)")
+                guard link.hasPrefix("/portal/") else { continue }
+                var target = String(link.dropFirst("/portal/".count))
+                if let h = target.firstIndex(of: "#") { target = String(target[..<h]) }
+                if target.isEmpty || target.hasSuffix("/") { target += "index.html" }
+                #expect(paths.contains(target), "\(f.path) links to \(link), which the build does not produce")
+                checked += 1
+            }
+        }
+        #expect(checked > 200)
+        let sitemap = try #require(SiteFixture.file(r.files, "sitemap.xml"))
+        #expect(sitemap.contains("<loc>/portal/agencies/</loc>"))
+        let full = try buildFixture(base: "https://example.org/portal")
+        defer { try? FileManager.default.removeItem(atPath: full.1) }
+        #expect(SiteFixture.file(full.0.files, "sitemap.xml")!.contains("<loc>https://example.org/portal/years/2023/</loc>"))
+        #expect(SiteFixture.file(full.0.files, "index.html")!.contains("href=\"/portal/assets/style.css\""))
+        #expect(SiteFixture.file(full.0.files, "robots.txt")!.contains("Sitemap: https://example.org/portal/sitemap.xml"))
+    }
+
+    @Test func twoReportsForOneAgencyAndYearIsAnErrorNamingBoth() throws {
+        let a = SiteFixture.load(SiteFixture.report(agency: "青禾市测试局", year: 2023, received: 10), "a/2023.txt")
+        let b = SiteFixture.load(SiteFixture.report(agency: "青禾市 测试局", year: 2023, received: 20), "b/2023-copy.txt")
+        let c = SiteFixture.load(SiteFixture.report(agency: "青禾市其他局", year: 2023, received: 5), "c/2023.txt")
+        let (files, agg) = try SiteFixture.render([a, b, c])
+        let errors = agg.findings.filter { $0.diagnostic.severity == .error }
+        #expect(errors.count == 2)
+        for e in errors {
+            #expect(e.diagnostic.message.contains("corpus/a/2023.txt"))
+            #expect(e.diagnostic.message.contains("corpus/b/2023-copy.txt"))
+        }
+        // Both are published, neither is counted: the year's department total is the third report's.
+        let reportPages = files.filter { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" }
+        #expect(reportPages.count == 3)
+        #expect(agg.entries.filter(\.duplicate).count == 2)
+        #expect(agg.years[0].totals[.department]?[.received].value == 5)
+        #expect(agg.years[0].totals[.department]?[.received].of == 1)
+        #expect(agg.agencies.count == 2)
+        let home = try #require(SiteFixture.file(files, "index.html"))
+        #expect(home.contains("重复"))
+    }
+
+    @Test func blankAndZeroLookDifferent() throws {
+        let lr = SiteFixture.load(SiteFixture.report(agency: "青禾市测试局", year: 2023, blankGranted: true), "a/2023.txt")
+        let (files, _) = try SiteFixture.render([lr])
+        let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" })
+        let figures = SiteFixture.figures(page.text)
+        #expect(figures["applications.granted.total"] == "")
+        #expect(figures["applications.partially_granted.total"] == "0")
+        #expect(page.text.contains("<td class=\"n blank\" data-key=\"applications.granted.total\" data-value=\"\"><a href=\"#L"))
+        #expect(page.text.contains("<td class=\"n\" data-key=\"applications.partially_granted.total\" data-value=\"0\"><a href=\"#L"))
+        #expect(page.text.contains(">空白</a></td>"))
+        // The figure links to the line it came from.
+        let line = lr.report.applications!["granted"]![6].line!
+        #expect(page.text.contains("data-key=\"applications.granted.total\" data-value=\"\"><a href=\"#L\(line)\""))
+        #expect(page.text.contains("<li id=\"L\(line)\">"))
+        // In the CSV the blank is empty, the zero is 0.
+        let csv = try #require(files.first { $0.path == "data/records.csv" })
+        #expect(Array(csv.bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let lines = csv.text.split(separator: "\r\n")
+        let head = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+        let row = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+        let g = head.firstIndex(of: "applications.granted.total")!, p = head.firstIndex(of: "applications.partially_granted.total")!
+        #expect(row[g] == "" && row[p] == "0")
+    }
+
+    @Test func writeIsAtomicSkipsUnchangedFilesAndRemovesOnlyItsOwnStaleFiles() throws {
+        let out = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let files = [OutputFile(path: "a/index.html", text: "A"), OutputFile(path: "b.txt", text: "B")]
+        let first = try SiteWriter.write(files, to: out)
+        #expect(first.written.count == 2)
+        try "mine".write(toFile: out + "/keep.txt", atomically: true, encoding: .utf8)
+        let second = try SiteWriter.write(files, to: out)
+        #expect(second.written.isEmpty && second.unchanged == 2)
+        let third = try SiteWriter.write([OutputFile(path: "a/index.html", text: "A2")], to: out)
+        #expect(third.written == ["a/index.html"])
+        #expect(third.removed == ["b.txt"])
+        #expect(!FileManager.default.fileExists(atPath: out + "/b.txt"))
+        #expect(FileManager.default.fileExists(atPath: out + "/keep.txt"), "a file the build did not write is never removed")
+        #expect(try String(contentsOfFile: out + "/a/index.html", encoding: .utf8) == "A2")
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+        #expect(throws: OutputPathError.self) { try SiteWriter.write([OutputFile(path: "../x.html", text: "x")], to: out) }
+        #expect(throws: OutputPathError.self) { try SiteWriter.write([OutputFile(path: "/etc/x", text: "x")], to: out) }
+    }
+
+    @Test func aBuildIsDeterministic() throws {
+        let (a, o1) = try buildFixture()
+        let (b, o2) = try buildFixture()
+        defer { try? FileManager.default.removeItem(atPath: o1); try? FileManager.default.removeItem(atPath: o2) }
+        #expect(a.files == b.files)
+        #expect(a.files.map(\.path) == a.files.map(\.path).sorted())
+        // A second build into the same folder writes nothing.
+        let again = try SiteBuilder.build(BuildOptions(corpus: SiteFixture.corpus, output: o1))
+        #expect(again.write.written.isEmpty)
+    }
+
+    @Test func aTemplateFolderOverridesOneFile() throws {
+        let (r, out) = try buildFixture(templates: [SiteFixture.templates])
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let home = try #require(SiteFixture.file(r.files, "index.html"))
+        #expect(home.contains("OVERRIDDEN FOOTER for 测试门户"))
+        #expect(home.contains("<a class=\"brand\""), "the other templates stay the defaults")
+    }
+
+    @Test func configurationAndSidecar() {
+        let (c, d) = SiteConfiguration.parse("""
+        title: 门户
+        base_url: /portal/
+        fictional: true
+        colour: blue
+        aliases:
+          甲局: [乙局, 丙 局]
+        regions:
+          - match: 高新区
+            region: 青禾市石桥区
+        levels:
+          某管委会: department
+        """)
+        #expect(c.title == "门户" && c.baseURL == "/portal/" && c.fictional)
+        #expect(c.aliases["甲局"] == ["乙局", "丙 局"])
+        #expect(c.regionRules == [RegionRule(match: "高新区", region: "青禾市石桥区")])
+        #expect(c.levels["某管委会"] == .department)
+        #expect(d.count == 1 && d[0].message.contains("colour"))
+        let (s, sd) = Sidecar.parse("source_url: https://example.org/a.html\npublished: 2024-01-31\n", name: "x.meta.yml")
+        #expect(s == Sidecar(sourceURL: "https://example.org/a.html", published: "2024-01-31") && sd.isEmpty)
+        let (bad, bd) = Sidecar.parse("source_url: javascript:alert(1)\npublished: soon\n", name: "x.meta.yml")
+        #expect(bad?.sourceURL == nil && bad?.published == nil && bd.count == 2)
+        #expect(Sidecar.path(for: "Corpus/a/2023.txt") == "Corpus/a/2023.meta.yml")
+    }
+
+    @Test func slugsAreStableAndSafe() {
+        #expect(Slug.hash("青禾市交通运输局") == Slug.hash("青禾市交通运输局"))
+        #expect(Slug.hash("青禾市交通运输局") != Slug.hash("青禾市生态环境局"))
+        #expect(Slug.hash("x").count == 10)
+        #expect(Slug.ascii("../../ABC 局{{x}}") == "abc-x")
+        #expect(SiteURLs(base: "/portal").basePath == "/portal/")
+        #expect(SiteURLs(base: "../../x/").basePath == "/x/")
+        #expect(SiteURLs(base: nil).basePath == "/")
+        #expect(SiteURLs(base: "https://example.org/a b/").link("x/") == "/a%20b/x/")
+    }
+}
