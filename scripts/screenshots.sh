@@ -28,7 +28,8 @@ trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
 
 first() { find "$site/$1" -mindepth 2 -maxdepth 2 -name index.html 2>/dev/null | sort | head -1 | sed "s#^$site/##; s#index.html\$##"; }
-report=$(grep -o 'href="[^"]*reports/[^"/]*/"' "$site/index.html" | head -1 | sed 's/href="\/\{0,1\}//; s/"$//' || true)
+# A report page with blank cells if there is one (to see blank vs 0), else the first.
+report=$(grep -l 'class="n blank"' "$site"/reports/*/index.html 2>/dev/null | sort | head -1 | sed "s#^$site/##; s#index.html\$##" || true)
 [ -n "$report" ] || report=$(first reports)
 agency=$(first agencies)
 year=$(ls -1 "$site/years" | grep -E '^[0-9]{4}$' | sort | tail -1)

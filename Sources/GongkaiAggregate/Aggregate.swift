@@ -491,7 +491,10 @@ public struct Aggregates: Sendable {
 // MARK: - Aggregation
 
 public enum Aggregator {
-    public static func aggregate(_ reports: [CheckedReport], configuration: AggregateConfiguration = .init()) -> Aggregates {
+    /// `labels` name the reports in messages (the site passes paths inside the corpus, so the
+    /// pages do not depend on where the corpus was); by default their `source`.
+    public static func aggregate(_ reports: [CheckedReport], configuration: AggregateConfiguration = .init(), labels: [String]? = nil) -> Aggregates {
+        let label: (Int) -> String = { i in labels.map { $0[i] } ?? reports[i].report.source }
         var entries: [ReportEntry] = []
         entries.reserveCapacity(reports.count)
         var displayNames: [String: [String: Int]] = [:]   // key → name → latest year seen (for display)
@@ -541,9 +544,9 @@ public enum Aggregator {
                 for i in list {
                     entries[i].duplicate = true
                     entries[i].counted = false
-                    let others = list.filter { $0 != i }.map { entries[$0].source }
+                    let others = list.filter { $0 != i }.map { label(entries[$0].index) }
                     findings.append(AggregateFinding(source: entries[i].source, diagnostic: .error(
-                        "two reports for \(entries[i].agencyName ?? key) \(y): \(([entries[i].source] + others).joined(separator: " and ")); both are published, neither is counted in totals", line: nil)))
+                        "two reports for \(entries[i].agencyName ?? key) \(y): \(([label(entries[i].index)] + others).joined(separator: " and ")); both are published, neither is counted in totals", line: nil)))
                 }
             }
             let names = displayNames[key] ?? [:]
@@ -562,7 +565,7 @@ public enum Aggregator {
                     status = co == cf ? .holds : .breaks
                     message = co == cf
                         ? "上年结转 \(JSON.format(co)) (\(y)) = 结转下年度 \(JSON.format(cf)) (\(y - 1))"
-                        : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(prev.source)) carried \(JSON.format(cf)) forward (结转下年度)"
+                        : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(label(prev.index))) carried \(JSON.format(cf)) forward (结转下年度)"
                 } else {
                     status = .notCheckable
                     message = "上年结转 (\(y)) = 结转下年度 (\(y - 1)) cannot be checked: \(co == nil ? "上年结转 (\(y))" : "结转下年度 (\(y - 1))") is blank"

@@ -123,7 +123,7 @@ public enum SiteBuilder {
     // MARK: 3. aggregate
 
     public static func aggregate(_ reports: [LoadedReport], configuration: SiteConfiguration) -> Aggregates {
-        Aggregator.aggregate(reports.map(\.checked), configuration: configuration.aggregateConfiguration)
+        Aggregator.aggregate(reports.map(\.checked), configuration: configuration.aggregateConfiguration, labels: reports.map(\.relativePath))
     }
 
     // MARK: 4. render

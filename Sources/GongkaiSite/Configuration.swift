@@ -130,8 +130,9 @@ public struct Sidecar: Hashable, Sendable {
     public static func load(for report: String) -> (Sidecar?, [Diagnostic]) {
         let p = path(for: report)
         guard let data = FileManager.default.contents(atPath: p) else { return (nil, []) }
-        guard let text = String(data: data, encoding: .utf8) else { return (nil, [.warning("\(p) is not UTF-8 text; ignored")]) }
-        return parse(text, name: p)
+        let name = URL(fileURLWithPath: p).lastPathComponent
+        guard let text = String(data: data, encoding: .utf8) else { return (nil, [.warning("\(name) is not UTF-8 text; ignored")]) }
+        return parse(text, name: name)
     }
 
     public static func parse(_ text: String, name: String) -> (Sidecar?, [Diagnostic]) {

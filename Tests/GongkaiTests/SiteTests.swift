@@ -176,8 +176,8 @@ import GongkaiSite
         let errors = agg.findings.filter { $0.diagnostic.severity == .error }
         #expect(errors.count == 2)
         for e in errors {
-            #expect(e.diagnostic.message.contains("corpus/a/2023.txt"))
-            #expect(e.diagnostic.message.contains("corpus/b/2023-copy.txt"))
+            #expect(e.diagnostic.message.contains("a/2023.txt and b/2023-copy.txt") || e.diagnostic.message.contains("b/2023-copy.txt and a/2023.txt"))
+            #expect(!e.diagnostic.message.contains("corpus/"), "messages on pages name files inside the corpus")
         }
         // Both are published, neither is counted: the year's department total is the third report's.
         let reportPages = files.filter { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" }
