@@ -22,29 +22,47 @@ public enum HTMLFlattener {
     static let htmlTags: [[UInt8]] = ["<table", "<html", "<!doctype html", "<tr"].map { Array($0.utf8) }
 
     public static func lines(of html: String) -> [SourceLine] {
+        var html = html
+        return html.withUTF8 { flatten($0) }
+    }
+
+    static let blockTags: Set<String> = ["br", "p", "/p", "div", "/div", "li", "/li", "h1", "h2", "h3", "h4", "h5", "h6",
+        "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "section", "/section", "article", "/article", "ul", "/ul", "ol", "/ol",
+        "hr", "pre", "/pre", "blockquote", "/blockquote"]
+    static let skippedTags: Set<String> = ["script", "style", "head", "title", "noscript", "template"]
+
+    /// The flattener on UTF-8 bytes: tags and entities are ASCII, text is copied through.
+    static func flatten(_ b: UnsafeBufferPointer<UInt8>) -> [SourceLine] {
         var out: [SourceLine] = []
-        let s = Array(html.unicodeScalars)
+        let n = b.count
         var i = 0
         var line = 1
-        var text = String.UnicodeScalarView()      // text of the current line (outside cells) or cell
+        var text: [UInt8] = []        // the current cell, or the current line outside tables
+        var pendingSpace = false
         var textLine = 1
-        var inRow = false
+        var inRow = false, inCell = false
         var rowCells: [String] = []
         var rowLine = 1
-        var inCell = false
         var cellSpan = 1
         var skipUntil: String? = nil
 
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+        func put(_ c: UInt8) {
+            if pendingSpace, !text.isEmpty { text.append(0x20) }
+            pendingSpace = false
+            text.append(c)
+        }
         func flushText() {
-            let t = collapse(String(text))
-            text.removeAll()
-            if !t.isEmpty { out.append(SourceLine(Normalizer.normalize(t)[...], number: textLine)) }
+            if !text.isEmpty { out.append(SourceLine(Normalizer.normalize(String(decoding: text, as: UTF8.self))[...], number: textLine)) }
+            text.removeAll(keepingCapacity: true)
+            pendingSpace = false
         }
         func endCell() {
             guard inCell else { return }
-            rowCells.append(collapse(String(text)))
+            rowCells.append(String(decoding: text, as: UTF8.self))
             for _ in 1..<max(1, min(cellSpan, 50)) { rowCells.append("") }
-            text.removeAll()
+            text.removeAll(keepingCapacity: true)
+            pendingSpace = false
             inCell = false
         }
         func endRow() {
@@ -53,77 +71,77 @@ public enum HTMLFlattener {
             if rowCells.contains(where: { !$0.isEmpty }) {
                 out.append(SourceLine(Normalizer.normalize(rowCells.joined(separator: "\t"))[...], number: rowLine))
             }
-            rowCells.removeAll()
+            rowCells.removeAll(keepingCapacity: true)
             inRow = false
         }
 
-        while i < s.count {
-            let c = s[i]
-            if c == "\n" { line += 1 }
-            if c == "<" {
-                // Read the tag.
-                var j = i + 1
-                var tag = String.UnicodeScalarView()
-                var quote: Unicode.Scalar? = nil
-                var newlines = 0
-                while j < s.count {
-                    let d = s[j]
-                    if d == "\n" { newlines += 1 }
-                    if let q = quote { if d == q { quote = nil } } else if d == "\"" || d == "'" { quote = d } else if d == ">" { break }
-                    tag.append(d)
-                    j += 1
-                }
-                let raw = String(tag)
-                let name = tagName(raw)
-                if let until = skipUntil {
-                    if name == "/" + until { skipUntil = nil }
-                    line += newlines
-                    i = j + 1
-                    continue
-                }
-                if raw.hasPrefix("!--") {
-                    // Comment: skip to -->.
+        while i < n {
+            let c = b[i]
+            if c == 0x0A { line += 1 }
+            if c == 0x3C {   // <
+                if i + 3 < n, b[i + 1] == 0x21, b[i + 2] == 0x2D, b[i + 3] == 0x2D {   // <!-- … -->
                     var k = i + 4
-                    while k + 2 < s.count, !(s[k] == "-" && s[k + 1] == "-" && s[k + 2] == ">") {
-                        if s[k] == "\n" { line += 1 }
+                    while k + 2 < n, !(b[k] == 0x2D && b[k + 1] == 0x2D && b[k + 2] == 0x3E) {
+                        if b[k] == 0x0A { line += 1 }
                         k += 1
                     }
                     i = k + 3
                     continue
                 }
-                switch name {
-                case "script", "style", "head", "title", "noscript", "template":
-                    if !raw.hasSuffix("/") { skipUntil = name }
-                case "tr":
-                    endRow(); flushText(); inRow = true; rowLine = line
-                case "/tr": endRow()
-                case "td", "th":
-                    if !inRow { flushText(); inRow = true; rowLine = line }
-                    endCell(); inCell = true; cellSpan = attribute("colspan", in: raw).flatMap { Int($0) } ?? 1
-                case "/td", "/th": endCell()
-                case "/table", "table", "tbody", "/tbody", "thead", "/thead": endRow(); flushText()
-                case "br", "p", "/p", "div", "/div", "li", "/li", "h1", "h2", "h3", "h4", "h5", "h6", "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "section", "/section", "article", "/article", "ul", "/ul", "ol", "/ol", "hr", "pre", "/pre", "blockquote", "/blockquote":
-                    if inCell { text.append(" ") } else if !inRow { flushText() }
-                default: break
+                var j = i + 1
+                var quote: UInt8 = 0
+                var newlines = 0
+                while j < n {
+                    let d = b[j]
+                    if d == 0x0A { newlines += 1 }
+                    if quote != 0 { if d == quote { quote = 0 } } else if d == 0x22 || d == 0x27 { quote = d } else if d == 0x3E { break }
+                    j += 1
+                }
+                // Tag name, lowercased.
+                var nameBytes: [UInt8] = []
+                var k = i + 1
+                while k < j, nameBytes.count < 12 {
+                    let d = b[k]
+                    if isSpace(d) || (d == 0x2F && !nameBytes.isEmpty) { break }
+                    nameBytes.append(d >= 0x41 && d <= 0x5A ? d + 0x20 : d)
+                    k += 1
+                }
+                let name = String(decoding: nameBytes, as: UTF8.self)
+                let selfClosing = j > i + 1 && b[j - 1] == 0x2F
+                if let until = skipUntil {
+                    if name == "/" + until { skipUntil = nil }
+                } else {
+                    switch name {
+                    case _ where skippedTags.contains(name): if !selfClosing { skipUntil = name }
+                    case "tr": endRow(); flushText(); inRow = true; rowLine = line
+                    case "/tr": endRow()
+                    case "td", "th":
+                        if !inRow { flushText(); inRow = true; rowLine = line }
+                        endCell(); inCell = true
+                        cellSpan = colspan(UnsafeBufferPointer(rebasing: b[i..<j])) ?? 1
+                    case "/td", "/th": endCell()
+                    case "/table", "table", "tbody", "/tbody", "thead", "/thead": endRow(); flushText()
+                    case _ where blockTags.contains(name):
+                        if inCell { pendingSpace = true } else if !inRow { flushText() }
+                    default: break
+                    }
                 }
                 line += newlines
                 i = j + 1
                 continue
             }
             if skipUntil != nil { i += 1; continue }
-            if c == "&" {
+            if text.isEmpty && !inCell && !inRow && !isSpace(c) { textLine = line }
+            if c == 0x26 {   // &entity;
                 var j = i + 1
-                var ent = String.UnicodeScalarView()
-                while j < s.count, j - i < 12, s[j] != ";", s[j] != "&", s[j] != "<", !s[j].isSpaceLike { ent.append(s[j]); j += 1 }
-                if j < s.count, s[j] == ";", let decoded = entity(String(ent)) {
-                    if text.isEmpty && !inCell && !inRow { textLine = line }
-                    text.append(decoded)
+                while j < n, j - i < 12, b[j] != 0x3B, b[j] != 0x26, b[j] != 0x3C, !isSpace(b[j]) { j += 1 }
+                if j < n, b[j] == 0x3B, let decoded = entity(String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)..<j]), as: UTF8.self)) {
+                    if decoded == " " { pendingSpace = true } else { for u in String(decoded).utf8 { put(u) } }
                     i = j + 1
                     continue
                 }
             }
-            if text.isEmpty && !inCell && !inRow && !c.isSpaceLike { textLine = line }
-            text.append(c == "\n" || c == "\t" || c == "\r" ? " " : c)
+            if isSpace(c) { pendingSpace = true } else { put(c) }
             i += 1
         }
         endRow()
@@ -131,31 +149,23 @@ public enum HTMLFlattener {
         return out
     }
 
-    static func tagName(_ raw: String) -> String {
-        var name = String.UnicodeScalarView()
-        for u in raw.unicodeScalars {
-            if u.isSpaceLike || u == ">" || (u == "/" && !name.isEmpty) { break }
-            // ASCII lowercase without String.lowercased() (tag names are ASCII).
-            name.append(u.value >= 0x41 && u.value <= 0x5A ? Unicode.Scalar(u.value + 0x20)! : u)
-            if name.count > 12 { break }
+    /// The colspan attribute of a tag, if any.
+    static func colspan(_ tag: UnsafeBufferPointer<UInt8>) -> Int? {
+        let key = Array("colspan".utf8)
+        var k = 0
+        while k + key.count < tag.count {
+            var ok = true
+            for m in 0..<key.count where (tag[k + m] | 0x20) != key[m] { ok = false; break }
+            if ok {
+                var p = k + key.count
+                while p < tag.count, tag[p] == 0x20 || tag[p] == 0x3D || tag[p] == 0x22 || tag[p] == 0x27 { p += 1 }
+                var v = 0, digits = 0
+                while p < tag.count, tag[p] >= 0x30, tag[p] <= 0x39, digits < 4 { v = v * 10 + Int(tag[p] - 0x30); p += 1; digits += 1 }
+                return digits > 0 ? v : nil
+            }
+            k += 1
         }
-        return String(name)
-    }
-
-    static func attribute(_ attr: String, in raw: String) -> String? {
-        let lower = raw.lowercased()
-        guard let r = lower.range(of: attr + "=") else { return nil }
-        var value = ""
-        var it = lower[r.upperBound...].unicodeScalars.makeIterator()
-        var quote: Unicode.Scalar? = nil
-        if let first = it.next() {
-            if first == "\"" || first == "'" { quote = first } else { value.unicodeScalars.append(first) }
-        }
-        while let u = it.next() {
-            if let q = quote { if u == q { break } } else if u.isSpaceLike || u == ">" { break }
-            value.unicodeScalars.append(u)
-        }
-        return value
+        return nil
     }
 
     static func entity(_ name: String) -> Unicode.Scalar? {
@@ -178,14 +188,4 @@ public enum HTMLFlattener {
         }
     }
 
-    static func collapse(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        var space = false
-        for u in s.unicodeScalars {
-            if u.isSpaceLike || u.value == 0xA0 { space = !out.isEmpty; continue }
-            if space { out.append(" "); space = false }
-            out.append(u)
-        }
-        return String(out)
-    }
 }

@@ -38,25 +38,30 @@ public enum Normalizer {
             var out = [UInt8]()
             out.reserveCapacity(b.count)
             var i = 0
+            var run = 0          // start of the bytes copied unchanged
             let n = b.count
+            func flush(_ upTo: Int) { if upTo > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<upTo])) } }
             while i < n {
                 let c = b[i]
-                if c == 0x0D { i += 1; continue }
-                if c == 0xEF, i + 2 < n {
+                if c < 0xC2 && c != 0x0D { i += 1; continue }
+                var replacement: UInt8? = nil
+                var width = 0
+                if c == 0x0D { width = 1 }
+                else if c == 0xEF, i + 2 < n {
                     let c1 = b[i + 1], c2 = b[i + 2]
-                    if c1 == 0xBB && c2 == 0xBF { i += 3; continue }            // U+FEFF
-                    if c1 == 0xBC, c2 >= 0x81 { out.append(c2 - 0x80 + 0x20); i += 3; continue }   // U+FF01–FF3F
-                    if c1 == 0xBD, c2 <= 0x9E { out.append(c2 - 0x80 + 0x60); i += 3; continue }   // U+FF40–FF5E
-                } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 {
-                    out.append(0x20); i += 3; continue                             // U+3000
-                } else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B {
-                    i += 3; continue                                               // U+200B
-                } else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 {
-                    out.append(0x20); i += 2; continue                             // U+00A0
-                }
-                out.append(c)
-                i += 1
+                    if c1 == 0xBB && c2 == 0xBF { width = 3 }                                           // U+FEFF
+                    else if c1 == 0xBC, c2 >= 0x81 { width = 3; replacement = c2 - 0x80 + 0x20 }       // U+FF01–FF3F
+                    else if c1 == 0xBD, c2 <= 0x9E { width = 3; replacement = c2 - 0x80 + 0x60 }       // U+FF40–FF5E
+                } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 { width = 3; replacement = 0x20 }  // U+3000
+                else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B { width = 3 }                          // U+200B
+                else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 { width = 2; replacement = 0x20 }                       // U+00A0
+                if width == 0 { i += 1; continue }
+                flush(i)
+                if let r = replacement { out.append(r) }
+                i += width
+                run = i
             }
+            flush(n)
             return String(decoding: out, as: UTF8.self)
         }
     }
