@@ -95,9 +95,12 @@ enum CellSplitter {
     static func splitFast(_ b: UnsafeBufferPointer<UInt8>, number: Int) -> CellLine? {
         let n = b.count
         var tabbed = false
+        var firstByte: UInt8 = 0
         for c in b {
-            if c == 0x09 { tabbed = true } else if c == 0x7C || c == 0x2C || c == 0x2E || c == 0x2B || c == 0x28 || c == 0x2F || c == 0x2D { return nil }
+            if firstByte == 0, c != 0x20, c != 0x09 { firstByte = c }
+            if c == 0x09 { tabbed = true; break }
         }
+        if firstByte == 0x7C { return nil }   // a Markdown pipe row
         var cells: [RawCell] = []
         var i = 0
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
@@ -116,22 +119,23 @@ enum CellSplitter {
             if lo == hi {
                 if tabbed { cells.append(.blank(placeholder: nil)) }
             } else {
-                var digits = 0, high = 0, inner = 0
+                let f = b[lo]
+                var digits = 0, high = 0
                 for k in lo..<hi {
                     let c = b[k]
-                    if c >= 0x30 && c <= 0x39 { digits += 1 } else if c >= 0x80 { high += 1 } else if c == 0x20 { inner += 1 } else { return nil }
+                    if c >= 0x30 && c <= 0x39 { digits += 1 } else if c >= 0x80 { high += 1 }
                 }
                 if digits == hi - lo {
                     guard digits <= 15 else { return nil }
                     var v = 0.0
                     for k in lo..<hi { v = v * 10 + Double(b[k] - 0x30) }
                     cells.append(.value(v, note: nil, yuan: false, raw: ""))
-                } else if digits == 0 {
-                    if tabbed, inner > 0 { return nil }   // "0 0 0" or a label with spaces: general path
+                } else if (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E || high == 0 {
+                    return nil   // a number with a unit, note, sign or fraction; numbering; ASCII: general path
+                } else {
                     let s = String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
                     if hi - lo <= 9, placeholders.contains(s) { cells.append(.blank(placeholder: s)) } else { cells.append(.text(s[...])) }
-                } else { return nil }   // digits mixed with text: numbering, units, notes
-                _ = high
+                }
             }
             if tabbed { i = j + 1 } else { i = j }
             if !tabbed, j >= n { break }

@@ -41,8 +41,14 @@ struct RowReader {
     private var pending: (row: Int, cells: [Cell], labelLine: Int, yuan: Bool)? = nil
     private let index: KeywordIndex
 
+    /// Cell counts and keys by row, read in the hot loops (a `RowDefinition` copy retains arrays).
+    private let counts: [Int]
+    private let keys: [String]
+
     init(rows: [RowDefinition], tableName: String, index: KeywordIndex? = nil) {
         self.rows = rows
+        self.counts = rows.map(\.count)
+        self.keys = rows.map(\.key)
         self.tableName = tableName
         self.index = index ?? KeywordIndex(rows)
     }
@@ -85,7 +91,7 @@ struct RowReader {
             var run = Array(cells[i..<j])
             let singleCellLine = line.filled <= 1
             if let p = pending {
-                let need = rows[p.row].count - p.cells.count
+                let need = counts[p.row] - p.cells.count
                 if singleCellLine { run.removeAll { $0.isBlank } } else { run = trimmed(run, to: need, afterLabel: false) }
                 add(run, line: line.number, diagnostics: &diagnostics)
                 i = j
@@ -217,9 +223,8 @@ struct RowReader {
     }
 
     private mutating func attachNote(_ t: Substring) {
-        guard var p = pending, !p.cells.isEmpty else { return }
-        p.cells[p.cells.count - 1].note = String(t.dropFirst().dropLast())
-        pending = p
+        guard let count = pending?.cells.count, count > 0 else { return }
+        pending!.cells[count - 1].note = String(t.dropFirst().dropLast())
     }
 
     private mutating func appendLabel(_ t: Substring, line: Int) {
@@ -257,6 +262,7 @@ struct RowReader {
     }
 
     private mutating func start(_ r: Int, line: Int) {
+        defer { pending?.cells.reserveCapacity(counts[r]) }
         // "单位：元" or "（元）" in the label, and no 万元: the money is in yuan.
         var yuan = false
         if label.contains("元") {
@@ -268,30 +274,31 @@ struct RowReader {
     }
 
     private mutating func add(_ run: [RawCell], line: Int, diagnostics: inout Diagnostics) {
-        guard var p = pending else { return }
+        guard pending != nil else { return }
         for raw in run {
-            if p.cells.count == rows[p.row].count {
-                pending = p
+            // Mutate `pending` in place: a copy would make every append copy the cells.
+            if pending!.cells.count == counts[pending!.row] {
+                let row = pending!.row, yuan = pending!.yuan
                 finishPending(diagnostics: &diagnostics)
-                guard spill, let next = rows.indices.first(where: { readings[rows[$0].key] == nil }) else {
-                    diagnostics.warning("\(tableName): more cells than the row \(rows[p.row].label) has; the extra cells are ignored", line: line)
+                guard spill, let next = rows.indices.first(where: { readings[keys[$0]] == nil }) else {
+                    diagnostics.warning("\(tableName): more cells than the row \(rows[row].label) has; the extra cells are ignored", line: line)
                     return
                 }
-                p = (next, [], line, p.yuan)
+                pending = (next, [], line, yuan)
+                pending!.cells.reserveCapacity(counts[next])
             }
             let cell: Cell
             switch raw {
-            case .value(let v, let note, let yuan, _): 
+            case .value(let v, let note, let yuan, _):
                 cell = Cell(value: v, state: .number, line: line, note: note)
-                if yuan { p.yuan = true }
+                if yuan { pending!.yuan = true }
             case .blank: cell = .blank(line: line)
             case .unreadable(let s): cell = Cell(value: nil, state: .unreadable(s), line: line)
             case .text(let s): cell = Cell(value: nil, state: .unreadable(String(s)), line: line)
             }
-            p.cells.append(cell)
+            pending!.cells.append(cell)
         }
-        pending = p
-        if p.cells.count == rows[p.row].count { finishPending(diagnostics: &diagnostics) }
+        if let p = pending, p.cells.count == counts[p.row] { finishPending(diagnostics: &diagnostics) }
     }
 
     private mutating func finishPending(diagnostics: inout Diagnostics) {
