@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The lightest server on the mirror: Swift concurrency over BSD sockets, WebSockets built in, no NIO.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
         // System libraries (Debian: libcmark-dev, libopencc-dev).
@@ -39,11 +41,16 @@ let package = Package(
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate", "GongkaiRender",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // serve: the built site on 127.0.0.1, rebuilt when the corpus, templates or configuration change.
+        .target(name: "GongkaiServe", dependencies: [
+            "GongkaiCore", "GongkaiSite",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
         // synth: realistic generated reports (both forms, every layout family) for tests and benchmarks.
         .target(name: "GongkaiSynth", dependencies: ["GongkaiCore"]),
         // The commands, as a library so tests can reach them; the executable only calls in.
         .target(name: "GongkaiCommands", dependencies: [
-            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiSite", "GongkaiSynth",
+            "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiSite", "GongkaiSynth", "GongkaiServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gongkai", dependencies: ["GongkaiCommands"]),
