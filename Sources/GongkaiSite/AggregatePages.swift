@@ -103,14 +103,14 @@ extension SiteRenderer {
 
     func failingReports() -> (html: String, count: Int) {
         let failing = agg.entries.filter { e in
-            e.errorCount > 0 || e.identityBreaks > 0 || e.duplicate || agg.findings.contains { $0.source == e.source && $0.diagnostic.severity == .error }
+            e.errorCount > 0 || e.identityBreaks > 0 || e.duplicate || (findingsBySource[e.source]?.contains { $0.severity == .error } ?? false)
                 || (e.agencyKey.flatMap { agg.agency($0) }?.crossYear.contains { $0.source == e.source && $0.status == .breaks } ?? false)
         }
         guard !failing.isEmpty else { return ("<p class=\"ok\">所有报告均通过核对。</p>", 0) }
         var t = TableHTML(caption: "未通过核对的报告", head: ["问题", "首个问题"])
         for e in failing {
             let r = reports[e.index].report
-            let all = r.diagnostics + agg.findings.filter { $0.source == e.source }.map(\.diagnostic)
+            let all = r.diagnostics + (findingsBySource[e.source] ?? [])
             let first = all.first { $0.severity == .error } ?? all.first { $0.message.contains("but") } ?? all.first
             let where_ = first?.line.map { " " + a(reportLink(e.index) + "#L\($0)", "第 \($0) 行") } ?? ""
             t.row(a(reportLink(e.index), reportTitle(e.index)), ["<td>\(statusBadges(e))</td>", "<td>\(first.map { Escape.html($0.message) } ?? "")\(where_)</td>"])
@@ -182,7 +182,7 @@ extension SiteRenderer {
             reportsList += "<li>\(a(reportLink(j), reportTitle(j))) <small>\(Escape.html(r.relativePath))</small> \(statusBadges(agg.entries[j]))</li>"
         }
         reportsList += "</ul>"
-        let downloads = "<ul class=\"downloads\"><li>\(a(urls.link(dir + "records.csv"), "records.csv")) 本机关全部报告的数字（CSV，UTF-8）</li><li>\(a(urls.link(dir + "records.json"), "records.json")) 同上（JSON，数据规范格式）</li><li>\(a(urls.link(dir + "aggregates.csv"), "aggregates.csv")) 本机关历年派生指标（CSV）</li></ul>"
+        let downloads = "<ul class=\"downloads\"><li>\(a(urls.link(dir + "records.csv"), "records.csv")) 本机关全部报告的数字（CSV，UTF-8）</li><li>\(a(urls.link(dir + "records.json"), "records.json")) 同上（JSON，数据规范格式）</li><li>\(a(urls.link(dir + "aggregates.csv"), "aggregates.csv")) 本机关历年数字与派生比率（CSV，长表）</li><li>\(a(urls.link(dir + "aggregates.json"), "aggregates.json")) 同上，并含跨年核对（JSON）</li></ul>"
         var context: [String: Any] = [
             "name": ag.name,
             "otherNames": ag.names.filter { AgencyName.normalize($0) != AgencyName.normalize(ag.name) }.joined(separator: "、"),

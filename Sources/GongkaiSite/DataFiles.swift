@@ -195,6 +195,7 @@ extension SiteRenderer {
             OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
             OutputFile(path: dir + "records.json", text: recordsJSON(ag.entries)),
             OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(agencies: [agg.agencyIndex[ag.key]!])),
+            OutputFile(path: dir + "aggregates.json", text: { var s = ""; agencyJSON(ag).write(into: &s, pretty: true, indent: 0); return s + "\n" }()),
         ]
     }
 

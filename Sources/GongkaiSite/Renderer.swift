@@ -20,6 +20,8 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
     let site: [String: Any]
     /// Report index by `Report.source`.
     let sourceIndex: [String: Int]
+    /// Cross-report findings by `Report.source`.
+    let findingsBySource: [String: [Diagnostic]]
 
     init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) {
         self.reports = reports
@@ -51,6 +53,9 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         var sourceIndex: [String: Int] = [:]
         for (i, r) in reports.enumerated() { sourceIndex[r.report.source] = i }
         self.sourceIndex = sourceIndex
+        var findings: [String: [Diagnostic]] = [:]
+        for f in aggregates.findings { findings[f.source, default: []].append(f.diagnostic) }
+        self.findingsBySource = findings
         self.agencyDirs = agencyDirs
         self.regionDirs = regionDirs
         self.site = [

@@ -37,7 +37,7 @@ extension SiteRenderer {
 
         // Findings: the report's own, then those from comparing reports.
         var findings: [Diagnostic] = r.diagnostics
-        findings += agg.findings.filter { $0.source == r.source }.map(\.diagnostic)
+        findings += findingsBySource[r.source] ?? []
         var diag = ""
         if !findings.isEmpty {
             diag = "<ul class=\"diagnostics\">"

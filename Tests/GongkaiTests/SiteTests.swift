@@ -31,7 +31,7 @@ import GongkaiSite
         #expect(agencyPages.count == 3)
         for a in agencyPages {
             let dir = String(a.dropLast("index.html".count))
-            for f in ["records.csv", "records.json", "aggregates.csv"] { #expect(paths.contains(dir + f)) }
+            for f in ["records.csv", "records.json", "aggregates.csv", "aggregates.json"] { #expect(paths.contains(dir + f)) }
         }
         let reportPages = paths.filter { $0.hasPrefix("reports/") && $0.hasSuffix("/index.html") && $0 != "reports/index.html" }
         #expect(reportPages.count == 4)
