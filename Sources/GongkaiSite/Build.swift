@@ -61,6 +61,31 @@ public struct BuildError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
+/// Decisions, in one place:
+/// - **Agency identity**: the title's name with white space removed (names arrive in simplified
+///   characters); `aliases` in `gongkai.yml` merge renamed bodies and bodies with two names.
+///   Two reports for one agency and year: an error naming both files, both published, neither
+///   counted in totals (the portal cannot tell which is right).
+/// - **Levels**: names ending in 人民政府 / 管委会 / 管理委员会 are roll-up reports (they may
+///   include their departments' figures); all others are department reports. Totals are kept per
+///   level and never added together; `levels` in `gongkai.yml` overrides a body's level.
+/// - **Regions**: the 省 / 市 / 区·县 prefix of the (last) name, or `regions` rules; region totals
+///   include sub-regions.
+/// - **Slugs**: `agencies/<hash>/`, `reports/<agency hash>-<year>/` (plus a hash of the file's path
+///   when an agency-year is duplicated), `regions/<hash>/`, `years/<year>/`: FNV-1a of the
+///   normalized name in base 32 — ASCII, stable across builds, never a path outside the output.
+/// - **Sidecar**: `NAME.meta.yml` beside `NAME.txt` with `source_url` (http/https only) and
+///   `published` (YYYY-MM-DD, used for the feed; else 31 January of the next year).
+/// - **Templates**: built into the binary (`DefaultTemplates.swift`, generated from `Templates/`
+///   by `scripts/embed-templates.py`; a test keeps them in sync), layered under `./Templates`
+///   and `--templates DIR`.
+///
+/// For incremental builds (issue 4): `render` is a pure function of (records, aggregates,
+/// configuration, templates) to a sorted `[OutputFile]`; the writer already skips unchanged bytes
+/// and records what it wrote in `.gongkai-files`. A report page depends only on its report,
+/// its agency (other years, cross-year check) and the slugs; agency, year and region pages and the
+/// data files depend on the aggregates.
+///
 /// The site build as named steps, each usable on its own (tests render without touching disk):
 ///
 /// 1. `scan`      — the corpus folder → report paths (sorted)
