@@ -22,7 +22,12 @@ enum Places {
         ("桐汐", "tongxi"), ("枫泠", "fengling"), ("沄水", "yunshui"), ("璟山", "jingshan"),
         ("朔澜", "shuolan"), ("岫宁", "xiuning"), ("溪棠", "xitang"), ("昀川", "yunchuan"),
     ]
-    static let districts = ["临湖", "望江", "青杉", "栖梧", "云阶", "松汀", "鹤鸣", "金穗", "长堤", "东岚", "西汐", "南屏湾", "北泠", "新港湾", "石榴"]
+    /// District names are two invented syllables, unique nationwide (district d belongs to city
+    /// d % 12), so a title that leaves out the city still names one body.
+    static let districtFirst = Array("临望青栖云松鹤金长东西南北新石柏兰苇蓉杏梨桂荻芦菱蒲茗蔚澹泓".map(String.init))
+    static let districtSecond = Array("湖江杉梧阶汀鸣穗堤岚汐屏泠港榴川桥岭塘坪湾洲渚原岗陂坞圩埠滩".map(String.init))
+    static var districtCount: Int { districtFirst.count * districtSecond.count }
+    static func district(_ d: Int) -> String { districtFirst[d / districtSecond.count] + districtSecond[d % districtSecond.count] }
     static let streets = ["柳岸", "桂坊", "荷塘", "竹溪", "清源", "双桥"]
 
     /// (name, typical applications a year, makes 规章)
@@ -44,25 +49,42 @@ enum Places {
         ("统计局", 2), ("协作办公室", 1), ("科技工业商务和信息化局", 5), ("发展和改革局", 12), ("水务局", 10),
     ]
 
+    /// Every body the generator can name: city bodies, district bodies, street offices.
+    static var citySlots: Int { cities.count * cityBodies.count }
+    static var districtSlots: Int { districtCount * districtBodies.count }
+    static var streetSlots: Int { districtCount * streets.count }
+    /// How many distinct agencies a corpus can have (names repeat beyond it).
+    public static var capacity: Int { citySlots + districtSlots + streetSlots }
+
+    /// Agency `index` gets its own slot of the name space (an affine permutation, one-to-one
+    /// below `capacity`), so no two agencies share a name; the seed shifts the permutation.
     static func agency(index: Int, seed: UInt64) -> SyntheticAgency {
         var rng = SplitMix64(seed: seed, stream: UInt64(index), 1)
-        let city = cities[rng.below(cities.count)]
         let jitter = rng.logUniform(0.25, 4)
-        let roll = rng.unit()
-        if roll < 0.45 {
-            let b = cityBodies[rng.below(cityBodies.count)]
+        let total = capacity
+        let slot = (index % total * 7919 + Int(seed % UInt64(total))) % total   // 7919 is prime and shares no factor with total
+        if slot < citySlots {
+            let city = cities[slot / cityBodies.count]
+            let b = cityBodies[slot % cityBodies.count]
             return SyntheticAgency(index: index, name: city.name + "市" + b.0, city: city.name + "市", citySlug: city.slug,
                                    district: nil, scale: b.1 * jitter, makesRegulations: b.2)
         }
-        let district = districts[rng.below(districts.count)] + "区"
-        if roll < 0.9 {
-            let b = districtBodies[rng.below(districtBodies.count)]
+        if slot < citySlots + districtSlots {
+            let k = slot - citySlots
+            let d = k / districtBodies.count
+            let city = cities[d % cities.count]
+            let district = Places.district(d) + "区"
+            let b = districtBodies[k % districtBodies.count]
             // Some titles leave out the city (广州市番禺区… vs 番禺区…).
             let prefix = rng.chance(0.8) ? city.name + "市" : ""
             return SyntheticAgency(index: index, name: prefix + district + b.0, city: city.name + "市", citySlug: city.slug,
                                    district: district, scale: b.1 * jitter, makesRegulations: false)
         }
-        let street = streets[rng.below(streets.count)] + "街道办事处"
+        let k = slot - citySlots - districtSlots
+        let d = k / streets.count
+        let city = cities[d % cities.count]
+        let district = Places.district(d) + "区"
+        let street = streets[k % streets.count] + "街道办事处"
         return SyntheticAgency(index: index, name: city.name + "市" + district + street, city: city.name + "市", citySlug: city.slug,
                                district: district, scale: 3 * jitter, makesRegulations: false)
     }

@@ -3,7 +3,7 @@ import Testing
 import GongkaiCore
 import GongkaiCheck
 import GongkaiExtract
-import GongkaiSynth
+@testable import GongkaiSynth
 @testable import GongkaiCommands
 
 /// The synthetic corpus: deterministic, consistent, and read back exactly by the extractor.
@@ -176,5 +176,21 @@ import GongkaiSynth
             let json = try String(contentsOfFile: exp + "/" + r.name + ".json", encoding: .utf8)
             #expect(json == r.expected.serialized(pretty: true) + "\n")
         }
+    }
+}
+
+@Suite("Synthetic agencies")
+struct SyntheticAgencyTests {
+    @Test func everyAgencyHasItsOwnName() {
+        // Duplicate names would be duplicate agency-years in a build (an error, rightly).
+        var seen = Set<String>()
+        let n = 20_000
+        for i in 0..<n {
+            let a = Places.agency(index: i, seed: 42)
+            let identity: String = a.district != nil && !a.name.hasPrefix(a.city) ? a.city + a.name : a.name
+            #expect(seen.insert(identity).inserted, "agency \(i): \(a.name) repeats")
+            if seen.count < i + 1 { break }
+        }
+        #expect(seen.count == n)
     }
 }

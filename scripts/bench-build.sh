@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Build benchmarks for BENCHMARKS.md: full build, one report changed, nothing changed — at each
+# corpus size — and Hugo on equivalent Markdown pages (same count, similar size, one table each)
+# in the same run. Run by hand (minutes at 100,000), never in CI:
+#
+#   scripts/bench-build.sh 1000 10000 100000
+#
+# Needs a release build (swift build -c release) and Debian's hugo and time packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-1000 10000}")
+[ $# -gt 0 ] && sizes=("$@")
+bin=.build/release/gongkai
+[ -x "$bin" ] || swift build -c release --product gongkai >/dev/null
+command -v hugo >/dev/null || { echo "hugo is missing: apt-get install hugo" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "GNU time is missing: apt-get install time" >&2; exit 1; }
+work=${BENCH_DIR:-/tmp/gongkai-bench}
+mkdir -p "$work"
+
+measure() {  # measure LABEL COMMAND... → "LABEL: S s, M MB peak" plus the command's last line
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1 || { cat "$work/out"; exit 1; }
+  read -r secs kb < "$work/time"
+  printf '%-28s %7.2f s  %6d MB peak  | %s\n' "$label" "$secs" $((kb / 1024)) "$(tail -n 1 "$work/out")"
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -r); $($bin --help >/dev/null 2>&1 && echo gongkai) $(git rev-parse --short HEAD 2>/dev/null)"
+for n in "${sizes[@]}"; do
+  corpus="$work/corpus-$n" out="$work/site-$n"
+  if [ ! -d "$corpus" ]; then "$bin" synth --count "$n" --out "$corpus" --seed 1 >/dev/null; fi
+  bytes=$(du -sb "$corpus" | cut -f1)
+  echo "== $n reports ($((bytes / 1048576)) MB of report text)"
+  rm -rf "$out"
+  measure "full build" "$bin" build --corpus "$corpus" --output "$out" --quiet
+  pages=$(find "$out" -name '*.html' | wc -l)
+  secs=$(cut -d' ' -f1 "$work/time")
+  echo "                             $pages HTML pages, $(awk -v p="$pages" -v s="$secs" 'BEGIN{printf "%.0f", p/s}') pages/s"
+  # One report changed: a figure in the first report file.
+  first=$(find "$corpus" -type f -name '*.txt' | sort | awk 'NR==1')
+  cp "$first" "$work/saved.txt"
+  sed -i '0,/\t0\t/s//\t7\t/' "$first"
+  measure "one report changed" "$bin" build --corpus "$corpus" --output "$out" --quiet
+  cp "$work/saved.txt" "$first"
+  measure "restore it" "$bin" build --corpus "$corpus" --output "$out" --quiet
+  measure "nothing changed" "$bin" build --corpus "$corpus" --output "$out" --quiet
+
+  # Hugo on the same number of Markdown pages, similar size, one table each.
+  site="$work/hugo-$n"
+  if [ ! -d "$site" ]; then
+    mkdir -p "$site/content/reports" "$site/layouts/_default"
+    printf 'baseURL = "/"\ntitle = "bench"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n' > "$site/config.toml"
+    printf '<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n' > "$site/layouts/_default/single.html"
+    printf '<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>\n' > "$site/layouts/_default/list.html"
+    python3 - "$site/content/reports" "$n" "$bytes" <<'PY'
+import sys, os
+d, n, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+size = max(2000, total // n)
+para = "本机关依法推进政府信息公开工作，按要求发布信息并回应关切。" * 8 + "\n\n"
+table = "| 项目 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n|---|---|---|---|---|---|---|---|\n" + "".join(f"| 第{i}行 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n" for i in range(25))
+for i in range(n):
+    body = table + "\n" + para * max(1, (size - len(table.encode())) // len(para.encode()))
+    with open(os.path.join(d, f"r{i:06d}.md"), "w") as f:
+        f.write(f"---\ntitle: \"报告 {i}\"\n---\n\n{body}")
+PY
+  fi
+  rm -rf "$site/public"
+  measure "hugo (same page count)" hugo --source "$site" --quiet
+done
