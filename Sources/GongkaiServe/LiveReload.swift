@@ -1,5 +1,6 @@
 import Foundation
 import FlyingFox
+import GongkaiCore
 
 /// What the browser is told after each build: reload, or the build's errors to show.
 public struct BuildEvent: Sendable, Equatable {
@@ -10,20 +11,10 @@ public struct BuildEvent: Sendable, Equatable {
     public var summary: String
 
     public var json: String {
-        func q(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "<": out += "\\u003c"
-                default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            return out + "\""
-        }
-        return "{\"generation\":\(generation),\"ok\":\(succeeded),\"summary\":\(q(summary)),\"diagnostics\":[\(diagnostics.map(q).joined(separator: ","))]}"
+        JSON.object([
+            ("generation", .int(generation)), ("ok", .bool(succeeded)), ("summary", .string(summary)),
+            ("diagnostics", .array(diagnostics.map(JSON.string))),
+        ]).serialized()
     }
 }
 
