@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // The lightest server on the mirror: Swift concurrency over BSD sockets, WebSockets built in, no NIO.
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
+        // SHA-256 of inputs and outputs for incremental builds.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // System libraries (Debian: libcmark-dev, libopencc-dev).
@@ -40,6 +42,7 @@ let package = Package(
         .target(name: "GongkaiSite", dependencies: [
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate", "GongkaiRender",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // serve: the built site on 127.0.0.1, rebuilt when the corpus, templates or configuration change.
         .target(name: "GongkaiServe", dependencies: [

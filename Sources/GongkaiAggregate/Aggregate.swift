@@ -493,7 +493,10 @@ public struct Aggregates: Sendable {
 public enum Aggregator {
     /// `labels` name the reports in messages (the site passes paths inside the corpus, so the
     /// pages do not depend on where the corpus was); by default their `source`.
-    public static func aggregate(_ reports: [CheckedReport], configuration: AggregateConfiguration = .init(), labels: [String]? = nil) -> Aggregates {
+    /// `identityBreaks` gives each report's number of broken identities when its `identities` were
+    /// not kept (records reloaded from the incremental build's cache); by default they are counted.
+    public static func aggregate(_ reports: [CheckedReport], configuration: AggregateConfiguration = .init(), labels: [String]? = nil,
+                                 identityBreaks: [Int]? = nil) -> Aggregates {
         let label: (Int) -> String = { i in labels.map { $0[i] } ?? reports[i].report.source }
         var entries: [ReportEntry] = []
         entries.reserveCapacity(reports.count)
@@ -511,7 +514,7 @@ public enum Aggregator {
             }
             let level = key.flatMap { configuration.levels[$0] } ?? key.map(Level.infer) ?? .department
             let region = name.flatMap { regionKey(for: $0, rules: configuration.regionRules) }
-            let breaks = c.identities.reduce(0) { $0 + ($1.isBreak ? 1 : 0) }
+            let breaks = identityBreaks?[i] ?? c.identities.reduce(0) { $0 + ($1.isBreak ? 1 : 0) }
             entries.append(ReportEntry(index: i, source: r.source, agencyKey: key, agencyName: name, year: r.year, level: level,
                                        regionKey: region, figures: Figures.of(r), counted: key != nil && r.year != nil,
                                        duplicate: false, errorCount: r.diagnostics.errorCount, warningCount: r.diagnostics.warningCount,

@@ -16,6 +16,11 @@ struct BuildCommand: ParsableCommand {
         --templates DIR; a file replaces the one of the same path in the layer below (layouts/, partials/, \
         pages/, content/, assets/).
 
+        Builds are incremental: OUTPUT/.gongkai/ keeps content hashes of every input and output and a cache of \
+        the records, so unchanged reports are not read again, only pages whose inputs changed are rendered and \
+        only files whose bytes changed are written. --clean reads and renders everything. Two builds of one \
+        output folder at once are refused (a lock in OUTPUT/.gongkai/).
+
         Prints findings as path:line: severity: message and a summary. Exits 0 when the site was written, even \
         when reports carry warnings or errors (with --strict, 1 when any report has an error).
         """
@@ -32,6 +37,9 @@ struct BuildCommand: ParsableCommand {
 
     @Option(name: .customLong("base-url"), help: "Base URL or path the site is served from, e.g. /portal/ or https://example.org/portal/ (default: the configuration's base_url, else /).")
     var baseURL: String?
+
+    @Flag(help: "Ignore the previous build's cache and manifest: read every report, render and write every file.")
+    var clean = false
 
     @Flag(help: "Exit 1 when any report has an error.")
     var strict = false
@@ -53,7 +61,7 @@ struct BuildCommand: ParsableCommand {
         let progress = ProgressBox()
         let result: BuildResult
         do {
-            result = try SiteBuilder.build(BuildOptions(corpus: corpus, output: output, templateFolders: folders, baseURL: baseURL),
+            result = try SiteBuilder.build(BuildOptions(corpus: corpus, output: output, templateFolders: folders, baseURL: baseURL, clean: clean),
                                            progress: { n, total in progress.update(n, total) })
         } catch {
             progress.finish()
@@ -65,7 +73,7 @@ struct BuildCommand: ParsableCommand {
         if !quiet { for (path, d) in result.diagnostics { out += d.formatted(path: path) + "\n" } }
         let seconds = Date().timeIntervalSince(start)
         let w = result.write
-        out += "built \(output): \(result.reports.count) report\(result.reports.count == 1 ? "" : "s") read, \(result.pages) pages (\(result.files.count) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
+        out += "built \(output): \(result.reports.count) report\(result.reports.count == 1 ? "" : "s") read, \(result.pages) pages (\(result.paths.count) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
         out += "\(result.warnings) warning\(result.warnings == 1 ? "" : "s"), \(result.errors) error\(result.errors == 1 ? "" : "s") in \(String(format: "%.2f", seconds))s\n"
         FileHandle.standardOutput.write(Data(out.utf8))
         if strict && result.errors > 0 { throw ExitCode(1) }

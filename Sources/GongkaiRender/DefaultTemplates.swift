@@ -451,7 +451,7 @@ table.data thead th:not(:first-child) { text-align: right; }
 """# + "\n",
         "partials/footer.mustache": #"""
 <footer class="site">
-<p>{{site.title}} · 共 {{site.reportCount}} 份报告、{{site.agencyCount}} 个机关 · <a href="{{site.base}}methodology/">方法说明</a> · <a href="{{site.base}}data/">数据下载</a> · <a href="{{site.feed}}">订阅（Atom）</a></p>
+<p>{{site.title}} · <a href="{{site.base}}methodology/">方法说明</a> · <a href="{{site.base}}data/">数据下载</a> · <a href="{{site.feed}}">订阅（Atom）</a></p>
 {{#site.fictional}}
 <p class="fine">{{site.notice}}</p>
 {{/site.fictional}}

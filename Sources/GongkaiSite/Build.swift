@@ -15,12 +15,33 @@ public struct LoadedReport: Sendable {
     /// The decoded text of the file, lines as in the file (nil when it could not be decoded).
     public var sourceText: String?
     public var sidecar: Sidecar?
+    /// Broken identities (kept apart from `checked.identities`, which a cached record lacks).
+    public var identityBreaks: Int
+    /// A record reloaded from the incremental build's cache: no narrative sections and no
+    /// identity results (the report page extracts the file again when it is rendered).
+    public var isPartial: Bool
 
     public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
         self.checked = checked
         self.relativePath = relativePath
         self.sourceText = sourceText
         self.sidecar = sidecar
+        self.identityBreaks = checked.identities.reduce(0) { $0 + ($1.isBreak ? 1 : 0) }
+        self.isPartial = false
+    }
+
+    static let emptyChecked = CheckedReport(Report(source: ""))
+
+    /// A record from the cache (see `RecordCodec`).
+    public init(partial report: Report, relativePath: String, sidecar: Sidecar?, identityBreaks: Int) {
+        var c = LoadedReport.emptyChecked
+        c.report = report
+        self.checked = c
+        self.relativePath = relativePath
+        self.sourceText = nil
+        self.sidecar = sidecar
+        self.identityBreaks = identityBreaks
+        self.isPartial = true
     }
 
     public var report: Report { checked.report }
@@ -33,25 +54,39 @@ public struct BuildOptions: Sendable {
     public var templateFolders: [String]
     /// Overrides the configuration's base URL.
     public var baseURL: String?
+    /// Ignore the previous build's manifest and record cache: read every report, render and
+    /// write every file.
+    public var clean: Bool
+    /// Render every unit and return all files in `BuildResult.files` (tests); writing is still
+    /// incremental.
+    public var keepFiles: Bool
 
-    public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil) {
+    public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil,
+                clean: Bool = false, keepFiles: Bool = false) {
         self.corpus = corpus
         self.output = output
         self.templateFolders = templateFolders
         self.baseURL = baseURL
+        self.clean = clean
+        self.keepFiles = keepFiles
     }
 }
 
 public struct BuildResult: Sendable {
     public var reports: [LoadedReport]
     public var aggregates: Aggregates
+    /// Every file's bytes, only when `BuildOptions.keepFiles` asked for them.
     public var files: [OutputFile]
+    /// Every output path of the site, sorted.
+    public var paths: [String]
+    /// Units rendered (an incremental build skips those whose inputs did not change).
+    public var rendered: Int
     public var write: WriteSummary
     /// Every finding, as `path:line: severity: message` lines would print them: per report
     /// (extraction, identities, sidecar) and across reports (duplicates, cross-year breaks),
     /// plus the configuration's.
     public var diagnostics: [(path: String, diagnostic: Diagnostic)]
-    public var pages: Int { files.reduce(0) { $0 + ($1.isPage ? 1 : 0) } }
+    public var pages: Int { paths.reduce(0) { $0 + ($1.hasSuffix(".html") ? 1 : 0) } }
     public var errors: Int { diagnostics.reduce(0) { $0 + ($1.diagnostic.severity == .error ? 1 : 0) } }
     public var warnings: Int { diagnostics.reduce(0) { $0 + ($1.diagnostic.severity == .warning ? 1 : 0) } }
 }
@@ -95,18 +130,10 @@ public struct BuildError: Error, CustomStringConvertible {
 ///                  no clock, no randomness; the same inputs give the same bytes)
 /// 5. `write`     — files → the output folder, atomically, unchanged files untouched
 public enum SiteBuilder {
+    /// The build, incremental by default (see `IncrementalBuild`): the steps below, with
+    /// unchanged reports taken from the cache and only units whose inputs changed rendered.
     public static func build(_ options: BuildOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> BuildResult {
-        var (config, configDiagnostics) = SiteConfiguration.load(corpus: options.corpus)
-        if let b = options.baseURL { config.baseURL = b }
-        let theme = try Theme.load(folders: options.templateFolders)
-        let paths = try scan(options.corpus)
-        let loaded = load(paths, corpus: options.corpus, progress: progress)
-        let aggregates = aggregate(loaded, configuration: config)
-        let files = try render(loaded, aggregates: aggregates, configuration: config, theme: theme)
-        let summary = try write(files, to: options.output)
-        var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { ((options.corpus.hasSuffix("/") ? options.corpus : options.corpus + "/") + SiteConfiguration.fileName, $0) }
-        diagnostics += collectDiagnostics(loaded, aggregates)
-        return BuildResult(reports: loaded, aggregates: aggregates, files: files, write: summary, diagnostics: diagnostics)
+        try IncrementalBuild(options: options, progress: progress).run()
     }
 
     // MARK: 1. scan
@@ -148,7 +175,8 @@ public enum SiteBuilder {
     // MARK: 3. aggregate
 
     public static func aggregate(_ reports: [LoadedReport], configuration: SiteConfiguration) -> Aggregates {
-        Aggregator.aggregate(reports.map(\.checked), configuration: configuration.aggregateConfiguration, labels: reports.map(\.relativePath))
+        Aggregator.aggregate(reports.map(\.checked), configuration: configuration.aggregateConfiguration, labels: reports.map(\.relativePath),
+                             identityBreaks: reports.map(\.identityBreaks))
     }
 
     // MARK: 4. render

@@ -146,7 +146,13 @@ extension SiteRenderer {
                 .object([("name", .string(r.name)), ("parent", r.parent.map(JSON.string) ?? .null),
                          ("years", .array(r.totals.keys.sorted().map { y in .object([("year", .int(y)), ("levels", levelsJSON(r.totals[y]!))]) }))])
             })),
-            ("agencies", .array(agg.agencies.map(agencyJSON))),
+            // Each agency's figures are in its own folder (agencies/<slug>/aggregates.json), so this
+            // file stays small and does not change with every report.
+            ("agencies", .array(agg.agencies.map { ag in
+                .object([("id", .string(Slug.hash(ag.key))), ("name", .string(ag.name)), ("level", .string(ag.level.rawValue)),
+                         ("region", ag.regionKey.map(JSON.string) ?? .null), ("reports", .int(ag.entries.count)),
+                         ("aggregates", .string(urls.link(agencyDirs[ag.key]! + "aggregates.json")))])
+            })),
         ])
         var out = ""
         j.write(into: &out, pretty: true, indent: 0)
@@ -154,7 +160,8 @@ extension SiteRenderer {
     }
 
     /// Long format: one row per scope, year, level and measure.
-    func aggregatesCSV(agencies only: [Int]? = nil) -> [UInt8] {
+    /// `totals`: the all, year and region rows; then the rows of `agencies`.
+    func aggregatesCSV(totals includeTotals: Bool, agencies only: [Int]) -> [UInt8] {
         var s = "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n"
         func totals(_ scope: String, _ name: String, _ year: String, _ level: Level, _ g: GroupTotals) {
             for m in Metric.allCases {
@@ -167,12 +174,12 @@ extension SiteRenderer {
                       Format.number(p.numerator), Format.number(p.denominator), String(p.covered), String(p.of)].joined(separator: ",") + "\r\n"
             }
         }
-        if only == nil {
+        if includeTotals {
             for l in Level.allCases.reversed() { if let g = agg.grand[l] { totals("all", "全部", "", l, g) } }
             for y in agg.years { for l in Level.allCases.reversed() { if let g = y.totals[l] { totals("year", "\(y.year)", "\(y.year)", l, g) } } }
             for r in agg.regions { for y in r.totals.keys.sorted() { for l in Level.allCases.reversed() { if let g = r.totals[y]?[l] { totals("region", r.name, "\(y)", l, g) } } } }
         }
-        for ai in only ?? Array(agg.agencies.indices) {
+        for ai in only {
             let ag = agg.agencies[ai]
             for j in ag.entries {
                 let e = agg.entries[j]
@@ -194,37 +201,38 @@ extension SiteRenderer {
         [
             OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
             OutputFile(path: dir + "records.json", text: recordsJSON(ag.entries)),
-            OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(agencies: [agg.agencyIndex[ag.key]!])),
+            OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(totals: false, agencies: [agg.agencyIndex[ag.key]!])),
             OutputFile(path: dir + "aggregates.json", text: { var s = ""; agencyJSON(ag).write(into: &s, pretty: true, indent: 0); return s + "\n" }()),
         ]
     }
 
+    /// The data page and the corpus-wide aggregates. Records are split by year
+    /// (`data/<year>/records.csv|json`, `data/undated/` for reports without a year), so a changed
+    /// report rewrites one year's files, not every record of the corpus.
     func dataFiles() throws -> [OutputFile] {
-        let all = Array(reports.indices)
         var blocks = HTMLBlocks()
-        let list = """
-        <ul class="downloads">
-        <li>\(a(urls.link("data/records.csv"), "records.csv"))：每份报告一行，三张统计表的每一栏一列（UTF-8 带 BOM，可直接用电子表格打开；空白栏为空，不是 0）。</li>
-        <li>\(a(urls.link("data/records.json"), "records.json"))：全部报告，数据规范（report-data）格式，含源文件与核对提示。</li>
-        <li>\(a(urls.link("data/aggregates.csv"), "aggregates.csv"))：合计与派生比率（长表：范围、年度、层级、指标、数值、分子、分母、覆盖报告数）。</li>
-        <li>\(a(urls.link("data/aggregates.json"), "aggregates.json"))：同上，JSON。</li>
-        </ul>
-        """
-        let context: [String: Any] = ["downloads": blocks.add(list), "reportCount": reports.count]
+        var list = "<ul class=\"downloads\">\n"
+        list += "<li>\(a(urls.link("data/aggregates.csv"), "aggregates.csv"))：合计与派生比率（长表：范围、年度、层级、指标、数值、分子、分母、覆盖报告数；每个机关的数字见机关页面的下载）。</li>\n"
+        list += "<li>\(a(urls.link("data/aggregates.json"), "aggregates.json"))：同上，JSON，并列出每个机关的数据文件。</li>\n"
+        list += "</ul>\n"
+        var t = TableHTML(caption: "各年度报告的记录（每份报告一行；UTF-8 带 BOM，可直接用电子表格打开；空白栏为空，不是 0）", head: ["年度", "报告数", "CSV", "JSON（数据规范格式，含源文件与核对提示）"])
+        for (slug, indices) in recordGroups() {
+            t.row(slug == "undated" ? "年度未识别" : "\(slug) 年", ["<td class=\"n\">\(indices.count)</td>",
+                  "<td>\(a(urls.link("data/\(slug)/records.csv"), "records.csv"))</td>", "<td>\(a(urls.link("data/\(slug)/records.json"), "records.json"))</td>"])
+        }
+        let context: [String: Any] = ["downloads": blocks.add(list + (reports.isEmpty ? "" : t.html)), "reportCount": reports.count]
         let page = try self.page("data/", kind: "data", title: "数据下载", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
         return [
             page,
-            OutputFile(path: "data/records.csv", bytes: recordsCSV(all)),
-            OutputFile(path: "data/records.json", text: recordsJSON(all)),
-            OutputFile(path: "data/aggregates.csv", bytes: aggregatesCSV()),
+            OutputFile(path: "data/aggregates.csv", bytes: aggregatesCSV(totals: true, agencies: [])),
             OutputFile(path: "data/aggregates.json", text: aggregatesJSON()),
         ]
     }
 
     // MARK: sitemap, feed, robots
 
-    func sitemap(_ files: [OutputFile]) -> OutputFile {
-        let pages = files.filter { $0.path.hasSuffix("index.html") }.map { String($0.path.dropLast("index.html".count)) }
+    func sitemap(_ indexPages: [String]) -> OutputFile {
+        let pages = indexPages.map { String($0.dropLast("index.html".count)) }
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
         for p in Set(pages).sorted() { s += "  <url><loc>\(Escape.xml(urls.absolute(p)))</loc></url>\n" }
         s += "</urlset>\n"

@@ -104,6 +104,26 @@ public enum SiteWriter {
         return summary
     }
 
+    /// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a reader
+    /// (or a build killed half-way) never sees half a file. `makeFolders` creates missing folders.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], makeFolders: Bool = false) throws {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let tmp = dir + "/." + name + ".tmp-\(getpid())"
+        do {
+            try writeFile(tmp, bytes)
+        } catch where makeFolders {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try writeFile(tmp, bytes)
+        }
+        if rename(tmp, path) != 0 {
+            let e = errno
+            unlink(tmp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "rename failed: \(String(cString: strerror(e)))"])
+        }
+    }
+
     static func readFile(_ path: String) -> [UInt8]? {
         guard let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }

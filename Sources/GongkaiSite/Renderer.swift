@@ -74,36 +74,114 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
 
     // MARK: the whole site
 
+    /// One piece of the site, rendered at once: the files it declares, the digest of every input
+    /// it reads (`key`, empty when not asked for) and how to render it. Units are independent:
+    /// they render on every core, and an incremental build renders only those whose key changed.
+    struct RenderUnit: @unchecked Sendable {
+        let paths: [String]
+        let key: [UInt8]
+        let render: () throws -> [OutputFile]
+        var name: String { paths[0] }
+    }
+
+    /// The whole site in memory, sorted by path (tests, and callers that want every byte).
     func render() throws -> [OutputFile] {
-        var files: [OutputFile] = []
-        files.append(try home())
-        files.append(try agencyIndex())
-        for a in agg.agencies { files += try agencyPage(a) }
-        files.append(try yearIndex())
-        for y in agg.years { files.append(try yearPage(y)) }
-        files.append(try regionIndex())
-        for r in agg.regions { files.append(try regionPage(r)) }
-        files.append(try reportIndex())
-        // Report pages are most of the work: on every core, results in report order.
-        let slots = Slots<Result<[OutputFile], Error>>(count: reports.count)
-        DispatchQueue.concurrentPerform(iterations: reports.count) { i in
-            slots.set(i, Result { try reportPage(i) })
+        let us = units(nil)
+        let slots = Slots<Result<[OutputFile], Error>>(count: us.count)
+        DispatchQueue.concurrentPerform(iterations: us.count) { i in
+            slots.set(i, Result { try SiteRenderer.checked(us[i]) })
         }
+        var files: [OutputFile] = []
         for r in slots.values { files += try r.get() }
-        for name in theme.contentNames { files.append(try contentPage(name)) }
-        files += try dataFiles()
-        files.append(try notFound())
-        files.append(sitemap(files))
-        files.append(feed())
-        files.append(robots())
-        for (path, text) in theme.assets { files.append(OutputFile(path: path, text: text)) }
         files.sort { $0.path < $1.path }
         var seen = Set<String>()
         for f in files {
-            guard SiteWriter.isSafe(f.path) else { throw OutputPathError(path: f.path) }
             guard seen.insert(f.path).inserted else { throw BuildError("two outputs at \(f.path)") }
         }
         return files
+    }
+
+    /// Renders a unit and checks that it produced exactly the (safe) files it declared.
+    static func checked(_ u: RenderUnit) throws -> [OutputFile] {
+        let files = try u.render()
+        for f in files where !SiteWriter.isSafe(f.path) { throw OutputPathError(path: f.path) }
+        guard files.count == u.paths.count, Set(files.map(\.path)) == Set(u.paths) else {
+            throw BuildError("internal: \(u.name) rendered \(files.map(\.path)), declared \(u.paths)")
+        }
+        return files
+    }
+
+    /// Every unit of the site, in a fixed order. `keys` gives each unit the digest of its inputs
+    /// (see `DependencyKeys`); without it keys are empty.
+    func units(_ keys: DependencyKeys?) -> [RenderUnit] {
+        var out: [RenderUnit] = []
+        func add(_ paths: [String], _ key: @autoclosure () -> [UInt8], _ render: @escaping () throws -> [OutputFile]) {
+            out.append(RenderUnit(paths: paths, key: keys == nil ? [] : key(), render: render))
+        }
+        let k = keys ?? DependencyKeys.none
+        add(["index.html"], k.key("home", k.corpus)) { [try home()] }
+        add(["agencies/index.html"], k.key("agencies", k.corpus)) { [try agencyIndex()] }
+        for a in agg.agencies {
+            let dir = agencyDirs[a.key]!
+            add([dir + "index.html", dir + "records.csv", dir + "records.json", dir + "aggregates.csv", dir + "aggregates.json"],
+                k.key("agency", k.agency[a.key] ?? [])) { try agencyPage(a) }
+        }
+        add(["years/index.html"], k.key("years", k.corpus)) { [try yearIndex()] }
+        for y in agg.years {
+            add(["years/\(y.year)/index.html"], k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [try yearPage(y)] }
+        }
+        add(["regions/index.html"], k.key("regions", k.corpus)) { [try regionIndex()] }
+        let subtree = regionSubtreeAgencies()
+        for r in agg.regions {
+            add([regionDirs[r.key]! + "index.html"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[r.key] ?? []))) { [try regionPage(r)] }
+        }
+        add(["reports/index.html"], k.key("reports", k.corpus)) { [try reportIndex()] }
+        for i in reports.indices {
+            add([reportDirs[i] + "index.html", reportDirs[i] + "report.json"], k.key("report", Array(reports[i].relativePath.utf8), k.owner(i, agg: agg))) { try reportPage(i) }
+        }
+        for name in theme.contentNames {
+            add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [try contentPage(name)] }
+        }
+        add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { try dataFiles() }
+        for (slug, indices) in recordGroups() {
+            add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.owners(indices, agg: agg))) {
+                [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices)), OutputFile(path: "data/\(slug)/records.json", text: recordsJSON(indices))]
+            }
+        }
+        add(["404.html"], k.key("404")) { [try notFound()] }
+        let pages = out.flatMap { $0.paths.filter { $0.hasSuffix("index.html") } }
+        add(["sitemap.xml"], k.key("sitemap", k.corpus)) { [sitemap(pages)] }
+        add(["feed.xml"], k.key("feed", k.corpus)) { [feed()] }
+        add(["robots.txt"], k.key("robots")) { [robots()] }
+        for (path, text) in theme.assets { add([path], k.key("asset", Array(path.utf8))) { [OutputFile(path: path, text: text)] } }
+        return out
+    }
+
+    /// The reports of each data file: `data/<year>/` (report order), `data/undated/` last.
+    func recordGroups() -> [(String, [Int])] {
+        var byYear: [Int: [Int]] = [:]
+        var undated: [Int] = []
+        for i in reports.indices {
+            if let y = reports[i].report.year { byYear[y, default: []].append(i) } else { undated.append(i) }
+        }
+        var out = byYear.keys.sorted().map { ("\($0)", byYear[$0]!) }
+        if !undated.isEmpty { out.append(("undated", undated)) }
+        return out
+    }
+
+    /// Agency keys placed in each region or any region below it.
+    func regionSubtreeAgencies() -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for a in agg.agencies {
+            var r = a.regionKey
+            var guardCount = 0
+            while let key = r, guardCount < 64 {
+                out[key, default: []].append(a.key)
+                r = agg.region(key)?.parent
+                guardCount += 1
+            }
+        }
+        return out
     }
 
     // MARK: pages
@@ -136,9 +214,13 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         return OutputFile(path: path, text: html)
     }
 
-    func contentPage(_ name: String) throws -> OutputFile {
+    func contentRel(_ name: String) -> String {
         let slug = Slug.ascii(name, max: 40)
-        let rel = slug.isEmpty ? "page-\(Slug.hash(name))/" : "\(slug)/"
+        return slug.isEmpty ? "page-\(Slug.hash(name))/" : "\(slug)/"
+    }
+
+    func contentPage(_ name: String) throws -> OutputFile {
+        let rel = contentRel(name)
         var c = methodologyContext()
         c["site"] = site
         let markdown = theme.contentMarkdown(name, c) ?? ""

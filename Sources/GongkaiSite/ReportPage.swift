@@ -1,4 +1,7 @@
+import Foundation
 import GongkaiCore
+import GongkaiRead
+import GongkaiExtract
 import GongkaiCheck
 import GongkaiAggregate
 import GongkaiRender
@@ -7,7 +10,20 @@ extension SiteRenderer {
     /// A report's page and its record as JSON (`report.json`, the data contract's shape).
     func reportPage(_ i: Int) throws -> [OutputFile] {
         let lr = reports[i]
-        let r = lr.report
+        var r = lr.report
+        var checked = lr.checked
+        // The source view (and, for a record from the cache, its narrative and identity results)
+        // comes from the file itself: nothing this large is kept in memory between steps.
+        var text = lr.sourceText
+        if text == nil || lr.isPartial, let data = FileManager.default.contents(atPath: lr.report.source) {
+            let bytes = [UInt8](data)
+            if text == nil { text = try? SourceDecoder.decode(bytes).text }
+            if lr.isPartial {
+                let fresh = CheckedReport(ReportExtractor().extract(bytes: bytes, source: lr.report.source))
+                r.sections = fresh.report.sections
+                checked.identities = fresh.identities
+            }
+        }
         let e = agg.entries[i]
         let dir = reportDirs[i]
         var blocks = HTMLBlocks()
@@ -72,8 +88,8 @@ extension SiteRenderer {
             "findings": diag.isEmpty ? "" : blocks.add(diag),
             "hasFindings": !diag.isEmpty,
             "otherYears": others.isEmpty ? "" : blocks.add(others),
-            "identities": blocks.add(identityTable(lr.checked)),
-            "source": blocks.add(sourceView(lr)),
+            "identities": blocks.add(identityTable(checked)),
+            "source": blocks.add(sourceView(text)),
         ]
         context["active"] = r.activeDisclosure.map { blocks.add(activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
         context["applications"] = r.applications.map { blocks.add(applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
@@ -203,8 +219,8 @@ extension SiteRenderer {
 
     /// The file as it was read, one numbered line each, so `#L12` points at line 12 (lines are
     /// split at `\n` as the reader numbers them). Built on bytes: this is the largest part of a page.
-    func sourceView(_ lr: LoadedReport) -> String {
-        guard let text = lr.sourceText else { return "<p class=\"missing\">源文件无法作为文本读取。</p>" }
+    func sourceView(_ text: String?) -> String {
+        guard let text else { return "<p class=\"missing\">源文件无法作为文本读取。</p>" }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 2 + 4096)
         func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }

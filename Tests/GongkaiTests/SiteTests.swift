@@ -11,7 +11,7 @@ import GongkaiSite
     /// 石桥区人民政府 2023 (HTML, two names, aliased).
     func buildFixture(base: String? = nil, templates: [String] = []) throws -> (BuildResult, String) {
         let out = SiteFixture.tempDir()
-        let r = try SiteBuilder.build(BuildOptions(corpus: SiteFixture.corpus, output: out, templateFolders: templates, baseURL: base))
+        let r = try SiteBuilder.build(BuildOptions(corpus: SiteFixture.corpus, output: out, templateFolders: templates, baseURL: base, keepFiles: true))
         return (r, out)
     }
 
@@ -24,7 +24,7 @@ import GongkaiSite
         for p in ["index.html", "404.html", "robots.txt", "sitemap.xml", "feed.xml", "assets/style.css",
                   "agencies/index.html", "years/index.html", "regions/index.html", "reports/index.html",
                   "years/2022/index.html", "years/2023/index.html", "about/index.html", "methodology/index.html",
-                  "data/index.html", "data/records.csv", "data/records.json", "data/aggregates.csv", "data/aggregates.json"] {
+                  "data/index.html", "data/2022/records.csv", "data/2023/records.json", "data/aggregates.csv", "data/aggregates.json"] {
             #expect(paths.contains(p), "missing \(p)")
         }
         let agencyPages = paths.filter { $0.hasPrefix("agencies/") && $0.hasSuffix("/index.html") && $0 != "agencies/index.html" }
@@ -205,7 +205,7 @@ import GongkaiSite
         #expect(page.text.contains("data-key=\"applications.granted.total\" data-value=\"\"><a href=\"#L\(line)\""))
         #expect(page.text.contains("<li id=\"L\(line)\">"))
         // In the CSV the blank is empty, the zero is 0.
-        let csv = try #require(files.first { $0.path == "data/records.csv" })
+        let csv = try #require(files.first { $0.path == "data/2023/records.csv" })
         #expect(Array(csv.bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
         let lines = csv.text.split(separator: "\r\n")
         let head = lines[0].split(separator: ",", omittingEmptySubsequences: false)

@@ -1,0 +1,286 @@
+import GongkaiCore
+import GongkaiCheck
+
+/// A small binary codec for the record cache of incremental builds (`.gongkai/records`):
+/// LEB128 integers, doubles as their bit pattern (or an integer when whole), and strings
+/// through a table local to one file (the first use writes the bytes, later uses an index),
+/// so the thousands of repeated keys, scopes and messages cost a few bytes each. Foundation's
+/// coders are an order of magnitude slower for 10,000 records.
+///
+/// What a cached report keeps: everything aggregation, the data files and the diagnostics need
+/// (metadata, every cell, diagnostics, sidecar, the number of identity breaks). Narrative
+/// sections and identity results are left out (`LoadedReport.isPartial`): a report page that has
+/// to be rendered again re-reads its file anyway (for the source view) and extracts it again.
+public struct ByteWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var strings: [String: Int] = [:]
+
+    public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+
+    public mutating func uint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+
+    public mutating func int(_ v: Int) { uint(UInt64(bitPattern: Int64((v << 1) ^ (v >> 63)))) }
+
+    public mutating func optInt(_ v: Int?) {
+        if let v { u8(1); int(v) } else { u8(0) }
+    }
+
+    public mutating func double(_ d: Double) {
+        // Whole numbers (nearly every figure) as an integer.
+        if d == d.rounded(), abs(d) < 1e15, !(d == 0 && d.sign == .minus) { u8(0); int(Int(d)) } else { u8(1); raw64(d.bitPattern) }
+    }
+
+    public mutating func raw64(_ v: UInt64) {
+        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) }
+    }
+
+    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
+    /// Raw bytes with their length.
+    public mutating func blob(_ b: [UInt8]) { uint(UInt64(b.count)); bytes.append(contentsOf: b) }
+
+    public mutating func string(_ s: String) {
+        if let i = strings[s] { uint(UInt64(i + 1)); return }
+        strings[s] = strings.count
+        uint(0)
+        var s = s
+        s.withUTF8 { buf in
+            uint(UInt64(buf.count))
+            bytes.append(contentsOf: buf)
+        }
+    }
+
+    public mutating func optString(_ s: String?) {
+        if let s { u8(1); string(s) } else { u8(0) }
+    }
+}
+
+public struct CodecError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ d: String) { description = d }
+}
+
+public struct ByteReader {
+    let bytes: [UInt8]
+    var pos: Int
+    private var strings: [String] = []
+
+    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos }
+
+    public var atEnd: Bool { pos >= bytes.count }
+
+    public mutating func u8() throws -> UInt8 {
+        guard pos < bytes.count else { throw CodecError("truncated") }
+        defer { pos += 1 }
+        return bytes[pos]
+    }
+
+    public mutating func uint() throws -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard pos < bytes.count, shift < 64 else { throw CodecError("bad integer") }
+            let b = bytes[pos]; pos += 1
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    public mutating func int() throws -> Int {
+        let u = try uint()
+        return Int(Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
+    }
+
+    public mutating func count() throws -> Int {
+        let n = try uint()
+        guard n <= UInt64(bytes.count - pos) * 8 + 64 else { throw CodecError("bad count") }
+        return Int(n)
+    }
+
+    public mutating func optInt() throws -> Int? { try u8() == 0 ? nil : try int() }
+
+    public mutating func raw64() throws -> UInt64 {
+        guard pos + 8 <= bytes.count else { throw CodecError("truncated") }
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[pos + k]) << (8 * UInt64(k)) }
+        pos += 8
+        return v
+    }
+
+    public mutating func double() throws -> Double {
+        try u8() == 0 ? Double(try int()) : Double(bitPattern: try raw64())
+    }
+
+    public mutating func raw(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, pos + n <= bytes.count else { throw CodecError("truncated") }
+        defer { pos += n }
+        return Array(bytes[pos..<(pos + n)])
+    }
+
+    public mutating func blob() throws -> [UInt8] { try raw(try count()) }
+
+    public mutating func string() throws -> String {
+        let tag = try uint()
+        if tag > 0 {
+            guard Int(tag) <= strings.count else { throw CodecError("bad string reference") }
+            return strings[Int(tag) - 1]
+        }
+        let n = try count()
+        guard pos + n <= bytes.count else { throw CodecError("truncated") }
+        let s = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[pos..<(pos + n)]), as: UTF8.self) }
+        pos += n
+        strings.append(s)
+        return s
+    }
+
+    public mutating func optString() throws -> String? { try u8() == 0 ? nil : try string() }
+}
+
+/// Encoding and decoding of the records the site keeps between builds.
+public enum RecordCodec {
+    /// Every active-disclosure item spec of both forms, so an item is stored as an index.
+    static let activeSpecs: [ActiveItemSpec] = FormSchema.activeItems(.form2021) + FormSchema.activeItems(.form2019)
+    static let activeSpecIndex: [ActiveItemSpec: Int] = {
+        var d: [ActiveItemSpec: Int] = [:]
+        for (i, s) in activeSpecs.enumerated() where d[s] == nil { d[s] = i }
+        return d
+    }()
+
+    static func encode(_ c: Cell, _ w: inout ByteWriter) {
+        var flags: UInt8 = 0
+        switch c.state {
+        case .number: flags = 0
+        case .blank: flags = 1
+        case .unreadable: flags = 2
+        case .missing: flags = 3
+        }
+        if c.value != nil { flags |= 0x10 }
+        if c.line != nil { flags |= 0x20 }
+        if c.note != nil { flags |= 0x40 }
+        w.u8(flags)
+        if let v = c.value { w.double(v) }
+        if let l = c.line { w.int(l) }
+        if let n = c.note { w.string(n) }
+        if case .unreadable(let t) = c.state { w.string(t) }
+    }
+
+    static func decodeCell(_ r: inout ByteReader) throws -> Cell {
+        let flags = try r.u8()
+        let value = flags & 0x10 != 0 ? try r.double() : nil
+        let line = flags & 0x20 != 0 ? try r.int() : nil
+        let note = flags & 0x40 != 0 ? try r.string() : nil
+        let state: Cell.State
+        switch flags & 0x0F {
+        case 0: state = .number
+        case 1: state = .blank
+        case 2: state = .unreadable(try r.string())
+        case 3: state = .missing
+        default: throw CodecError("bad cell")
+        }
+        return Cell(value: value, state: state, line: line, note: note)
+    }
+
+    static func encodeCells(_ cells: [Cell], _ w: inout ByteWriter) {
+        w.uint(UInt64(cells.count))
+        for c in cells { encode(c, &w) }
+    }
+
+    static func decodeCells(_ r: inout ByteReader) throws -> [Cell] {
+        let n = try r.count()
+        var out: [Cell] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try decodeCell(&r)) }
+        return out
+    }
+
+    /// A report's record without its narrative sections (and its source text).
+    public static func encode(_ lr: LoadedReport, _ w: inout ByteWriter) {
+        let r = lr.report
+        w.string(lr.relativePath)
+        w.optString(r.metadata.agency)
+        w.optInt(r.metadata.year)
+        w.optString(r.metadata.template?.rawValue)
+        w.optInt(r.metadata.titleLine)
+        if let a = r.activeDisclosure {
+            w.u8(1)
+            w.uint(UInt64(a.items.count))
+            for item in a.items {
+                w.uint(UInt64(activeSpecIndex[item.spec] ?? 0))
+                encodeCells(item.cells, &w)
+            }
+        } else { w.u8(0) }
+        if let a = r.applications {
+            w.u8(1)
+            w.uint(UInt64(a.rows.count))
+            for row in a.rows { w.string(row.key); encodeCells(row.cells, &w) }
+        } else { w.u8(0) }
+        if let v = r.reviewLitigation {
+            w.u8(1)
+            w.uint(UInt64(v.groups.count))
+            for g in v.groups { w.string(g.key); encodeCells(g.cells, &w) }
+        } else { w.u8(0) }
+        w.uint(UInt64(r.diagnostics.count))
+        for d in r.diagnostics {
+            w.u8(d.severity == .error ? 1 : 0)
+            w.optInt(d.line)
+            w.string(d.message)
+        }
+        if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
+        w.int(lr.identityBreaks)
+    }
+
+    /// The record as `encode` kept it; `source` is the path the file was read from.
+    public static func decodeReport(_ r: inout ByteReader, source: (String) -> String) throws -> LoadedReport {
+        let rel = try r.string()
+        var meta = ReportMetadata()
+        meta.agency = try r.optString()
+        meta.year = try r.optInt()
+        meta.template = try r.optString().flatMap(Template.init(rawValue:))
+        meta.titleLine = try r.optInt()
+        var report = Report(source: source(rel), metadata: meta)
+        if try r.u8() == 1 {
+            let n = try r.count()
+            var items: [ActiveDisclosure.Item] = []
+            items.reserveCapacity(n)
+            for _ in 0..<n {
+                let i = Int(try r.uint())
+                guard i < activeSpecs.count else { throw CodecError("bad item") }
+                items.append(.init(spec: activeSpecs[i], cells: try decodeCells(&r)))
+            }
+            report.activeDisclosure = ActiveDisclosure(items: items)
+        }
+        if try r.u8() == 1 {
+            let n = try r.count()
+            var rows: [Applications.Row] = []
+            rows.reserveCapacity(n)
+            for _ in 0..<n { rows.append(.init(key: try r.string(), cells: try decodeCells(&r))) }
+            report.applications = Applications(rows: rows)
+        }
+        if try r.u8() == 1 {
+            let n = try r.count()
+            var groups: [ReviewLitigation.Group] = []
+            for _ in 0..<n { groups.append(.init(key: try r.string(), cells: try decodeCells(&r))) }
+            report.reviewLitigation = ReviewLitigation(groups: groups)
+        }
+        let nd = try r.count()
+        var diags: [Diagnostic] = []
+        diags.reserveCapacity(nd)
+        for _ in 0..<nd {
+            let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
+            let line = try r.optInt()
+            diags.append(Diagnostic(sev, line: line, try r.string()))
+        }
+        report.diagnostics = diags
+        var sidecar: Sidecar? = nil
+        if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
+        let breaks = try r.int()
+        return LoadedReport(partial: report, relativePath: rel, sidecar: sidecar, identityBreaks: breaks)
+    }
+}

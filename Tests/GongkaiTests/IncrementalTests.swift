@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import GongkaiCore
+import GongkaiSite
+import GongkaiSynth
+
+/// Incremental builds: after random edits, additions, renames, deletions, sidecar, configuration
+/// and template changes, the incrementally built folder equals a clean build, file by file.
+@Suite struct IncrementalTests {
+    /// SplitMix64, so the sequence of edits is the same on every run.
+    struct RNG {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E3779B97F4A7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    }
+
+    /// Every file under `dir` except the build's own state, relative path → bytes.
+    static func tree(_ dir: String) -> [String: Data] {
+        var out: [String: Data] = [:]
+        let fm = FileManager.default
+        for p in (fm.subpaths(atPath: dir) ?? []) where !p.hasPrefix(".gongkai") {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: dir + "/" + p, isDirectory: &isDir), !isDir.boolValue else { continue }
+            out[p] = fm.contents(atPath: dir + "/" + p)
+        }
+        return out
+    }
+
+    static func write(_ text: String, _ path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    static func compare(_ inc: String, _ clean: String, step: String) -> Bool {
+        let a = tree(inc), b = tree(clean)
+        let missing = Set(b.keys).subtracting(a.keys).sorted(), extra = Set(a.keys).subtracting(b.keys).sorted()
+        #expect(missing.isEmpty, "\(step): missing in the incremental build: \(missing.prefix(5))")
+        #expect(extra.isEmpty, "\(step): stale files in the incremental build: \(extra.prefix(5))")
+        let differ = a.keys.filter { b[$0] != nil && a[$0] != b[$0] }.sorted()
+        #expect(differ.isEmpty, "\(step): files differ: \(differ.prefix(5))")
+        return missing.isEmpty && extra.isEmpty && differ.isEmpty
+    }
+
+    @Test func randomEditsGiveTheSameSiteAsACleanBuild() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", templates = root + "/templates", inc = root + "/inc"
+        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+        let pool = Array(SyntheticCorpus(seed: 11, count: 30))
+        var present: [String] = []          // relative paths in the corpus
+        var next = 0
+        for r in pool.prefix(14) { try Self.write(r.text, corpus + "/" + r.fileName); present.append(r.fileName) }
+        next = 14
+        var rng = RNG(state: 2024)
+        let options = { (out: String, clean: Bool) in BuildOptions(corpus: corpus, output: out, templateFolders: [templates], clean: clean) }
+        _ = try SiteBuilder.build(options(inc, false))
+        for step in 0..<10 {
+            var did: [String] = []
+            for _ in 0...rng.below(3) {
+                switch rng.below(9) {
+                case 0, 1:  // edit a figure or the text
+                    guard !present.isEmpty else { continue }
+                    let p = corpus + "/" + present[rng.below(present.count)]
+                    var t = try String(contentsOfFile: p, encoding: .utf8)
+                    if rng.below(2) == 0, let r = t.range(of: "1") { t.replaceSubrange(r, with: "7") } else { t += "\n补充说明：第 \(step) 步修改。\n" }
+                    try Self.write(t, p)
+                    did.append("edit \(p.suffix(24))")
+                case 2:  // add
+                    guard next < pool.count else { continue }
+                    try Self.write(pool[next].text, corpus + "/" + pool[next].fileName)
+                    present.append(pool[next].fileName); next += 1
+                    did.append("add")
+                case 3:  // rename (maybe into another folder)
+                    guard !present.isEmpty else { continue }
+                    let k = rng.below(present.count)
+                    let to = "moved/s\(step)-" + (present[k].split(separator: "/").last.map(String.init) ?? "x.txt")
+                    try FileManager.default.createDirectory(atPath: corpus + "/moved", withIntermediateDirectories: true)
+                    try FileManager.default.moveItem(atPath: corpus + "/" + present[k], toPath: corpus + "/" + to)
+                    present[k] = to
+                    did.append("rename")
+                case 4:  // delete
+                    guard present.count > 1 else { continue }
+                    let k = rng.below(present.count)
+                    try FileManager.default.removeItem(atPath: corpus + "/" + present[k])
+                    present.remove(at: k)
+                    did.append("delete")
+                case 5:  // sidecar
+                    guard !present.isEmpty else { continue }
+                    let p = corpus + "/" + present[rng.below(present.count)]
+                    try Self.write("source_url: https://example.org/r\(step)\npublished: 2024-0\(1 + rng.below(9))-1\(rng.below(10))\n", Sidecar.path(for: p))
+                    did.append("sidecar")
+                case 6:  // configuration
+                    try Self.write("title: 门户 \(rng.below(3))\nfictional: true\n", corpus + "/gongkai.yml")
+                    did.append("config")
+                case 7:  // template override
+                    if rng.below(2) == 0 {
+                        try Self.write("<footer class=\"site\"><p>页脚 \(step) {{site.title}}</p></footer>\n", templates + "/partials/footer.mustache")
+                    } else {
+                        try? FileManager.default.removeItem(atPath: templates + "/partials/footer.mustache")
+                    }
+                    did.append("template")
+                default:  // a duplicate agency-year: copy a report to a second file
+                    guard let src = present.first else { continue }
+                    let to = "dup/s\(step).txt"
+                    try Self.write(try String(contentsOfFile: corpus + "/" + src, encoding: .utf8), corpus + "/" + to)
+                    present.append(to)
+                    did.append("duplicate")
+                }
+            }
+            let r = try SiteBuilder.build(options(inc, false))
+            let clean = root + "/clean-\(step)"
+            _ = try SiteBuilder.build(options(clean, true))
+            let same = Self.compare(inc, clean, step: "step \(step) (\(did.joined(separator: ", ")))")
+            try? FileManager.default.removeItem(atPath: clean)
+            if !same { return }
+            // Nothing changed: nothing rendered, nothing written.
+            let again = try SiteBuilder.build(options(inc, false))
+            #expect(again.rendered == 0 && again.write.written.isEmpty, "step \(step): a second build rendered \(again.rendered) units")
+            _ = r
+        }
+    }
+
+    @Test func oneChangedReportRewritesOnlyItsDependents() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", out = root + "/out"
+        let pool = Array(SyntheticCorpus(seed: 5, count: 20))
+        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
+        let first = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        #expect(first.write.written.count == first.paths.count)
+        let p = corpus + "/" + pool[3].fileName
+        let t = try String(contentsOfFile: p, encoding: .utf8)
+        try Self.write(t + "\n补充说明。\n", p)
+        let second = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        // The report's page changes (its source view); aggregates do not, so few files are written.
+        #expect(second.write.written.contains { $0.hasPrefix("reports/") && $0.hasSuffix("index.html") })
+        #expect(second.write.written.count <= 4, "\(second.write.written)")
+        #expect(second.rendered < first.rendered)
+        // Touching a file without changing it renders nothing.
+        try Self.write(t + "\n补充说明。\n", p)
+        let third = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        #expect(third.rendered == 0 && third.write.written.isEmpty)
+    }
+
+    @Test func aKilledBuildIsRepairedByTheNextOne() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
+        for r in SyntheticCorpus(seed: 3, count: 8) { try Self.write(r.text, corpus + "/" + r.fileName) }
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        // As if a build had written a page and a new file, then died before its manifest:
+        // the journal lists them; the manifest still has the old hashes.
+        try "half-built".write(toFile: out + "/index.html", atomically: false, encoding: .utf8)
+        try "orphan".write(toFile: out + "/orphan.html", atomically: false, encoding: .utf8)
+        try "index.html\norphan.html\n".write(toFile: out + "/.gongkai/pending", atomically: false, encoding: .utf8)
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: clean, clean: true))
+        #expect(Self.compare(out, clean, step: "after a killed build"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/.gongkai/pending"))
+    }
+
+    @Test func aSecondBuildOfTheSameFolderIsRefused() throws {
+        let out = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        do {
+            let held = try OutputLock(output: out)
+            #expect {
+                _ = try SiteBuilder.build(BuildOptions(corpus: SiteFixture.corpus, output: out))
+            } throws: { error in
+                "\(error)".contains("another gongkai build is writing")
+            }
+            held.release()
+        }
+        // Once released, the build goes ahead.
+        let r = try SiteBuilder.build(BuildOptions(corpus: SiteFixture.corpus, output: out))
+        #expect(!r.paths.isEmpty)
+    }
+}
