@@ -56,7 +56,10 @@ public indirect enum JSON: Hashable, Sendable {
         switch self { case .array, .object: return true; default: return false }
     }
 
+    private static let indents: [String] = (0..<32).map { "\n" + String(repeating: "  ", count: $0) }
+
     private static func newline(_ out: inout String, _ indent: Int) {
+        if indent < indents.count { out += indents[indent]; return }
         out += "\n"
         out += String(repeating: "  ", count: indent)
     }
@@ -70,8 +73,25 @@ public indirect enum JSON: Hashable, Sendable {
         return "\(r)"
     }
 
+    /// Whether `s` holds nothing `quote` escapes (checked on bytes: most strings are copied whole).
+    private static func isPlain(_ s: String) -> Bool {
+        var prev2: UInt8 = 0, prev1: UInt8 = 0
+        for b in s.utf8 {
+            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 { return false }
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            if (b == 0xA8 || b == 0xA9) && prev1 == 0x80 && prev2 == 0xE2 { return false }
+            prev2 = prev1; prev1 = b
+        }
+        return true
+    }
+
     public static func quote(_ s: String, into out: inout String) {
         out += "\""
+        if isPlain(s) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

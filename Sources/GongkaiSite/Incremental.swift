@@ -243,6 +243,8 @@ enum RecordCache {
 struct Manifest {
     static let header = "gongkai-manifest 1"
     var version = ""
+    var global = ""
+    var inputs = ""
     var units: [String: String] = [:]
     var outputs: [String: String] = [:]
 
@@ -261,6 +263,8 @@ struct Manifest {
             guard parts.count == 3 else { continue }
             switch parts[0] {
             case "v": m.version = String(parts[1]) + " " + parts[2]
+            case "g": m.global = String(parts[1])
+            case "i": m.inputs = String(parts[1])
             case "u": m.units[String(parts[2])] = String(parts[1])
             case "o": m.outputs[String(parts[2])] = String(parts[1])
             default: continue
@@ -290,14 +294,25 @@ struct IncrementalBuild {
 
     static let batch = 512
 
+    /// `GONGKAI_TIMING=1` prints the time of each step to standard error.
+    static let timing = ProcessInfo.processInfo.environment["GONGKAI_TIMING"] != nil
+
     func run() throws -> BuildResult {
         let fm = FileManager.default
+        var last = DispatchTime.now().uptimeNanoseconds
+        func mark(_ step: String) {
+            guard IncrementalBuild.timing else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            FileHandle.standardError.write(Data(String(format: "%-10@ %7.1f ms\n", step as NSString, Double(now - last) / 1e6).utf8))
+            last = now
+        }
         let output = options.output
         let root = output.hasSuffix("/") ? output : output + "/"
         let state = root + ".gongkai/"
         // Fail before the lock on a missing corpus (and do not leave an output folder behind).
         let paths = try SiteBuilder.scan(options.corpus)
         let lock = try OutputLock(output: output)
+        mark("scan")
         defer { lock.release() }
 
         // Configuration and templates: read in full each time (small), hashed into the global key.
@@ -307,30 +322,77 @@ struct IncrementalBuild {
         if let b = options.baseURL { config.baseURL = b }
         let theme = try Theme.load(folders: options.templateFolders)
         let version = IncrementalBuild.toolVersion
+        mark("theme")
 
-        // Load: from the cache when the stamp (or else the hash) matches.
-        let previous = options.clean ? [:] : RecordCache.read(state + "records", version: version)
-        let (reports, entries, cacheChanged) = load(paths, prefix: corpusPrefix, cache: previous)
-        let aggregates = SiteBuilder.aggregate(reports, configuration: config)
-
+        // Stamps of every report and sidecar; with the configuration, templates and tool, they
+        // decide whether anything at all changed since the last build.
+        let stampSlots = Slots<(FileStamp?, FileStamp?)>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            stampSlots.set(i, (FileStamp.of(paths[i]), FileStamp.of(Sidecar.path(for: paths[i]))))
+        }
+        let stamps = stampSlots.values
         var g = SHA256()
         g.feed(Array(version.utf8))
         g.feed(configBytes ?? Array("(none)".utf8))
         g.feed(Array((options.baseURL ?? "(none)").utf8))
         for (path, text) in theme.files.sorted(by: { $0.key < $1.key }) { g.feed(Array(path.utf8)); g.feed(Array(text.utf8)) }
+        let globalBase = g
+        let globalHex = Hex.string(globalBase.finalize())
+        var inputs = SHA256()
+        for (i, p) in paths.enumerated() {
+            inputs.feed(Array(p.utf8))
+            for s in [stamps[i].0, stamps[i].1] { inputs.feed(s.map { Array("\($0.size) \($0.seconds) \($0.nanoseconds)".utf8) } ?? []) }
+        }
+        let inputsHex = Hex.string(inputs.finalize())
+        let oldManifestBytes = SiteWriter.readFile(state + "manifest")
+        let old = oldManifestBytes.flatMap { _ in Manifest.read(state + "manifest") } ?? Manifest()
+        let pendingBytes = SiteWriter.readFile(state + "pending")
+        let legacyBytes = SiteWriter.readFile(root + SiteWriter.manifestName)
+        mark("stamps")
+
+        // Nothing changed: done, without reading a record.
+        if !options.clean, !options.keepFiles, oldManifestBytes != nil, pendingBytes == nil, legacyBytes == nil,
+           old.version == version, old.global == globalHex, old.inputs == inputsHex,
+           let diagnostics = DiagnosticsFile.read(state + "diagnostics", prefix: corpusPrefix) {
+            let allPaths = old.outputs.keys.sorted()
+            let cachePath = state + "records"
+            let lazy = LazyRecords(load: {
+                let cache = RecordCache.read(cachePath, version: version)
+                return paths.compactMap { p in
+                    let rel = p.hasPrefix(corpusPrefix) ? String(p.dropFirst(corpusPrefix.count)) : p
+                    guard var r = cache[rel]?.record else { return nil }
+                    r.checked.report.source = p
+                    return r
+                }
+            }, aggregate: { [config] in SiteBuilder.aggregate($0, configuration: config) })
+            mark("no change")
+            return BuildResult(reportCount: paths.count, files: [], paths: allPaths, rendered: 0,
+                               write: WriteSummary(written: [], unchanged: allPaths.count, removed: []),
+                               diagnostics: diagnostics, lazy: lazy)
+        }
+
+        // Load: from the cache when the stamp (or else the hash) matches.
+        let previous = options.clean ? [:] : RecordCache.read(state + "records", version: version)
+        mark("cache")
+        let (reports, entries, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
+        mark("load")
+        let aggregates = SiteBuilder.aggregate(reports, configuration: config)
+        mark("aggregate")
+
         if IncrementalBuild.templatesShowCounts(theme) { g.feed(Array("\(reports.count) \(aggregates.agencies.count)".utf8)) }
         let keys = DependencyKeys(global: Array(g.finalize()), reports: reports, content: entries.map(\.content), aggregates: aggregates)
 
         let renderer = SiteRenderer(reports: reports, aggregates: aggregates, configuration: config, theme: theme)
         let units = renderer.units(keys)
+        mark("keys")
 
         // What the previous build left, and which of its claims to trust.
-        let old = Manifest.read(state + "manifest") ?? Manifest()
-        let pendingPaths = SiteWriter.readFile(state + "pending").map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
-        let legacyPaths = SiteWriter.readFile(root + SiteWriter.manifestName).map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
+        let pendingPaths = pendingBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
+        let legacyPaths = legacyBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
         var trusted = (options.clean || old.version != version) ? [:] : old.outputs
         for p in pendingPaths { trusted[p] = nil }
         let renderAll = options.clean || options.keepFiles
+        mark("manifest")
         let trustedOutputs = trusted
 
         var current = Set<String>()
@@ -382,6 +444,7 @@ struct IncrementalBuild {
         }
 
         var summary = WriteSummary()
+        mark("render")
         for p in stale where unlink(root + p) == 0 || errno == ENOENT {
             if FileStamp.of(root + p) == nil { summary.removed.append(p) }
             var parts = p.split(separator: "/").dropLast()
@@ -392,7 +455,7 @@ struct IncrementalBuild {
         if cacheChanged || options.clean {
             try SiteWriter.writeAtomically(state + "records", RecordCache.encode(entries, version: version))
         }
-        var manifest = Manifest.header + "\n" + "v " + version + "\n"
+        var manifest = Manifest.header + "\n" + "v " + version + "\n" + "g \(globalHex) -\n" + "i \(inputsHex) -\n"
         var files: [OutputFile] = []
         var allPaths: [String] = []
         var written: [String] = []
@@ -409,10 +472,16 @@ struct IncrementalBuild {
             }
             allPaths += u.paths
         }
-        if !dirty.isEmpty || !stale.isEmpty || old.version != version || SiteWriter.readFile(state + "manifest") == nil {
-            try SiteWriter.writeAtomically(state + "manifest", Array(manifest.utf8))
+        var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
+        diagnostics += SiteBuilder.collectDiagnostics(reports, aggregates)
+        let manifestBytes = Array(manifest.utf8)
+        if manifestBytes != oldManifestBytes || FileStamp.of(state + "diagnostics") == nil {
+            // The findings first: a manifest that lets the next build stop early must find them.
+            try SiteWriter.writeAtomically(state + "diagnostics", DiagnosticsFile.encode(diagnostics, prefix: corpusPrefix))
+            try SiteWriter.writeAtomically(state + "manifest", manifestBytes)
         }
         unlink(state + "pending")
+        mark("finish")
         if !legacyPaths.isEmpty { unlink(root + SiteWriter.manifestName) }
 
         written.sort()
@@ -420,11 +489,9 @@ struct IncrementalBuild {
         summary.unchanged = allPaths.count - written.count
         files.sort { $0.path < $1.path }
         allPaths.sort()
-        var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
-        diagnostics += SiteBuilder.collectDiagnostics(reports, aggregates)
         _ = fm
-        return BuildResult(reports: reports, aggregates: aggregates, files: files, paths: allPaths, rendered: dirty.count,
-                           write: summary, diagnostics: diagnostics)
+        return BuildResult(reportCount: reports.count, files: files, paths: allPaths, rendered: dirty.count,
+                           write: summary, diagnostics: diagnostics, lazy: LazyRecords(reports: reports, aggregates: aggregates))
     }
 
     /// Whether a template shows the number of reports or agencies on pages that otherwise do not
@@ -439,7 +506,7 @@ struct IncrementalBuild {
 
     /// Reports from the cache or the file, in path order; the cache entries to keep; whether
     /// anything differs from the cache that was read.
-    func load(_ paths: [String], prefix: String, cache: [String: CacheEntry]) -> ([LoadedReport], [CacheEntry], Bool) {
+    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: [String: CacheEntry]) -> ([LoadedReport], [CacheEntry], Bool) {
         let slots = Slots<CacheEntry>(count: paths.count)
         let changed = Slots<Bool>(count: paths.count)
         let extractor = ReportExtractor()
@@ -447,8 +514,7 @@ struct IncrementalBuild {
             let path = paths[i]
             let rel = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
             let sidecarPath = Sidecar.path(for: path)
-            let stamp = FileStamp.of(path)
-            let sidecarStamp = FileStamp.of(sidecarPath)
+            let (stamp, sidecarStamp) = stamps[i]
             if var c = cache[rel], let stamp, c.stamp == stamp, c.sidecarStamp == sidecarStamp {
                 c.record.checked.report.source = path
                 slots.set(i, c)
@@ -485,5 +551,38 @@ struct IncrementalBuild {
         let entries = slots.values
         let anyChanged = changed.values.contains(true) || cache.count != paths.count
         return (entries.map(\.record), entries, anyChanged)
+    }
+}
+
+/// The findings of the last build (`.gongkai/diagnostics`), for a build that changes nothing.
+/// Paths are kept relative to the corpus folder.
+enum DiagnosticsFile {
+    static func encode(_ list: [(String, Diagnostic)], prefix: String) -> [UInt8] {
+        var w = ByteWriter()
+        w.uint(UInt64(list.count))
+        for (path, d) in list {
+            w.string(path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path)
+            w.u8(d.severity == .error ? 1 : 0)
+            w.optInt(d.line)
+            w.string(d.message)
+        }
+        return w.bytes
+    }
+
+    static func read(_ path: String, prefix: String) -> [(path: String, diagnostic: Diagnostic)]? {
+        guard let bytes = SiteWriter.readFile(path) else { return nil }
+        var r = ByteReader(bytes)
+        do {
+            let n = try r.count()
+            var out: [(path: String, diagnostic: Diagnostic)] = []
+            out.reserveCapacity(n)
+            for _ in 0..<n {
+                let p = try r.string()
+                let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
+                let line = try r.optInt()
+                out.append((prefix + p, Diagnostic(sev, line: line, try r.string())))
+            }
+            return out
+        } catch { return nil }
     }
 }

@@ -146,6 +146,13 @@ import GongkaiSynth
         try Self.write(t + "\n补充说明。\n", p)
         let third = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         #expect(third.rendered == 0 && third.write.written.isEmpty)
+        // Nothing changed at all: the build stops after the stamps, with the same findings, and
+        // records and aggregates still there when asked for.
+        let fourth = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        #expect(fourth.rendered == 0 && fourth.write.written.isEmpty && fourth.paths == second.paths)
+        #expect(fourth.diagnostics.map { $0.diagnostic.formatted(path: $0.path) } == second.diagnostics.map { $0.diagnostic.formatted(path: $0.path) })
+        #expect(fourth.reports.count == 20 && fourth.reportCount == 20)
+        #expect(fourth.aggregates.agencies.count == second.aggregates.agencies.count)
     }
 
     @Test func aKilledBuildIsRepairedByTheNextOne() throws {
