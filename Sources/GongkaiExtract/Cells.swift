@@ -1,98 +1,146 @@
 import GongkaiRead
 
-/// How a flattened table line separates its cells.
-enum LineLayout: Sendable { case tabbed, piped, spaced }
-
-/// One cell of a flattened table line, classified.
-enum RawCell: Sendable, Equatable {
-    /// Label text (or any text that is not a number).
-    case text(Substring)
-    /// A number as printed; `yuan` when the cell says 元 rather than 万元.
-    case value(Double, note: String?, yuan: Bool, raw: String)
-    /// An empty cell, or a placeholder such as `—` or `/` (kept for the warning).
-    case blank(placeholder: String?)
-    /// Something in a value position that is not a number (`l2`, `1O`, `12..5`).
-    case unreadable(String)
-
-    var isBlank: Bool { if case .blank = self { return true }; return false }
-    var isText: Bool { if case .text = self { return true }; return false }
-    var isValueLike: Bool {
-        switch self { case .value, .unreadable: return true; default: return false }
+/// One cell of a flattened table line, classified. A plain value with no references: lines of
+/// cells are stored, copied and cut without reference counting. The cell's text (label text,
+/// the printed text of an unreadable cell, or the note of a number) is a byte range in the
+/// table's byte store, `CellTable.bytes`; it becomes a `String` only when a cell, a note or a
+/// diagnostic needs one.
+struct RawCell: Sendable, Equatable {
+    enum Kind: UInt8, Sendable {
+        /// Label text (or any text that is not a number).
+        case text
+        /// A number as printed.
+        case value
+        /// An empty cell, or a placeholder such as `—` or `/`.
+        case blank
+        /// Something in a value position that is not a number (`l2`, `1O`, `12..5`).
+        case unreadable
     }
+
+    var kind: Kind
+    /// A value the cell gives in 元 rather than 万元.
+    var yuan = false
+    /// The number, for a value.
+    var value = 0.0
+    /// The text's bytes in `CellTable.bytes`: the text of a text or unreadable cell, the note
+    /// of a value (`22(其中修订16件)` → `其中修订16件`); `start == -1` for a value without a note.
+    var start: Int32 = -1
+    var end: Int32 = -1
+
+    static let blank = RawCell(kind: .blank)
+    static func number(_ v: Double) -> RawCell { RawCell(kind: .value, value: v) }
+
+    var isBlank: Bool { kind == .blank }
+    var isText: Bool { kind == .text }
+    var isValueLike: Bool { kind == .value || kind == .unreadable }
+    var hasText: Bool { start >= 0 }
 }
 
-struct CellLine: Sendable {
-    var number: Int
-    var layout: LineLayout
-    var cells: [RawCell]
-    /// Non-blank cells on the line.
-    var filled: Int { cells.reduce(0) { $0 + ($1.isBlank ? 0 : 1) } }
+/// The cells of a table's lines, split once. Every line's cells stand in one array and their
+/// text in one byte store, so splitting a table allocates three buffers, not an array per line
+/// and a string per cell.
+struct CellTable: Sendable {
+    struct Line: Sendable {
+        /// 1-based source line.
+        var number: Int
+        /// The line's cells: `cells[start..<end]`.
+        var start: Int
+        var end: Int
+        /// Non-blank cells on the line.
+        var filled: Int
+        var isEmpty: Bool { start == end }
+        var range: Range<Int> { start..<end }
+    }
+
+    var lines: [Line] = []
+    var cells: [RawCell] = []
+    var bytes: [UInt8] = []
+
+    init() {}
+
+    init(_ source: ArraySlice<SourceLine>) {
+        lines.reserveCapacity(source.count)
+        cells.reserveCapacity(source.count * 4)
+        bytes.reserveCapacity(source.count * 24)
+        for l in source { CellSplitter.split(l, into: &self) }
+    }
+
+    /// The text of a text or unreadable cell, or the note of a value.
+    func text(of c: RawCell) -> String {
+        String(decoding: bytes[Int(c.start)..<Int(c.end)], as: UTF8.self)
+    }
+
+    /// Appends a cell whose text is `text` (its bytes go to the store).
+    mutating func append(_ kind: RawCell.Kind, text: UnsafeBufferPointer<UInt8>) {
+        let s = Int32(bytes.count)
+        bytes.append(contentsOf: text)
+        cells.append(RawCell(kind: kind, start: s, end: Int32(bytes.count)))
+    }
+
+    /// Appends a number; `note` goes to the store.
+    mutating func appendValue(_ v: Double, note: String?, yuan: Bool) {
+        var c = RawCell.number(v)
+        c.yuan = yuan
+        if let note {
+            c.start = Int32(bytes.count)
+            bytes.append(contentsOf: note.utf8)
+            c.end = Int32(bytes.count)
+        }
+        cells.append(c)
+    }
+
+    /// Drops the cells and text appended since a mark (a fast path that gave up, numbers that
+    /// turned out not to be a run of numbers).
+    mutating func rollBack(cells c: Int, bytes b: Int) {
+        cells.removeSubrange(c...)
+        bytes.removeSubrange(b...)
+    }
 }
 
 enum CellSplitter {
     static let placeholders: Set<String> = ["-", "--", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "×", "*", "／／", "不适用", "—-"]
 
-    static func split(_ line: SourceLine) -> CellLine {
-        var bytes = line.text
-        if let fast = bytes.withUTF8({ splitFast($0, number: line.number) }) { return fast }
-        let text = line.text
-        var layout: LineLayout = .spaced
-        var parts: [Substring]
-        if text.utf8.contains(9) {
-            layout = .tabbed
-            parts = splitBytes(text, 0x09)
-        } else if let first = text.unicodeScalars.first(where: { !$0.isSpaceLike }), first == "|" {
-            layout = .piped
-            if isPipeSeparator(text) { return CellLine(number: line.number, layout: .piped, cells: []) }
-            parts = splitBytes(text, 0x7C)
-            // "| a | b |": drop what stands outside the outer pipes.
-            if let f = parts.first, f.allSatisfy({ $0 == " " }) { parts.removeFirst() }
-            if let l = parts.last, l.allSatisfy({ $0 == " " }) { parts.removeLast() }
-        } else {
-            parts = splitSpaced(text)
+    /// The placeholders as UTF-8 (at most 9 bytes each), compared byte by byte. `String`
+    /// equality is canonical equivalence: U+F967 (a compatibility form of 不) is equal to 不 there,
+    /// so "\u{F967}适用" is listed as well.
+    static let placeholderBytes: [[UInt8]] = (placeholders.sorted() + ["\u{F967}适用"]).map { Array($0.utf8) }
+
+    @inline(__always)
+    static func isPlaceholder(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count <= 9 else { return false }
+        for p in placeholderBytes where p.count == b.count {
+            var same = true
+            for k in 0..<p.count where p[k] != b[k] { same = false; break }
+            if same { return true }
         }
-        var cells: [RawCell] = []
-        cells.reserveCapacity(parts.count)
-        for p in parts {
-            let t = trim(p)
-            if layout != .spaced, let f = t.utf8.first, f >= 0x2B && f <= 0x39, t.utf8.contains(32), let numbers = spacedNumbers(t) {
-                // A tab or pipe cell holding "0 0 0": several values.
-                cells.append(contentsOf: numbers)
-                continue
+        return false
+    }
+
+    static func isPlaceholder(_ t: Substring) -> Bool {
+        guard t.utf8.count <= 9 else { return false }
+        var t = t
+        return t.withUTF8 { isPlaceholder($0) }
+    }
+
+    /// Splits one line and appends its cells (and a `CellTable.Line`) to `table`.
+    static func split(_ line: SourceLine, into table: inout CellTable) {
+        let firstCell = table.cells.count, firstByte = table.bytes.count
+        var text = line.text
+        text.withUTF8 { b in
+            if !splitFast(b, into: &table) {
+                table.rollBack(cells: firstCell, bytes: firstByte)
+                splitGeneral(b, into: &table)
             }
-            cells.append(classify(t))
         }
-        if layout == .spaced, cells.isEmpty { return CellLine(number: line.number, layout: .spaced, cells: []) }
-        return CellLine(number: line.number, layout: layout, cells: cells)
+        var filled = 0
+        for k in firstCell..<table.cells.count where !table.cells[k].isBlank { filled += 1 }
+        table.lines.append(.init(number: line.number, start: firstCell, end: table.cells.count, filled: filled))
     }
 
-    /// Splits on an ASCII byte, keeping empty fields (a UTF-8 continuation byte is never ASCII).
-    static func splitBytes(_ text: Substring, _ sep: UInt8) -> [Substring] {
-        var positions: [Int] = []
-        var t = text
-        t.withUTF8 { b in
-            for i in 0..<b.count where b[i] == sep { positions.append(i) }
-        }
-        guard !positions.isEmpty else { return [text] }
-        var out: [Substring] = []
-        out.reserveCapacity(positions.count + 1)
-        let u = text.utf8
-        var start = u.startIndex
-        var offset = 0
-        for p in positions {
-            let end = u.index(start, offsetBy: p - offset)
-            out.append(text[start..<end])
-            start = u.index(after: end)
-            offset = p + 1
-        }
-        out.append(text[start..<u.endIndex])
-        return out
-    }
-
-    /// The common case on bytes: tab-separated or space-separated cells that are plain numbers
-    /// or label text. Returns nil for anything else (pipes, notes, units, signs, decimals),
-    /// which the general path handles.
-    static func splitFast(_ b: UnsafeBufferPointer<UInt8>, number: Int) -> CellLine? {
+    /// The common case: tab-separated or space-separated cells that are plain numbers or label
+    /// text, appended to `table`. Returns false for anything else (pipes, notes, units, signs,
+    /// decimals, numberings), which `splitGeneral` handles (the caller drops what was appended).
+    static func splitFast(_ b: UnsafeBufferPointer<UInt8>, into table: inout CellTable) -> Bool {
         let n = b.count
         var tabbed = false
         var firstByte: UInt8 = 0
@@ -100,8 +148,7 @@ enum CellSplitter {
             if firstByte == 0, c != 0x20, c != 0x09 { firstByte = c }
             if c == 0x09 { tabbed = true; break }
         }
-        if firstByte == 0x7C { return nil }   // a Markdown pipe row
-        var cells: [RawCell] = []
+        if firstByte == 0x7C { return false }   // a Markdown pipe row
         var i = 0
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
         while i <= n {
@@ -117,7 +164,7 @@ enum CellSplitter {
             while lo < hi, isSpace(b[lo]) { lo += 1 }
             while hi > lo, isSpace(b[hi - 1]) { hi -= 1 }
             if lo == hi {
-                if tabbed { cells.append(.blank(placeholder: nil)) }
+                if tabbed { table.cells.append(.blank) }
             } else {
                 let f = b[lo]
                 var digits = 0, high = 0
@@ -126,43 +173,123 @@ enum CellSplitter {
                     if c >= 0x30 && c <= 0x39 { digits += 1 } else if c >= 0x80 { high += 1 }
                 }
                 if digits == hi - lo {
-                    guard digits <= 15 else { return nil }
+                    guard digits <= 15 else { return false }
                     var v = 0.0
                     for k in lo..<hi { v = v * 10 + Double(b[k] - 0x30) }
-                    cells.append(.value(v, note: nil, yuan: false, raw: ""))
+                    table.cells.append(.number(v))
                 } else if (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E || high == 0 {
-                    return nil   // a number with a unit, note, sign or fraction; numbering; ASCII: general path
+                    return false   // a number with a unit, note, sign or fraction; numbering; ASCII: general path
                 } else {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
-                    if hi - lo <= 9, placeholders.contains(s) { cells.append(.blank(placeholder: s)) } else { cells.append(.text(s[...])) }
+                    let field = UnsafeBufferPointer(rebasing: b[lo..<hi])
+                    if isPlaceholder(field) { table.cells.append(.blank) } else { table.append(.text, text: field) }
                 }
             }
             if tabbed { i = j + 1 } else { i = j }
             if !tabbed, j >= n { break }
         }
-        if !tabbed, cells.isEmpty { return CellLine(number: number, layout: .spaced, cells: []) }
-        return CellLine(number: number, layout: tabbed ? .tabbed : .spaced, cells: cells)
+        return true
     }
 
-    static func isPipeSeparator(_ s: Substring) -> Bool {
-        s.unicodeScalars.allSatisfy { "|-: ".unicodeScalars.contains($0) } && s.utf8.contains(UInt8(ascii: "-"))
-    }
-
-    /// Splits on runs of white space, keeping a parenthesized note attached to its number.
-    static func splitSpaced(_ s: Substring) -> [Substring] {
-        splitBytes(s, 0x20).filter { !$0.isEmpty }
-    }
-
-    static func spacedNumbers(_ t: Substring) -> [RawCell]? {
-        let parts = t.split(separator: " ")
-        guard parts.count > 1 else { return nil }
-        var out: [RawCell] = []
-        for p in parts {
-            let c = classify(p)
-            guard case .value = c else { return nil }
-            out.append(c)
+    /// Every line: cells separated by tabs (empty cells kept), by pipes (a Markdown row; what
+    /// stands outside the outer pipes dropped, a `|---|` separator row has no cells), or by runs
+    /// of spaces; each cell trimmed and classified.
+    static func splitGeneral(_ b: UnsafeBufferPointer<UInt8>, into table: inout CellTable) {
+        let n = b.count
+        var layout: LineLayout = .spaced
+        if b.contains(0x09) {
+            layout = .tabbed
+        } else {
+            // The first character that is not white space (`isSpaceLike`).
+            var i = 0
+            while i < n {
+                let len = UTF8Scan.length(lead: b[i])
+                if !UTF8Scan.isSpaceLike(b, at: i, length: len) { break }
+                i += len
+            }
+            if i < n, b[i] == 0x7C { layout = .piped }
         }
-        return out
+        switch layout {
+        case .tabbed:
+            var lo = 0
+            for j in 0...n where j == n || b[j] == 0x09 {
+                appendField(b, lo, j, layout: layout, into: &table)
+                lo = j + 1
+            }
+        case .piped:
+            if isPipeSeparator(b) { return }
+            var fields: [(Int, Int)] = []
+            var lo = 0
+            for j in 0...n where j == n || b[j] == 0x7C {
+                fields.append((lo, j))
+                lo = j + 1
+            }
+            // "| a | b |": drop what stands outside the outer pipes.
+            func onlySpaces(_ f: (Int, Int)) -> Bool { (f.0..<f.1).allSatisfy { b[$0] == 0x20 } }
+            var first = 0, end = fields.count
+            if onlySpaces(fields[0]) { first = 1 }
+            if first < end, onlySpaces(fields[end - 1]) { end -= 1 }
+            for f in fields[first..<end] { appendField(b, f.0, f.1, layout: layout, into: &table) }
+        case .spaced:
+            var lo = 0
+            for j in 0...n where j == n || b[j] == 0x20 {
+                if j > lo { appendField(b, lo, j, layout: layout, into: &table) }
+                lo = j + 1
+            }
+        }
+    }
+
+    /// A `|---|:--|` row: only pipes, dashes, colons and spaces, and a dash.
+    static func isPipeSeparator(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        b.allSatisfy { $0 == 0x7C || $0 == 0x2D || $0 == 0x3A || $0 == 0x20 } && b.contains(0x2D)
+    }
+
+    /// Trims the field `b[lo..<hi]` and appends its cell (or, for a tab or pipe cell holding
+    /// "0 0 0", its several values).
+    static func appendField(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int, layout: LineLayout, into table: inout CellTable) {
+        var lo = lo, hi = hi
+        while lo < hi, isASCIISpace(b[lo]) { lo += 1 }
+        while hi > lo, isASCIISpace(b[hi - 1]) { hi -= 1 }
+        let t = UnsafeBufferPointer(rebasing: b[lo..<hi])
+        if layout != .spaced, let f = t.first, f >= 0x2B && f <= 0x39, t.contains(0x20), appendSpacedNumbers(t, into: &table) { return }
+        classify(t, into: &table)
+    }
+
+    /// A cell holding several numbers separated by spaces ("0 0 0"): appends them all and
+    /// returns true, or appends nothing and returns false when a part is not a number.
+    static func appendSpacedNumbers(_ t: UnsafeBufferPointer<UInt8>, into table: inout CellTable) -> Bool {
+        let cells = table.cells.count, bytes = table.bytes.count
+        var parts = 0
+        func take(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+            parts += 1
+            classify(p, into: &table)
+            return table.cells[table.cells.count - 1].kind == .value
+        }
+        var ok = true
+        if t.allSatisfy({ $0 < 0x80 }) {
+            var lo = 0
+            for j in 0...t.count where j == t.count || t[j] == 0x20 {
+                if j > lo, !take(UnsafeBufferPointer(rebasing: t[lo..<j])) { ok = false; break }
+                lo = j + 1
+            }
+        } else {
+            // Most such cells are a numbering and a label ("7. 属于…"): when the first space stands
+            // alone as a character (ASCII before it, ASCII or an ideograph after it), the first
+            // part is the same as a split by characters, and when it is no number, neither is the cell.
+            if let sp = t.firstIndex(of: 0x20), sp > 0, t[sp - 1] < 0x80, sp + 1 < t.count, t[sp + 1] < 0x80 || (t[sp + 1] >= 0xE4 && t[sp + 1] <= 0xE9) {
+                classify(UnsafeBufferPointer(rebasing: t[..<sp]), into: &table)
+                let isValue = table.cells[table.cells.count - 1].kind == .value
+                table.rollBack(cells: cells, bytes: bytes)
+                if !isValue { return false }
+            }
+            // Split as characters (a space followed by a combining mark is not a separator).
+            for part in String(decoding: t, as: UTF8.self).split(separator: " ") {
+                var part = part
+                if !part.withUTF8({ take($0) }) { ok = false; break }
+            }
+        }
+        if ok, parts > 1 { return true }
+        table.rollBack(cells: cells, bytes: bytes)
+        return false
     }
 
     /// Trims white space on bytes (normalization already turned U+3000 and U+00A0 into spaces).
@@ -176,79 +303,100 @@ enum CellSplitter {
 
     @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
-    /// Classifies one cell's text.
-    static func classify(_ t: Substring) -> RawCell {
-        if t.isEmpty { return .blank(placeholder: nil) }
+    @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// Classifies one cell's (trimmed) text and appends the cell to `table`.
+    static func classify(_ t: UnsafeBufferPointer<UInt8>, into table: inout CellTable) {
+        if t.isEmpty { table.cells.append(.blank); return }
         // Fast path: plain digits.
-        if t.utf8.count <= 15, t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+        if t.count <= 15, t.allSatisfy(isDigit) {
             var v = 0.0
-            for c in t.utf8 { v = v * 10 + Double(c - 0x30) }
-            return .value(v, note: nil, yuan: false, raw: String(t))
+            for c in t { v = v * 10 + Double(c - 0x30) }
+            table.cells.append(.number(v))
+            return
         }
-        // Label text (Chinese, no digits) needs no further look.
-        if !t.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
-            if t.utf8.count <= 9, placeholders.contains(String(t)) { return .blank(placeholder: String(t)) }
-            return .text(t)
+        // Label text (Chinese, no digits) needs no further look. (No placeholder holds a digit.)
+        if !t.contains(where: isDigit) {
+            if isPlaceholder(t) { table.cells.append(.blank) } else { table.append(.text, text: t) }
+            return
         }
-        if t.utf8.count <= 9, placeholders.contains(String(t)) { return .blank(placeholder: String(t)) }
-        if let v = parseNumber(t) { return v }
+        if appendNumber(t, into: &table) { return }
         // Digits with no Chinese around them, and not a numbering such as "1." or "(3)": unreadable.
         var digits = 0, cjk = 0
-        for u in t.unicodeScalars {
-            if u.value >= 0x30 && u.value <= 0x39 { digits += 1 } else if u.value >= 0x3400 { cjk += 1 }
+        var i = 0
+        while i < t.count {
+            let len = UTF8Scan.length(lead: t[i])
+            if isDigit(t[i]) { digits += 1 } else if UTF8Scan.scalar(t, at: i, length: len) >= 0x3400 { cjk += 1 }
+            i += len
         }
-        if digits > 0, cjk == 0, !isNumbering(t) { return .unreadable(String(t)) }
-        return .text(t)
+        if digits > 0, cjk == 0, !isNumbering(t) { table.append(.unreadable, text: t) } else { table.append(.text, text: t) }
     }
 
-    static func isNumbering(_ t: Substring) -> Bool {
-        let u = Array(t.unicodeScalars)
-        let digits = u.filter { $0.value >= 0x30 && $0.value <= 0x39 }.count
-        guard digits > 0, digits <= 2 else { return false }
-        let rest = u.filter { !($0.value >= 0x30 && $0.value <= 0x39) }
-        return !rest.isEmpty && rest.allSatisfy { ".、)(（）．:：".unicodeScalars.contains($0) }
+    /// The characters a numbering holds besides its one or two digits.
+    static let numberingMarks: [UInt32] = ".、)(（）．:：".unicodeScalars.map(\.value)
+
+    /// "1.", "(3)", "2、": one or two digits and numbering marks only.
+    static func isNumbering(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        var digits = 0, marks = 0
+        var i = 0
+        while i < t.count {
+            let len = UTF8Scan.length(lead: t[i])
+            if isDigit(t[i]) { digits += 1 } else {
+                guard numberingMarks.contains(UTF8Scan.scalar(t, at: i, length: len)) else { return false }
+                marks += 1
+            }
+            i += len
+        }
+        return digits > 0 && digits <= 2 && marks > 0
     }
 
-    /// `123`, `-3`, `+2`, `1,234`, `1237.40万元`, `251000元`, `22(其中修订16件)`, `45件`.
-    static func parseNumber(_ t: Substring) -> RawCell? {
-        let u = Array(t.unicodeScalars)
+    /// `123`, `-3`, `+2`, `1,234`, `1237.40万元`, `251000元`, `22(其中修订16件)`, `45件`: appends the
+    /// value and returns true, or returns false when `t` is not a number. The number is read on
+    /// bytes; what follows it (a unit, a note), which few cells have, as a `String`.
+    static func appendNumber(_ t: UnsafeBufferPointer<UInt8>, into table: inout CellTable) -> Bool {
+        let end = t.count
         var i = 0
         var sign = 1.0
-        if i < u.count, u[i] == "-" || u[i] == "+" || u[i] == "−" {
-            if u[i] != "+" { sign = -1 }
-            i += 1
+        if i < end {
+            let c = t[i]
+            if c == 0x2D || c == 0x2B { if c == 0x2D { sign = -1 }; i += 1 }
+            else if c == 0xE2, end >= 3, t[1] == 0x88, t[2] == 0x92 { sign = -1; i += 3 }   // U+2212 −
         }
         var intPart: Double = 0
         var sawDigit = false
         var groupDigits = -1  // digits since the last thousands comma, -1 when none
-        while i < u.count {
-            let c = u[i]
-            if c.value >= 0x30 && c.value <= 0x39 {
-                intPart = intPart * 10 + Double(c.value - 0x30)
+        while i < end {
+            let c = t[i]
+            if isDigit(c) {
+                intPart = intPart * 10 + Double(c - 0x30)
                 sawDigit = true
                 if groupDigits >= 0 { groupDigits += 1 }
                 i += 1
-            } else if c == ",", sawDigit, groupDigits == -1 || groupDigits == 3 {
+            } else if c == 0x2C, sawDigit, groupDigits == -1 || groupDigits == 3 {
                 groupDigits = 0
                 i += 1
             } else { break }
         }
-        guard sawDigit, groupDigits == -1 || groupDigits == 3 else { return nil }
+        guard sawDigit, groupDigits == -1 || groupDigits == 3 else { return false }
         var value = intPart
-        if i < u.count, u[i] == "." {
+        if i < end, t[i] == 0x2E {
             var scale = 0.1
             var frac = false
             var j = i + 1
-            while j < u.count, u[j].value >= 0x30 && u[j].value <= 0x39 {
-                value += Double(u[j].value - 0x30) * scale
+            while j < end, isDigit(t[j]) {
+                value += Double(t[j] - 0x30) * scale
                 scale /= 10
                 frac = true
                 j += 1
             }
-            guard frac else { return nil }   // "1." is a numbering, not a number
+            guard frac else { return false }   // "1." is a numbering, not a number
             i = j
         }
-        var rest = String(String.UnicodeScalarView(u[i...]))
+        if i == end {
+            table.appendValue(sign * value, note: nil, yuan: false)
+            return true
+        }
+        var rest = String(decoding: UnsafeBufferPointer(rebasing: t[i...]), as: UTF8.self)
         while rest.hasPrefix(" ") { rest.removeFirst() }
         var yuan = false
         for unit in ["万元", "元", "件", "个", "条", "项", "次", "家", "宗", "份"] where rest.hasPrefix(unit) {
@@ -259,12 +407,16 @@ enum CellSplitter {
         while rest.hasPrefix(" ") { rest.removeFirst() }
         var note: String? = nil
         if !rest.isEmpty {
-            guard (rest.hasPrefix("(") && rest.hasSuffix(")")) || (rest.hasPrefix("（") && rest.hasSuffix("）")) else { return nil }
+            guard (rest.hasPrefix("(") && rest.hasSuffix(")")) || (rest.hasPrefix("（") && rest.hasSuffix("）")) else { return false }
             note = String(rest.dropFirst().dropLast())
         }
-        return .value(sign * value, note: note, yuan: yuan, raw: String(t))
+        table.appendValue(sign * value, note: note, yuan: yuan)
+        return true
     }
 }
+
+/// How a flattened table line separates its cells.
+enum LineLayout: Sendable { case tabbed, piped, spaced }
 
 /// Label text as matched against the form's row labels: no white space, ASCII punctuation.
 enum LabelText {

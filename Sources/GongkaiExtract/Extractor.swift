@@ -145,13 +145,12 @@ struct ExtractionJob {
 
     mutating func readActive(_ r: Range<Int>, template: Template) -> ActiveDisclosure {
         let specs = template == .form2019 ? ActiveLabels.specs2019 : ActiveLabels.specs2021
-        var reader = RowReader(rows: template == .form2019 ? ActiveLabels.rows2019 : ActiveLabels.rows2021, tableName: "table 二",
-                               index: template == .form2019 ? ActiveLabels.index2019 : ActiveLabels.index2021)
+        var reader = RowReader(rows: template == .form2019 ? ActiveLabels.set2019 : ActiveLabels.set2021, tableName: "table 二")
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
         var items: [ActiveDisclosure.Item] = []
         for spec in specs {
-            guard let reading = reader.readings[spec.key] else {
+            guard let reading = reader.reading(spec.key) else {
                 diagnostics.error("table 二: row \(spec.label) was not found; its cells are null", line: lines[r].first?.number)
                 items.append(.init(spec: spec, cells: Array(repeating: .missing, count: spec.fields.count)))
                 continue
@@ -167,19 +166,19 @@ struct ExtractionJob {
     }
 
     mutating func readApplications(_ r: Range<Int>, template: Template) -> Applications {
-        var reader = RowReader(rows: ApplicationLabels.rows, tableName: "table 三", index: ApplicationLabels.index)
+        var reader = RowReader(rows: ApplicationLabels.set, tableName: "table 三")
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
         let split = ["other_no_supplement", "other_fee_unpaid", "other_misc"]
-        let hasSplit = split.contains { reader.readings[$0] != nil }
-        let hasSingle = reader.readings["other"] != nil
+        let hasSplit = split.contains { reader.reading($0) != nil }
+        let hasSingle = reader.reading("other") != nil
         let useSplit = hasSplit || (!hasSingle && template == .form2021)
         var rows: [Applications.Row] = []
         let columnLabels = FormSchema.applicantColumns.map(\.label)
         for spec in FormSchema.applicationRows {
             if spec.key == "other" && useSplit { continue }
             if split.contains(spec.key) && !useSplit { continue }
-            guard let reading = reader.readings[spec.key] else {
+            guard let reading = reader.reading(spec.key) else {
                 diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", line: lines[r].first?.number)
                 rows.append(.init(key: spec.key, cells: Array(repeating: .missing, count: Applications.columnCount)))
                 continue
@@ -189,13 +188,13 @@ struct ExtractionJob {
             rows.append(.init(key: spec.key, cells: cells))
         }
         if hasSplit && hasSingle {
-            diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept", line: reader.readings["other"]?.labelLine)
+            diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept", line: reader.reading("other")?.labelLine)
         }
         return Applications(rows: rows)
     }
 
     mutating func readReview(_ r: Range<Int>) -> ReviewLitigation {
-        var reader = RowReader(rows: ReviewLabels.rows, tableName: "table 四", index: ReviewLabels.index)
+        var reader = RowReader(rows: ReviewLabels.set, tableName: "table 四")
         reader.spill = true
         reader.headerStartsAtFirst = true
         reader.emptyLineIsBlank = isDense(r)
@@ -203,7 +202,7 @@ struct ExtractionJob {
         var groups: [ReviewLitigation.Group] = []
         let fieldLabels = FormSchema.reviewFields.map(\.label)
         for spec in FormSchema.reviewGroups {
-            guard let reading = reader.readings[spec.key] else {
+            guard let reading = reader.reading(spec.key) else {
                 diagnostics.error("table 四: the cells of \(spec.label) were not found; they are null", line: lines[r].first?.number)
                 groups.append(.init(key: spec.key, cells: Array(repeating: .missing, count: 5)))
                 continue

@@ -102,7 +102,7 @@ enum ApplicationLabels {
 }
 
 extension ApplicationLabels {
-    static let index = KeywordIndex(rows)
+    static let set = RowSet(rows)
 }
 
 enum ActiveLabels {
@@ -113,8 +113,8 @@ enum ActiveLabels {
     static let specs2021 = FormSchema.activeItems(.form2021)
     static let rows2019 = rows(.form2019)
     static let rows2021 = rows(.form2021)
-    static let index2019 = KeywordIndex(rows2019)
-    static let index2021 = KeywordIndex(rows2021)
+    static let set2019 = RowSet(rows2019)
+    static let set2021 = RowSet(rows2021)
 }
 
 enum ReviewLabels {
@@ -123,7 +123,7 @@ enum ReviewLabels {
         RowDefinition(key: "litigation_direct", label: "行政诉讼（未经复议直接起诉）", keywords: ["未经复议", "直接起诉"], count: 5),
         RowDefinition(key: "litigation_after_review", label: "行政诉讼（复议后起诉）", keywords: ["复议后起诉"], count: 5),
     ]
-    static let index = KeywordIndex(rows)
+    static let set = RowSet(rows)
 }
 
 /// The narrative parts (一、五、六) as paragraphs, for display.

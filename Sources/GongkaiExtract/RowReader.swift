@@ -11,6 +11,29 @@ struct RowDefinition: Sendable {
     var onlyAfter: Set<String> = []
 }
 
+/// The rows of one table, prepared once per form: the definitions, their keyword index, and
+/// what the reader's loops ask of a row as plain arrays indexed by row (a `RowDefinition` copy
+/// retains its strings and arrays).
+struct RowSet: Sendable {
+    let rows: [RowDefinition]
+    let index: KeywordIndex
+    /// Cells per row.
+    let counts: [Int]
+    let keys: [String]
+    /// `onlyAfter` as row indices.
+    let onlyAfter: [[Int]]
+
+    init(_ rows: [RowDefinition]) {
+        self.rows = rows
+        self.index = KeywordIndex(rows)
+        self.counts = rows.map(\.count)
+        self.keys = rows.map(\.key)
+        self.onlyAfter = rows.map { r in rows.indices.filter { r.onlyAfter.contains(rows[$0].key) } }
+    }
+
+    func row(_ key: String) -> Int? { keys.firstIndex(of: key) }
+}
+
 /// A row as read: its cells, the line of its label, and what the label said about money units.
 struct RowReading: Sendable {
     let key: String
@@ -23,8 +46,13 @@ struct RowReading: Sendable {
 /// values are then given to the row whose label fragment ends last in that text. Values may
 /// stand on the label's line (tab, pipe or space separated, blank cells keeping their place) or
 /// on the following lines (one cell per line, or a row of values under a label broken over lines).
+///
+/// The table's lines are split once into a `CellTable` (plain cells, text as byte ranges); the
+/// label text is kept as UTF-8 bytes and its keyword hits are computed once per label, however
+/// many questions the reader asks of them; rows are integers.
 struct RowReader {
-    let rows: [RowDefinition]
+    let form: RowSet
+    var rows: [RowDefinition] { form.rows }
     /// Values beyond what the matched row takes flow into the next unread rows (table 四).
     var spill = false
     /// When the label text names several rows (a header), start at the first unread one.
@@ -33,94 +61,105 @@ struct RowReader {
     var emptyLineIsBlank = false
     let tableName: String
 
-    private(set) var readings: [String: RowReading] = [:]
-    private(set) var order: [String] = []
+    /// The rows read, by row index.
+    private(set) var readings: [RowReading?]
 
-    private var label: [Unicode.Scalar] = []
+    /// The row read for `key`, if any.
+    func reading(_ key: String) -> RowReading? { form.row(key).flatMap { readings[$0] } }
+
+    private var table = CellTable()
+    private var label = LabelBuffer()
     private var labelLine: Int? = nil
-    private var pending: (row: Int, cells: [Cell], labelLine: Int, yuan: Bool)? = nil
-    private let index: KeywordIndex
+    /// The keyword hits of `label`, computed when first asked for and dropped when it changes.
+    private var labelHits: [KeywordIndex.Hit]? = nil
 
-    /// Cell counts and keys by row, read in the hot loops (a `RowDefinition` copy retains arrays).
-    private let counts: [Int]
-    private let keys: [String]
+    private struct Pending {
+        var row: Int
+        var cells: [Cell]
+        var labelLine: Int
+        var yuan: Bool
+    }
+    private var pending: Pending? = nil
 
-    init(rows: [RowDefinition], tableName: String, index: KeywordIndex? = nil) {
-        self.rows = rows
-        self.counts = rows.map(\.count)
-        self.keys = rows.map(\.key)
+    init(rows: RowSet, tableName: String) {
+        self.form = rows
         self.tableName = tableName
-        self.index = index ?? KeywordIndex(rows)
+        self.readings = Array(repeating: nil, count: rows.rows.count)
     }
 
     mutating func read(_ source: ArraySlice<SourceLine>, diagnostics: inout Diagnostics) {
-        let lines = source.map(CellSplitter.split)
+        table = CellTable(source)
         var k = 0
-        while k < lines.count {
-            let line = lines[k]
-            if line.cells.isEmpty {
-                if emptyLineIsBlank, let p = pending, !p.cells.isEmpty { add([.blank(placeholder: nil)], line: line.number, diagnostics: &diagnostics) }
+        while k < table.lines.count {
+            let line = table.lines[k]
+            if line.isEmpty {
+                if emptyLineIsBlank, pending?.cells.isEmpty == false { add(CollectionOfOne(RawCell.blank), line: line.number, diagnostics: &diagnostics) }
                 k += 1
                 continue
             }
-            k += consume(lines, at: k, diagnostics: &diagnostics)
+            k += consume(at: k, diagnostics: &diagnostics)
         }
         finishPending(diagnostics: &diagnostics)
+        table = CellTable()
     }
 
     /// Reads one line; returns how many lines were used (more than one when a block of values
     /// for several rows was taken at once).
-    private mutating func consume(_ lines: [CellLine], at k: Int, diagnostics: inout Diagnostics) -> Int {
-        let line = lines[k]
-        let cells = line.cells
-        var i = 0
+    private mutating func consume(at k: Int, diagnostics: inout Diagnostics) -> Int {
+        let line = table.lines[k]
+        let counts = form.counts
+        var i = line.start
         var labelOnLine = false
-        while i < cells.count {
-            if case .text(let t) = cells[i] {
+        while i < line.end {
+            let cell = table.cells[i]
+            if cell.isText {
                 if pending != nil {
-                    if isNote(t) { attachNote(t); i += 1; continue }
+                    if isNote(cell) { attachNote(cell); i += 1; continue }
                     finishPending(diagnostics: &diagnostics)
                 }
-                appendLabel(t, line: line.number)
+                appendLabel(cell, line: line.number)
                 labelOnLine = true
                 i += 1
                 continue
             }
             var j = i
-            while j < cells.count, !cells[j].isText { j += 1 }
-            var run = Array(cells[i..<j])
+            while j < line.end, !table.cells[j].isText { j += 1 }
             let singleCellLine = line.filled <= 1
-            if let p = pending {
-                let need = counts[p.row] - p.cells.count
-                if singleCellLine { run.removeAll { $0.isBlank } } else { run = trimmed(run, to: need, afterLabel: false) }
-                add(run, line: line.number, diagnostics: &diagnostics)
+            if let row = pending?.row {
+                if singleCellLine {
+                    add(table.cells[i..<j].lazy.filter { !$0.isBlank }, line: line.number, diagnostics: &diagnostics)
+                } else {
+                    let need = counts[row] - pending!.cells.count
+                    add(table.cells[trimmed(table.cells[i..<j], to: need, afterLabel: false)], line: line.number, diagnostics: &diagnostics)
+                }
                 i = j
                 continue
             }
-            let hasValue = run.contains { $0.isValueLike }
+            let hasValue = table.cells[i..<j].contains { $0.isValueLike }
             if !hasValue {
                 // Blank cells before a label cell are layout; blank cells that end a labelled
                 // line may be a row printed with every cell empty.
-                if !spill, j == cells.count, labelOnLine, let r = matchRow(), run.count >= rows[r].count, run.count <= rows[r].count + 2 {
+                if !spill, j == line.end, labelOnLine, let r = matchRow(), j - i >= counts[r], j - i <= counts[r] + 2 {
                     start(r, line: line.number)
-                    add(trimmed(run, to: rows[r].count, afterLabel: true), line: line.number, diagnostics: &diagnostics)
+                    add(table.cells[trimmed(table.cells[i..<j], to: counts[r], afterLabel: true)], line: line.number, diagnostics: &diagnostics)
                 }
                 i = j
                 continue
             }
             // Several row labels and then a block of values: rows or columns of one block.
-            if j == cells.count, mayNameSeveralRows(), let used = readBlock(lines, at: k, from: i, diagnostics: &diagnostics) { return used }
+            if j == line.end, mayNameSeveralRows(), let used = readBlock(at: k, from: i, diagnostics: &diagnostics) { return used }
             guard let r = matchRow() else {
-                if !label.isEmpty || run.contains(where: { $0.isValueLike }) {
-                    diagnostics.warning("\(tableName): values with no row label recognized before them; they are ignored", line: line.number)
-                }
+                diagnostics.warning("\(tableName): values with no row label recognized before them; they are ignored", line: line.number)
                 clearLabel()
                 i = j
                 continue
             }
-            if singleCellLine && !labelOnLine { run.removeAll { $0.isBlank } } else { run = trimmed(run, to: spill ? run.count : rows[r].count, afterLabel: labelOnLine) }
             start(r, line: line.number)
-            add(run, line: line.number, diagnostics: &diagnostics)
+            if singleCellLine && !labelOnLine {
+                add(table.cells[i..<j].lazy.filter { !$0.isBlank }, line: line.number, diagnostics: &diagnostics)
+            } else {
+                add(table.cells[trimmed(table.cells[i..<j], to: spill ? j - i : counts[r], afterLabel: labelOnLine)], line: line.number, diagnostics: &diagnostics)
+            }
             i = j
         }
         return 1
@@ -128,19 +167,20 @@ struct RowReader {
 
     /// When the label text names several rows in the form's order and the values that follow
     /// (up to the next label) number exactly rows × cells, they are those rows' values: row by
-    /// row, or column by column when each line holds one value per row.
-    private mutating func readBlock(_ lines: [CellLine], at k: Int, from i: Int, diagnostics: inout Diagnostics) -> Int? {
+    /// row, or column by column when each line holds one value per row. `i` is the first cell
+    /// of the values on line `k`.
+    private mutating func readBlock(at k: Int, from i: Int, diagnostics: inout Diagnostics) -> Int? {
         let chain = rowChain()
         guard chain.count >= 2 else { return nil }
-        let width = rows[chain[0]].count
-        guard chain.allSatisfy({ rows[$0].count == width }) else { return nil }
+        let width = form.counts[chain[0]]
+        guard chain.allSatisfy({ form.counts[$0] == width }) else { return nil }
         var block: [(line: Int, cells: [RawCell])] = []
         var m = k
         var first = true
-        while m < lines.count {
-            let l = lines[m]
-            if l.cells.isEmpty { m += 1; continue }
-            var cells = first ? Array(l.cells[i...]) : l.cells
+        while m < table.lines.count {
+            let l = table.lines[m]
+            if l.isEmpty { m += 1; continue }
+            var cells = Array(table.cells[(first ? i : l.start)..<l.end])
             if cells.contains(where: { $0.isText }) { break }
             if l.filled <= 1 { cells.removeAll { $0.isBlank } }
             block.append((l.number, cells))
@@ -154,7 +194,9 @@ struct RowReader {
             flat = block.flatMap { b in b.cells.map { ($0, b.line) } }
         } else if total > need {
             // Tab lines may carry layout blanks at their ends.
-            let trimmedBlock = block.map { b in (b.line, trimmed(b.cells, to: max(width, b.cells.filter { !$0.isBlank }.count), afterLabel: false)) }
+            let trimmedBlock = block.map { b in
+                (b.line, Array(b.cells[trimmed(b.cells[...], to: max(width, b.cells.filter { !$0.isBlank }.count), afterLabel: false)]))
+            }
             guard trimmedBlock.reduce(0, { $0 + $1.1.count }) == need else { return nil }
             block = trimmedBlock.map { (line: $0.0, cells: $0.1) }
             flat = block.flatMap { b in b.cells.map { ($0, b.line) } }
@@ -162,10 +204,10 @@ struct RowReader {
         let byColumn = block.count == width && block.allSatisfy { $0.cells.count == chain.count } && chain.count != width
         clearLabel()
         for (n, r) in chain.enumerated() {
-            pending = (r, [], lines[k].number, false)
+            pending = Pending(row: r, cells: [], labelLine: table.lines[k].number, yuan: false)
             for c in 0..<width {
                 let (cell, line) = byColumn ? flat[c * chain.count + n] : flat[n * width + c]
-                add([cell], line: line, diagnostics: &diagnostics)
+                add(CollectionOfOne(cell), line: line, diagnostics: &diagnostics)
             }
             finishPending(diagnostics: &diagnostics)
         }
@@ -173,9 +215,9 @@ struct RowReader {
     }
 
     /// Whether the label text holds keywords of at least two rows (cheap test before `rowChain`).
-    private func mayNameSeveralRows() -> Bool {
+    private mutating func mayNameSeveralRows() -> Bool {
         var first: Int? = nil
-        for h in index.hits(in: label) {
+        for h in hits() {
             if let f = first, f != h.row { return true }
             first = h.row
         }
@@ -184,20 +226,20 @@ struct RowReader {
 
     /// The rows the label text names, in order, when they follow the form's order: the
     /// longest run at the end of the text (a header before them is left out).
-    private func rowChain() -> [Int] {
-        let hits = index.hits(in: label).sorted { ($0.end - $0.length, -$0.length) < ($1.end - $1.length, -$1.length) }
+    private mutating func rowChain() -> [Int] {
+        let hits = hits().sorted { ($0.start, -$0.length) < ($1.start, -$1.length) }
         var kept: [KeywordIndex.Hit] = []
         for h in hits {
-            if let last = kept.last, h.end - h.length < last.end {   // overlaps: keep the longer
+            if let last = kept.last, h.start < last.end {   // overlaps: keep the longer
                 if h.length > last.length { kept[kept.count - 1] = h }
                 continue
             }
             kept.append(h)
         }
         var seq: [Int] = []
-        for h in kept where seq.last != h.row && readings[rows[h.row].key] == nil {
-            let row = rows[h.row]
-            if !row.onlyAfter.isEmpty, !seq.contains(where: { row.onlyAfter.contains(rows[$0].key) }) { continue }
+        for h in kept where seq.last != h.row && readings[h.row] == nil {
+            let after = form.onlyAfter[h.row]
+            if !after.isEmpty, !seq.contains(where: { after.contains($0) }) { continue }
             seq.append(h.row)
         }
         var chain: [Int] = []
@@ -208,143 +250,283 @@ struct RowReader {
         return chain
     }
 
-    /// Cuts a run of cells to `n` positions: first the one empty cell a spanning label leaves
+    /// The positions of `run` cut to `n`: first the one empty cell a spanning label leaves
     /// after itself, then empty cells at the end, then at the start. Blank cells inside stay.
-    private func trimmed(_ run: [RawCell], to n: Int, afterLabel: Bool) -> [RawCell] {
-        var run = run[...]
-        if afterLabel, run.count > n, run.first?.isBlank == true { run.removeFirst() }
-        while run.count > n, run.last?.isBlank == true { run.removeLast() }
-        while run.count > n, run.first?.isBlank == true { run.removeFirst() }
-        return Array(run)
+    private func trimmed(_ run: ArraySlice<RawCell>, to n: Int, afterLabel: Bool) -> Range<Int> {
+        var lo = run.startIndex, hi = run.endIndex
+        if afterLabel, hi - lo > n, run[lo].isBlank { lo += 1 }
+        while hi - lo > n, run[hi - 1].isBlank { hi -= 1 }
+        while hi - lo > n, run[lo].isBlank { lo += 1 }
+        return lo..<hi
     }
 
-    private func isNote(_ t: Substring) -> Bool {
-        (t.hasPrefix("(") && t.hasSuffix(")")) || (t.hasPrefix("（") && t.hasSuffix("）"))
+    /// A text cell in parentheses after a value is that value's note.
+    private func isNote(_ c: RawCell) -> Bool {
+        // Only a cell starting with "(" or "（" (EF BC 88) and ending in ")" or "）" (EF BC 89)
+        // can be one; those few are tested as text.
+        let first = table.bytes[Int(c.start)], last = table.bytes[Int(c.end) - 1]
+        guard first == 0x28 || first == 0xEF, last == 0x29 || last == 0x89 else { return false }
+        let t = table.text(of: c)
+        return (t.hasPrefix("(") && t.hasSuffix(")")) || (t.hasPrefix("（") && t.hasSuffix("）"))
     }
 
-    private mutating func attachNote(_ t: Substring) {
+    private mutating func attachNote(_ c: RawCell) {
         guard let count = pending?.cells.count, count > 0 else { return }
-        pending!.cells[count - 1].note = String(t.dropFirst().dropLast())
+        pending!.cells[count - 1].note = String(table.text(of: c).dropFirst().dropLast())
     }
 
-    private mutating func appendLabel(_ t: Substring, line: Int) {
+    private mutating func appendLabel(_ c: RawCell, line: Int) {
         if label.isEmpty { labelLine = line }
-        for u in t.unicodeScalars where !u.isSpaceLike { label.append(u) }
-        if label.count > 400 { label.removeFirst(label.count - 300) }
+        label.append(table.bytes[Int(c.start)..<Int(c.end)])
+        labelHits = nil
     }
 
     private mutating func clearLabel() {
-        label.removeAll(keepingCapacity: true)
+        label.removeAll()
+        labelHits = nil
         labelLine = nil
+    }
+
+    private mutating func hits() -> [KeywordIndex.Hit] {
+        if let h = labelHits { return h }
+        let h = form.index.hits(in: label.bytes)
+        labelHits = h
+        return h
     }
 
     /// The row whose label fragment ends last in the label text.
     private mutating func matchRow() -> Int? {
-        let hits = index.hits(in: label)
         var best: (end: Int, length: Int, row: Int)? = nil
-        var distinct = Set<Int>()
-        for h in hits {
-            let row = rows[h.row]
-            if !row.onlyAfter.isEmpty, !row.onlyAfter.contains(where: { readings[$0] != nil }) { continue }
-            distinct.insert(h.row)
+        var firstRow: Int? = nil
+        var severalRows = false
+        for h in hits() {
+            let after = form.onlyAfter[h.row]
+            if !after.isEmpty, !after.contains(where: { readings[$0] != nil }) { continue }
+            if let f = firstRow { if f != h.row { severalRows = true } } else { firstRow = h.row }
             if best == nil || h.end > best!.end || (h.end == best!.end && h.length > best!.length) {
                 best = (h.end, h.length, h.row)
             }
         }
-        if headerStartsAtFirst, distinct.count > 1 {
-            return rows.indices.first { readings[rows[$0].key] == nil } ?? best?.row
+        if headerStartsAtFirst, severalRows {
+            return firstUnread() ?? best?.row
         }
         if best == nil, spill, rows.count > 0 {
             // A table with no labels the reader knows (table 四 printed without its header).
-            return rows.indices.first { readings[rows[$0].key] == nil }
+            return firstUnread()
         }
         return best?.row
     }
 
+    private func firstUnread() -> Int? { readings.firstIndex { $0 == nil } }
+
     private mutating func start(_ r: Int, line: Int) {
-        defer { pending?.cells.reserveCapacity(counts[r]) }
         // "单位：元" or "（元）" in the label, and no 万元: the money is in yuan.
         var yuan = false
-        if label.contains("元") {
-            let labelText = String(String.UnicodeScalarView(label))
+        if label.contains(yuanSign) {
+            let labelText = label.string
             yuan = (labelText.includes("单位:元") || labelText.includes("(元)")) && !labelText.includes("万元")
         }
-        pending = (r, [], labelLine ?? line, yuan)
+        pending = Pending(row: r, cells: [], labelLine: labelLine ?? line, yuan: yuan)
+        pending!.cells.reserveCapacity(form.counts[r])
         clearLabel()
     }
 
-    private mutating func add(_ run: [RawCell], line: Int, diagnostics: inout Diagnostics) {
+    /// 元 in UTF-8.
+    private let yuanSign: [UInt8] = [0xE5, 0x85, 0x83]
+
+    private mutating func add<C: Collection<RawCell>>(_ run: C, line: Int, diagnostics: inout Diagnostics) {
         guard pending != nil else { return }
         for raw in run {
             // Mutate `pending` in place: a copy would make every append copy the cells.
-            if pending!.cells.count == counts[pending!.row] {
+            if pending!.cells.count == form.counts[pending!.row] {
                 let row = pending!.row, yuan = pending!.yuan
                 finishPending(diagnostics: &diagnostics)
-                guard spill, let next = rows.indices.first(where: { readings[keys[$0]] == nil }) else {
+                guard spill, let next = firstUnread() else {
                     diagnostics.warning("\(tableName): more cells than the row \(rows[row].label) has; the extra cells are ignored", line: line)
                     return
                 }
-                pending = (next, [], line, yuan)
-                pending!.cells.reserveCapacity(counts[next])
+                pending = Pending(row: next, cells: [], labelLine: line, yuan: yuan)
+                pending!.cells.reserveCapacity(form.counts[next])
             }
             let cell: Cell
-            switch raw {
-            case .value(let v, let note, let yuan, _):
-                cell = Cell(value: v, state: .number, line: line, note: note)
-                if yuan { pending!.yuan = true }
+            switch raw.kind {
+            case .value:
+                cell = Cell(value: raw.value, state: .number, line: line, note: raw.hasText ? table.text(of: raw) : nil)
+                if raw.yuan { pending!.yuan = true }
             case .blank: cell = .blank(line: line)
-            case .unreadable(let s): cell = Cell(value: nil, state: .unreadable(s), line: line)
-            case .text(let s): cell = Cell(value: nil, state: .unreadable(String(s)), line: line)
+            case .unreadable, .text: cell = Cell(value: nil, state: .unreadable(table.text(of: raw)), line: line)
             }
             pending!.cells.append(cell)
         }
-        if let p = pending, p.cells.count == counts[p.row] { finishPending(diagnostics: &diagnostics) }
+        if let p = pending, p.cells.count == form.counts[p.row] { finishPending(diagnostics: &diagnostics) }
     }
 
     private mutating func finishPending(diagnostics: inout Diagnostics) {
         guard var p = pending else { return }
         pending = nil
-        let row = rows[p.row]
-        if p.cells.count < row.count {
-            diagnostics.error("\(tableName): row \(row.label) has \(p.cells.count) of its \(row.count) cells; the missing ones are null", line: p.cells.last?.line ?? p.labelLine)
-            while p.cells.count < row.count { p.cells.append(.missing) }
+        let count = form.counts[p.row]
+        if p.cells.count < count {
+            diagnostics.error("\(tableName): row \(rows[p.row].label) has \(p.cells.count) of its \(count) cells; the missing ones are null", line: p.cells.last?.line ?? p.labelLine)
+            while p.cells.count < count { p.cells.append(.missing) }
         }
-        if let previous = readings[row.key] {
+        if let previous = readings[p.row] {
             if previous.cells.map(\.value) != p.cells.map(\.value) {
-                diagnostics.warning("\(tableName): row \(row.label) appears twice (lines \(previous.labelLine) and \(p.labelLine)); the first is kept", line: p.labelLine)
+                diagnostics.warning("\(tableName): row \(rows[p.row].label) appears twice (lines \(previous.labelLine) and \(p.labelLine)); the first is kept", line: p.labelLine)
             }
             return
         }
-        readings[row.key] = RowReading(key: row.key, cells: p.cells, labelLine: p.labelLine, yuan: p.yuan)
-        order.append(row.key)
+        readings[p.row] = RowReading(key: form.keys[p.row], cells: p.cells, labelLine: p.labelLine, yuan: p.yuan)
     }
 }
 
-/// Finds row keywords in label text, indexed by first character.
-struct KeywordIndex: Sendable {
-    struct Hit { let end: Int; let length: Int; let row: Int }
-    private var byFirst: [Unicode.Scalar: [([Unicode.Scalar], Int)]] = [:]
-    /// Bit (value & 4095) set for every first character: most characters are rejected here.
-    private var firstBits = [UInt64](repeating: 0, count: 64)
+/// Label text as the reader accumulates it: UTF-8 bytes with white space left out, capped at
+/// 400 characters (the oldest dropped, down to 300) so a long run of text without values does
+/// not grow without end.
+struct LabelBuffer: Sendable {
+    private(set) var bytes: [UInt8] = []
+    /// Unicode scalars in `bytes`.
+    private(set) var scalars = 0
 
-    init(_ rows: [RowDefinition]) {
-        for (k, row) in rows.enumerated().flatMap({ i, r in r.keywords.map { ($0, i) } }) {
-            let s = Array(k.unicodeScalars)
-            byFirst[s[0], default: []].append((s, row))
-            let b = Int(s[0].value & 4095)
-            firstBits[b >> 6] |= 1 << UInt64(b & 63)
+    var isEmpty: Bool { bytes.isEmpty }
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends `text` (valid UTF-8) without its white space (`Unicode.Scalar.isSpaceLike`).
+    mutating func append(_ text: ArraySlice<UInt8>) {
+        text.withUnsafeBufferPointer { t in
+            var i = 0
+            while i < t.count {
+                let c = t[i]
+                let n = UTF8Scan.length(lead: c)
+                if !UTF8Scan.isSpaceLike(t, at: i, length: n) {
+                    for k in i..<(i + n) { bytes.append(t[k]) }
+                    scalars += 1
+                }
+                i += n
+            }
+        }
+        if scalars > 400 { dropFirst(scalars - 300) }
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        scalars = 0
+    }
+
+    /// Drops the first `k` scalars.
+    mutating func dropFirst(_ k: Int) {
+        var i = 0
+        for _ in 0..<k { i += UTF8Scan.length(lead: bytes[i]) }
+        bytes.removeFirst(i)
+        scalars -= k
+    }
+
+    /// Whether the bytes hold `needle` (a whole UTF-8 sequence, so a match starts a scalar).
+    func contains(_ needle: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                guard h.count >= n.count else { return false }
+                for p in 0...(h.count - n.count) {
+                    var same = true
+                    for q in 0..<n.count where h[p + q] != n[q] { same = false; break }
+                    if same { return true }
+                }
+                return false
+            }
+        }
+    }
+}
+
+/// Small helpers for walking valid UTF-8 by scalar.
+enum UTF8Scan {
+    /// Bytes in the scalar that starts with `lead`.
+    @inline(__always)
+    static func length(lead c: UInt8) -> Int { c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4 }
+
+    /// The scalar of `length` bytes at `i`.
+    @inline(__always)
+    static func scalar<C: RandomAccessCollection<UInt8>>(_ b: C, at i: C.Index, length n: Int) -> UInt32 {
+        let c = UInt32(b[i])
+        switch n {
+        case 1: return c
+        case 2: return (c & 0x1F) << 6 | UInt32(b[b.index(i, offsetBy: 1)] & 0x3F)
+        case 3: return (c & 0x0F) << 12 | UInt32(b[b.index(i, offsetBy: 1)] & 0x3F) << 6 | UInt32(b[b.index(i, offsetBy: 2)] & 0x3F)
+        default:
+            return (c & 0x07) << 18 | UInt32(b[b.index(i, offsetBy: 1)] & 0x3F) << 12 | UInt32(b[b.index(i, offsetBy: 2)] & 0x3F) << 6
+                | UInt32(b[b.index(i, offsetBy: 3)] & 0x3F)
         }
     }
 
-    func hits(in text: [Unicode.Scalar]) -> [Hit] {
+    /// `Unicode.Scalar.isSpaceLike` for the scalar of `length` bytes at `i`.
+    @inline(__always)
+    static func isSpaceLike<C: RandomAccessCollection<UInt8>>(_ b: C, at i: C.Index, length n: Int) -> Bool {
+        if n == 1 { let c = b[i]; return c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+        if n == 4 { return false }
+        return Unicode.Scalar(scalar(b, at: i, length: n))?.isSpaceLike ?? false
+    }
+}
+
+/// Finds row keywords in label text (UTF-8), indexed by first character.
+struct KeywordIndex: Sendable {
+    /// A keyword found: where it ends (a byte offset), its length in characters and in bytes.
+    struct Hit {
+        let end: Int
+        let length: Int
+        let byteLength: Int
+        let row: Int
+        /// Where it starts (a byte offset).
+        var start: Int { end - byteLength }
+    }
+
+    private struct Keyword: Sendable {
+        let bytes: [UInt8]
+        let length: Int
+        let row: Int
+    }
+
+    private var keywords: [Keyword] = []
+    /// Keywords by bucket of their first character (value & 4095), as ranges into `order`:
+    /// most characters have an empty bucket and are passed over with one look.
+    private var bucketStart = [Int32](repeating: 0, count: 4097)
+    /// Keyword indices, bucket by bucket, in the order the rows list them.
+    private var order: [Int] = []
+
+    init(_ rows: [RowDefinition]) {
+        for (k, row) in rows.enumerated().flatMap({ i, r in r.keywords.map { ($0, i) } }) {
+            keywords.append(Keyword(bytes: Array(k.utf8), length: k.unicodeScalars.count, row: row))
+        }
+        func bucket(_ w: Keyword) -> Int { Int(w.bytes.withUnsafeBufferPointer { UTF8Scan.scalar($0, at: 0, length: UTF8Scan.length(lead: $0[0])) } & 4095) }
+        var sizes = [Int32](repeating: 0, count: 4096)
+        for w in keywords { sizes[bucket(w)] += 1 }
+        for b in 0..<4096 { bucketStart[b + 1] = bucketStart[b] + sizes[b] }
+        order = Array(repeating: 0, count: keywords.count)
+        var fill = Array(bucketStart.prefix(4096))
+        for (i, w) in keywords.enumerated() {
+            let b = bucket(w)
+            order[Int(fill[b])] = i
+            fill[b] += 1
+        }
+    }
+
+    /// Every keyword occurrence in `text`, by start position, then in the order the rows list them.
+    func hits(in text: [UInt8]) -> [Hit] {
         var out: [Hit] = []
-        for p in text.indices {
-            let b = Int(text[p].value & 4095)
-            guard firstBits[b >> 6] & (1 << UInt64(b & 63)) != 0, let candidates = byFirst[text[p]] else { continue }
-            for (k, row) in candidates where p + k.count <= text.count {
-                var ok = true
-                for q in 1..<k.count where text[p + q] != k[q] { ok = false; break }
-                if ok { out.append(Hit(end: p + k.count, length: k.count, row: row)) }
+        text.withUnsafeBufferPointer { t in
+            let n = t.count
+            var p = 0
+            while p < n {
+                let len = UTF8Scan.length(lead: t[p])
+                let b = Int(UTF8Scan.scalar(t, at: p, length: len) & 4095)
+                let lo = Int(bucketStart[b]), hi = Int(bucketStart[b + 1])
+                if lo < hi {
+                    for o in lo..<hi {
+                        let w = keywords[order[o]]
+                        guard p + w.bytes.count <= n else { continue }
+                        var ok = true
+                        for q in 0..<w.bytes.count where t[p + q] != w.bytes[q] { ok = false; break }
+                        if ok { out.append(Hit(end: p + w.bytes.count, length: w.length, byteLength: w.bytes.count, row: w.row)) }
+                    }
+                }
+                p += len
             }
         }
         return out
