@@ -31,6 +31,49 @@ public enum HTMLFlattener {
         "hr", "pre", "/pre", "blockquote", "/blockquote"]
     static let skippedTags: Set<String> = ["script", "style", "head", "title", "noscript", "template"]
 
+    /// What a tag does to the flattened text.
+    enum TagKind: Equatable {
+        /// `script`, `style` …: everything up to the closing tag (`closing`) is dropped.
+        case skipped(closing: TagName)
+        case row, rowEnd, cell, cellEnd
+        /// `table`, `tbody`, `thead` and their closing tags: the end of a row and of a text line.
+        case table
+        /// `p`, `div`, `br` …: a line break (a space inside a cell).
+        case block
+    }
+
+    /// A lowercased tag name of at most 12 bytes packed into two words, so that a tag is told
+    /// without making a `String` and hashing it.
+    struct TagName: Equatable {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        init() {}
+        init(_ s: String) { for c in s.utf8 { append(c) } }
+        private(set) var count = 0
+        mutating func append(_ c: UInt8) {
+            if count < 8 { a |= UInt64(c) << UInt64(8 * count) } else { b |= UInt64(c) << UInt64(8 * (count - 8)) }
+            count += 1
+        }
+    }
+
+    /// Every tag the flattener acts on, looked up by a linear scan (a few dozen word compares).
+    static let tagKinds: [(TagName, TagKind)] = {
+        var out: [(TagName, TagKind)] = []
+        for t in skippedTags.sorted() { out.append((TagName(t), .skipped(closing: TagName("/" + t)))) }
+        out.append((TagName("tr"), .row))
+        out.append((TagName("/tr"), .rowEnd))
+        for t in ["td", "th"] { out.append((TagName(t), .cell)) }
+        for t in ["/td", "/th"] { out.append((TagName(t), .cellEnd)) }
+        for t in ["/table", "table", "tbody", "/tbody", "thead", "/thead"] { out.append((TagName(t), .table)) }
+        for t in blockTags.sorted() { out.append((TagName(t), .block)) }
+        return out
+    }()
+
+    static func kind(of name: TagName) -> TagKind? {
+        for (n, k) in tagKinds where n == name { return k }
+        return nil
+    }
+
     /// The flattener on UTF-8 bytes: tags and entities are ASCII, text is copied through.
     static func flatten(_ b: UnsafeBufferPointer<UInt8>) -> [SourceLine] {
         var out: [SourceLine] = []
@@ -41,10 +84,12 @@ public enum HTMLFlattener {
         var pendingSpace = false
         var textLine = 1
         var inRow = false, inCell = false
-        var rowCells: [String] = []
+        var row: [UInt8] = []         // the current row's cells, joined by tabs
+        var rowCells = 0
+        var rowHasText = false
         var rowLine = 1
         var cellSpan = 1
-        var skipUntil: String? = nil
+        var skipUntil: TagName? = nil
 
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
         func put(_ c: UInt8) {
@@ -53,14 +98,19 @@ public enum HTMLFlattener {
             text.append(c)
         }
         func flushText() {
-            if !text.isEmpty { out.append(SourceLine(Normalizer.normalize(String(decoding: text, as: UTF8.self))[...], number: textLine)) }
+            if !text.isEmpty { out.append(SourceLine(text.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: textLine)) }
             text.removeAll(keepingCapacity: true)
             pendingSpace = false
         }
         func endCell() {
             guard inCell else { return }
-            rowCells.append(String(decoding: text, as: UTF8.self))
-            for _ in 1..<max(1, min(cellSpan, 50)) { rowCells.append("") }
+            // A cell spanning n columns is the cell and n-1 empty cells.
+            for k in 0..<max(1, min(cellSpan, 50)) {
+                if rowCells > 0 { row.append(0x09) }
+                if k == 0 { row.append(contentsOf: text) }
+                rowCells += 1
+            }
+            if !text.isEmpty { rowHasText = true }
             text.removeAll(keepingCapacity: true)
             pendingSpace = false
             inCell = false
@@ -68,10 +118,12 @@ public enum HTMLFlattener {
         func endRow() {
             endCell()
             guard inRow else { return }
-            if rowCells.contains(where: { !$0.isEmpty }) {
-                out.append(SourceLine(Normalizer.normalize(rowCells.joined(separator: "\t"))[...], number: rowLine))
+            if rowHasText {
+                out.append(SourceLine(row.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: rowLine))
             }
-            rowCells.removeAll(keepingCapacity: true)
+            row.removeAll(keepingCapacity: true)
+            rowCells = 0
+            rowHasText = false
             inRow = false
         }
 
@@ -98,32 +150,30 @@ public enum HTMLFlattener {
                     j += 1
                 }
                 // Tag name, lowercased.
-                var nameBytes: [UInt8] = []
+                var name = TagName()
                 var k = i + 1
-                while k < j, nameBytes.count < 12 {
+                while k < j, name.count < 12 {
                     let d = b[k]
-                    if isSpace(d) || (d == 0x2F && !nameBytes.isEmpty) { break }
-                    nameBytes.append(d >= 0x41 && d <= 0x5A ? d + 0x20 : d)
+                    if isSpace(d) || (d == 0x2F && name.count > 0) { break }
+                    name.append(d >= 0x41 && d <= 0x5A ? d + 0x20 : d)
                     k += 1
                 }
-                let name = String(decoding: nameBytes, as: UTF8.self)
                 let selfClosing = j > i + 1 && b[j - 1] == 0x2F
                 if let until = skipUntil {
-                    if name == "/" + until { skipUntil = nil }
-                } else {
-                    switch name {
-                    case _ where skippedTags.contains(name): if !selfClosing { skipUntil = name }
-                    case "tr": endRow(); flushText(); inRow = true; rowLine = line
-                    case "/tr": endRow()
-                    case "td", "th":
+                    if name == until { skipUntil = nil }
+                } else if let tag = kind(of: name) {
+                    switch tag {
+                    case .skipped(let closing): if !selfClosing { skipUntil = closing }
+                    case .row: endRow(); flushText(); inRow = true; rowLine = line
+                    case .rowEnd: endRow()
+                    case .cell:
                         if !inRow { flushText(); inRow = true; rowLine = line }
                         endCell(); inCell = true
                         cellSpan = colspan(UnsafeBufferPointer(rebasing: b[i..<j])) ?? 1
-                    case "/td", "/th": endCell()
-                    case "/table", "table", "tbody", "/tbody", "thead", "/thead": endRow(); flushText()
-                    case _ where blockTags.contains(name):
+                    case .cellEnd: endCell()
+                    case .table: endRow(); flushText()
+                    case .block:
                         if inCell { pendingSpace = true } else if !inRow { flushText() }
-                    default: break
                     }
                 }
                 line += newlines
@@ -150,8 +200,10 @@ public enum HTMLFlattener {
     }
 
     /// The colspan attribute of a tag, if any.
+    static let colspanKey = Array("colspan".utf8)
+
     static func colspan(_ tag: UnsafeBufferPointer<UInt8>) -> Int? {
-        let key = Array("colspan".utf8)
+        let key = colspanKey
         var k = 0
         while k + key.count < tag.count {
             var ok = true

@@ -97,9 +97,32 @@ public final class TraditionalConverter: @unchecked Sendable {
     /// Taiwan wording of the form's labels, after character conversion.
     static let taiwanPhrases: [(String, String)] = [("规范性档案", "规范性文件"), ("政府资讯", "政府信息"), ("资讯公开", "信息公开")]
 
+    /// On UTF-8 bytes: Foundation's `contains` and `replacingOccurrences` go through NSString
+    /// and cost more than OpenCC itself on a converted report.
     static func formVocabulary(_ s: String) -> String {
         var s = s
-        for (tw, cn) in taiwanPhrases where s.contains(tw) { s = s.replacingOccurrences(of: tw, with: cn) }
+        for (tw, cn) in taiwanPhrases where s.includes(tw) { s = replacingAll(tw, with: cn, in: s) }
         return s
+    }
+
+    /// `s` with every occurrence of `needle` (left to right, not overlapping) replaced.
+    static func replacingAll(_ needle: String, with replacement: String, in s: String) -> String {
+        var s = s
+        let n = Array(needle.utf8), r = Array(replacement.utf8)
+        return s.withUTF8 { b -> String in
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count + 16)
+            var i = 0
+            while i < b.count {
+                if b[i] == n[0], i + n.count <= b.count, (0..<n.count).allSatisfy({ b[i + $0] == n[$0] }) {
+                    out.append(contentsOf: r)
+                    i += n.count
+                } else {
+                    out.append(b[i])
+                    i += 1
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }
