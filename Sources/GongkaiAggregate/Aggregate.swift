@@ -269,41 +269,61 @@ public struct Figures: Hashable, Sendable {
 
     /// Numerator and denominator, when every figure they need is known.
     public func parts(_ r: Rate) -> (Double, Double)? {
+        let p = Figures.rateParts[r.rawValue]
         var n = 0.0, d = 0.0
-        for m in r.numerator { guard let v = self[m] else { return nil }; n += v }
-        for m in r.denominator { guard let v = self[m] else { return nil }; d += v }
+        for m in p.numerator { guard let v = values[m] else { return nil }; n += v }
+        for m in p.denominator { guard let v = values[m] else { return nil }; d += v }
         return (n, d)
     }
 
+    /// Each rate's numerator and denominator metrics, as indices (computed once: the hot loops of
+    /// aggregation must not allocate).
+    static let rateParts: [(numerator: [Int], denominator: [Int])] = Rate.allCases.map { r in (r.numerator.map(\.rawValue), r.denominator.map(\.rawValue)) }
+    static let metricCount = Metric.allCases.count
+    static let rateCount = Rate.allCases.count
+
+    /// Table 三 rows read for the figures, by row key → slot.
+    static let applicationSlots: [String: Int] = {
+        let keys = ["received", "carried_over", "granted", "partially_granted",
+                    "denied_state_secret", "denied_law_prohibited", "denied_security_stability", "denied_third_party",
+                    "denied_internal_affairs", "denied_process_info", "denied_enforcement_file", "denied_query_matter",
+                    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
+                    "not_processed_petition", "not_processed_duplicate", "not_processed_publication", "not_processed_excessive", "not_processed_confirmation",
+                    "other", "other_no_supplement", "other_fee_unpaid", "other_misc", "total", "carried_forward"]
+        var d: [String: Int] = [:]
+        for (i, k) in keys.enumerated() { d[k] = i }
+        return d
+    }()
+
     public static func of(_ report: Report) -> Figures {
-        var v = [Double?](repeating: nil, count: Metric.allCases.count)
+        var v = [Double?](repeating: nil, count: metricCount)
         func set(_ m: Metric, _ x: Double?) { v[m.rawValue] = x }
         if let a = report.applications {
             let t = Applications.columnCount - 1
-            func cell(_ key: String) -> Double? {
-                guard let c = a[key]?[t], c.isNumber else { return nil }
-                return c.value
+            // One pass over the rows; the first row of a key wins, as `a[key]` would.
+            var present = [Bool](repeating: false, count: 26)
+            var value = [Double?](repeating: nil, count: 26)
+            for row in a.rows {
+                guard let slot = applicationSlots[row.key], !present[slot] else { continue }
+                present[slot] = true
+                if t < row.cells.count, row.cells[t].isNumber { value[slot] = row.cells[t].value }
             }
-            func sum(_ keys: [String]) -> Double? {
+            func sum(_ slots: ClosedRange<Int>) -> Double? {
                 var s = 0.0
-                for k in keys { guard let x = cell(k) else { return nil }; s += x }
+                for k in slots { guard let x = value[k] else { return nil }; s += x }
                 return s
             }
-            set(.received, cell("received"))
-            set(.carriedOver, cell("carried_over"))
-            set(.granted, cell("granted"))
-            set(.partiallyGranted, cell("partially_granted"))
-            set(.denied, sum(["denied_state_secret", "denied_law_prohibited", "denied_security_stability", "denied_third_party",
-                              "denied_internal_affairs", "denied_process_info", "denied_enforcement_file", "denied_query_matter"]))
-            set(.unavailable, sum(["unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear"]))
-            set(.notHeld, cell("unavailable_not_held"))
-            set(.notProcessed, sum(["not_processed_petition", "not_processed_duplicate", "not_processed_publication",
-                                    "not_processed_excessive", "not_processed_confirmation"]))
-            if a["other"] != nil { set(.otherHandling, cell("other")) } else {
-                set(.otherHandling, sum(["other_no_supplement", "other_fee_unpaid", "other_misc"]))
-            }
-            set(.handled, cell("total"))
-            set(.carriedForward, cell("carried_forward"))
+            set(.received, value[0])
+            set(.carriedOver, value[1])
+            set(.granted, value[2])
+            set(.partiallyGranted, value[3])
+            set(.denied, sum(4...11))
+            set(.unavailable, sum(12...14))
+            set(.notHeld, value[12])
+            set(.notProcessed, sum(15...19))
+            if present[20] { set(.otherHandling, value[20]) } else { set(.otherHandling, sum(21...23)) }
+            set(.handled, value[24])
+            set(.carriedForward, value[25])
         }
         if let r = report.reviewLitigation {
             func cell(_ g: String, _ k: Int) -> Double? {
@@ -362,15 +382,15 @@ public struct GroupTotals: Hashable, Sendable {
     public subscript(r: Rate) -> PooledRate { rates[r.rawValue] }
 
     public static func of(_ figures: [Figures]) -> GroupTotals {
-        var totals = Metric.allCases.map { _ in Total(value: 0, covered: 0, of: figures.count) }
-        var rates = Rate.allCases.map { _ in PooledRate(numerator: 0, denominator: 0, covered: 0, of: figures.count) }
+        var totals = [Total](repeating: Total(value: 0, covered: 0, of: figures.count), count: Figures.metricCount)
+        var rates = [PooledRate](repeating: PooledRate(numerator: 0, denominator: 0, covered: 0, of: figures.count), count: Figures.rateCount)
         for f in figures {
-            for m in Metric.allCases { if let v = f[m] { totals[m.rawValue].value += v; totals[m.rawValue].covered += 1 } }
-            for r in Rate.allCases {
-                if let (n, d) = f.parts(r) {
-                    rates[r.rawValue].numerator += n
-                    rates[r.rawValue].denominator += d
-                    rates[r.rawValue].covered += 1
+            for m in 0..<Figures.metricCount { if let v = f.values[m] { totals[m].value += v; totals[m].covered += 1 } }
+            for r in 0..<Figures.rateCount {
+                if let (n, d) = f.parts(Rate(rawValue: r)!) {
+                    rates[r].numerator += n
+                    rates[r].denominator += d
+                    rates[r].covered += 1
                 }
             }
         }

@@ -73,7 +73,7 @@ struct BuildCommand: ParsableCommand {
         if !quiet { for (path, d) in result.diagnostics { out += d.formatted(path: path) + "\n" } }
         let seconds = Date().timeIntervalSince(start)
         let w = result.write
-        out += "built \(output): \(result.reportCount) report\(result.reportCount == 1 ? "" : "s") read, \(result.pages) pages (\(result.paths.count) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
+        out += "built \(output): \(result.reportCount) report\(result.reportCount == 1 ? "" : "s") read, \(result.pages) pages (\(result.fileCount) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
         out += "\(result.warnings) warning\(result.warnings == 1 ? "" : "s"), \(result.errors) error\(result.errors == 1 ? "" : "s") in \(String(format: "%.2f", seconds))s\n"
         FileHandle.standardOutput.write(Data(out.utf8))
         if strict && result.errors > 0 { throw ExitCode(1) }

@@ -350,6 +350,10 @@ table.data thead th:not(:first-child) { text-align: right; }
 ## 机关
 
 {{{agencies}}}
+
+## 数据下载
+
+{{{downloads}}}
 """# + "\n",
         "pages/regions.md": #"""
 # 地区

@@ -309,7 +309,7 @@ extension SiteRenderer {
         return try page("regions/", kind: "regions", title: "地区", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
     }
 
-    func regionPage(_ r: RegionAggregate) throws -> OutputFile {
+    func regionPage(_ r: RegionAggregate) throws -> [OutputFile] {
         var blocks = HTMLBlocks()
         var context: [String: Any] = ["name": r.name, "reportCount": r.reportCount]
         var crumbs = [Crumb(title: "首页", rel: ""), Crumb(title: "地区", rel: "regions/")]
@@ -335,8 +335,11 @@ extension SiteRenderer {
             context["totals"] = blocks.add(t.html)
             context["hasTotals"] = true
         }
-        return try page(regionDirs[r.key]!, kind: "region", title: r.name, description: "\(r.name)各机关政府信息公开工作年度报告。",
-                        crumbs: crumbs, context: context, blocks: blocks)
+        let dir = regionDirs[r.key]!
+        context["downloads"] = blocks.add("<ul class=\"downloads\"><li>\(a(urls.link(dir + "aggregates.csv"), "aggregates.csv")) 本地区（含下级地区）历年合计与派生比率（CSV，长表）</li><li>\(a(urls.link(dir + "aggregates.json"), "aggregates.json")) 同上（JSON）</li></ul>")
+        let page = try self.page(dir, kind: "region", title: r.name, description: "\(r.name)各机关政府信息公开工作年度报告。",
+                                 crumbs: crumbs, context: context, blocks: blocks)
+        return [page] + regionData(r, dir: dir)
     }
 
     // MARK: reports

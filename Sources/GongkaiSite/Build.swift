@@ -86,7 +86,9 @@ public struct BuildResult: Sendable {
     /// Every file's bytes, only when `BuildOptions.keepFiles` asked for them.
     public var files: [OutputFile]
     /// Every output path of the site, sorted.
-    public var paths: [String]
+    public var paths: [String] { lazy.paths }
+    public var fileCount: Int
+    public var pages: Int
     /// Units rendered (an incremental build skips those whose inputs did not change).
     public var rendered: Int
     public var write: WriteSummary
@@ -95,7 +97,6 @@ public struct BuildResult: Sendable {
     /// plus the configuration's.
     public var diagnostics: [(path: String, diagnostic: Diagnostic)]
     let lazy: LazyRecords
-    public var pages: Int { paths.reduce(0) { $0 + ($1.hasSuffix(".html") ? 1 : 0) } }
     public var errors: Int { diagnostics.reduce(0) { $0 + ($1.diagnostic.severity == .error ? 1 : 0) } }
     public var warnings: Int { diagnostics.reduce(0) { $0 + ($1.diagnostic.severity == .warning ? 1 : 0) } }
 }
@@ -107,14 +108,25 @@ final class LazyRecords: @unchecked Sendable {
     private var _aggregates: Aggregates?
     private let loadReports: @Sendable () -> [LoadedReport]
     private let aggregate: @Sendable ([LoadedReport]) -> Aggregates
+    private var _paths: [String]?
+    private let loadPaths: @Sendable () -> [String]
 
-    init(reports: [LoadedReport], aggregates: Aggregates) {
-        _reports = reports; _aggregates = aggregates
-        loadReports = { [] }; aggregate = { _ in fatalError() }
+    init(reports: [LoadedReport], aggregates: Aggregates, paths: [String]) {
+        _reports = reports; _aggregates = aggregates; _paths = paths
+        loadReports = { [] }; aggregate = { _ in fatalError() }; loadPaths = { [] }
     }
 
-    init(load: @escaping @Sendable () -> [LoadedReport], aggregate: @escaping @Sendable ([LoadedReport]) -> Aggregates) {
-        loadReports = load; self.aggregate = aggregate
+    init(load: @escaping @Sendable () -> [LoadedReport], aggregate: @escaping @Sendable ([LoadedReport]) -> Aggregates,
+         paths: @escaping @Sendable () -> [String]) {
+        loadReports = load; self.aggregate = aggregate; loadPaths = paths
+    }
+
+    var paths: [String] {
+        lock.lock(); defer { lock.unlock() }
+        if let p = _paths { return p }
+        let p = loadPaths()
+        _paths = p
+        return p
     }
 
     var reports: [LoadedReport] {

@@ -142,9 +142,10 @@ extension SiteRenderer {
                             })) }
                          }))])
             })),
+            // Each region's totals are in its own folder (regions/<slug>/aggregates.json).
             ("regions", .array(agg.regions.map { r in
-                .object([("name", .string(r.name)), ("parent", r.parent.map(JSON.string) ?? .null),
-                         ("years", .array(r.totals.keys.sorted().map { y in .object([("year", .int(y)), ("levels", levelsJSON(r.totals[y]!))]) }))])
+                .object([("name", .string(r.name)), ("parent", r.parent.map(JSON.string) ?? .null), ("reports", .int(r.reportCount)),
+                         ("aggregates", .string(urls.link(regionDirs[r.key]! + "aggregates.json")))])
             })),
             // Each agency's figures are in its own folder (agencies/<slug>/aggregates.json), so this
             // file stays small and does not change with every report.
@@ -160,8 +161,8 @@ extension SiteRenderer {
     }
 
     /// Long format: one row per scope, year, level and measure.
-    /// `totals`: the all, year and region rows; then the rows of `agencies`.
-    func aggregatesCSV(totals includeTotals: Bool, agencies only: [Int]) -> [UInt8] {
+    /// `totals`: the all and year rows; `region`: that region's rows; then the rows of `agencies`.
+    func aggregatesCSV(totals includeTotals: Bool, region: RegionAggregate? = nil, agencies only: [Int]) -> [UInt8] {
         var s = "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n"
         func totals(_ scope: String, _ name: String, _ year: String, _ level: Level, _ g: GroupTotals) {
             for m in Metric.allCases {
@@ -177,7 +178,9 @@ extension SiteRenderer {
         if includeTotals {
             for l in Level.allCases.reversed() { if let g = agg.grand[l] { totals("all", "全部", "", l, g) } }
             for y in agg.years { for l in Level.allCases.reversed() { if let g = y.totals[l] { totals("year", "\(y.year)", "\(y.year)", l, g) } } }
-            for r in agg.regions { for y in r.totals.keys.sorted() { for l in Level.allCases.reversed() { if let g = r.totals[y]?[l] { totals("region", r.name, "\(y)", l, g) } } } }
+        }
+        if let r = region {
+            for y in r.totals.keys.sorted() { for l in Level.allCases.reversed() { if let g = r.totals[y]?[l] { totals("region", r.name, "\(y)", l, g) } } }
         }
         for ai in only {
             let ag = agg.agencies[ai]
@@ -197,6 +200,19 @@ extension SiteRenderer {
         return SiteRenderer.bom + Array(s.utf8)
     }
 
+    /// A region's totals per year and level (with its sub-regions), CSV (long format) and JSON.
+    func regionData(_ r: RegionAggregate, dir: String) -> [OutputFile] {
+        let j = JSON.object([
+            ("name", .string(r.name)), ("parent", r.parent.map(JSON.string) ?? .null), ("children", .array(r.children.map(JSON.string))),
+            ("reports", .int(r.reportCount)),
+            ("years", .array(r.totals.keys.sorted().map { y in .object([("year", .int(y)), ("levels", levelsJSON(r.totals[y]!))]) })),
+        ])
+        var out = ""
+        j.write(into: &out, pretty: true, indent: 0)
+        return [OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(totals: false, region: r, agencies: [])),
+                OutputFile(path: dir + "aggregates.json", text: out + "\n")]
+    }
+
     func agencyData(_ ag: AgencyAggregate, dir: String) -> [OutputFile] {
         [
             OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
@@ -212,8 +228,8 @@ extension SiteRenderer {
     func dataFiles() throws -> [OutputFile] {
         var blocks = HTMLBlocks()
         var list = "<ul class=\"downloads\">\n"
-        list += "<li>\(a(urls.link("data/aggregates.csv"), "aggregates.csv"))：合计与派生比率（长表：范围、年度、层级、指标、数值、分子、分母、覆盖报告数；每个机关的数字见机关页面的下载）。</li>\n"
-        list += "<li>\(a(urls.link("data/aggregates.json"), "aggregates.json"))：同上，JSON，并列出每个机关的数据文件。</li>\n"
+        list += "<li>\(a(urls.link("data/aggregates.csv"), "aggregates.csv"))：全部与各年度的合计与派生比率（长表：范围、年度、层级、指标、数值、分子、分母、覆盖报告数；各地区、各机关的数字见其页面的下载）。</li>\n"
+        list += "<li>\(a(urls.link("data/aggregates.json"), "aggregates.json"))：同上，JSON，并列出每个地区、每个机关的数据文件。</li>\n"
         list += "</ul>\n"
         var t = TableHTML(caption: "各年度报告的记录（每份报告一行；UTF-8 带 BOM，可直接用电子表格打开；空白栏为空，不是 0）", head: ["年度", "报告数", "CSV", "JSON（数据规范格式，含源文件与核对提示）"])
         for (slug, indices) in recordGroups() {

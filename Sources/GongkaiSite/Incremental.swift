@@ -42,12 +42,21 @@ struct DependencyKeys {
     let ownerDigests: [[UInt8]]
     let agency: [String: [UInt8]]
     let byYear: [Int: [Int]]
+    /// Per report, what its row in the data files shows: its content and the few aggregate
+    /// values printed beside it (agency name and id, level, region, error and break counts).
+    let rowDigests: [[UInt8]]
 
-    static let none = DependencyKeys(global: [], corpus: [], years: [], ownerDigests: [], agency: [:], byYear: [:])
+    static let none = DependencyKeys(global: [], corpus: [], years: [], ownerDigests: [], agency: [:], byYear: [:], rowDigests: [])
 
-    init(global: [UInt8], corpus: [UInt8], years: [UInt8], ownerDigests: [[UInt8]], agency: [String: [UInt8]], byYear: [Int: [Int]]) {
+    init(global: [UInt8], corpus: [UInt8], years: [UInt8], ownerDigests: [[UInt8]], agency: [String: [UInt8]], byYear: [Int: [Int]], rowDigests: [[UInt8]]) {
         self.global = global; self.corpus = corpus; self.years = years
-        self.ownerDigests = ownerDigests; self.agency = agency; self.byYear = byYear
+        self.ownerDigests = ownerDigests; self.agency = agency; self.byYear = byYear; self.rowDigests = rowDigests
+    }
+
+    func rows(_ indices: [Int]) -> [UInt8] {
+        var h = SHA256()
+        for i in indices { h.update(data: rowDigests[i]) }
+        return Array(h.finalize())
     }
 
     /// `content[i]`: the digest of report `i`'s file and sidecar.
@@ -70,7 +79,14 @@ struct DependencyKeys {
         var owners: [[UInt8]] = []
         owners.reserveCapacity(reports.count)
         var byYear: [Int: [Int]] = [:]
+        var rows: [[UInt8]] = []
+        rows.reserveCapacity(reports.count)
         for e in agg.entries {
+            var h = SHA256()
+            h.feed(Array(reports[e.index].relativePath.utf8)); h.feed(content[e.index])
+            h.feed(Array((e.agencyKey ?? "\u{0}").utf8)); h.feed(Array((e.agencyName ?? "\u{0}").utf8)); h.feed(Array((e.regionKey ?? "\u{0}").utf8))
+            h.feed(Array("\(e.level.rawValue) \(e.errorCount) \(e.identityBreaks)".utf8))
+            rows.append(Array(h.finalize()))
             if let k = e.agencyKey, let d = agency[k] { owners.append(d) } else {
                 var h = SHA256()
                 h.feed(Array("solo".utf8)); h.feed(Array(reports[e.index].relativePath.utf8)); h.feed(content[e.index])
@@ -80,6 +96,7 @@ struct DependencyKeys {
         }
         ownerDigests = owners
         self.byYear = byYear
+        rowDigests = rows
     }
 
     func key(_ kind: String, _ parts: [UInt8]...) -> [UInt8] {
@@ -197,44 +214,73 @@ struct CacheEntry {
     }
 }
 
+/// The record cache: a header, then chunks that each have their own string table, so they are
+/// encoded and decoded on every core.
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC1\n".utf8)
+    static let magic: [UInt8] = Array("GKRC2\n".utf8)
+    static let chunks = 16
 
     static func read(_ path: String, version: String) -> [String: CacheEntry] {
         guard let bytes = SiteWriter.readFile(path), bytes.starts(with: magic) else { return [:] }
         var r = ByteReader(bytes, at: magic.count)
+        var blobs: [[UInt8]] = []
         do {
             guard try r.string() == version else { return [:] }
             let n = try r.count()
-            var out: [String: CacheEntry] = [:]
-            out.reserveCapacity(n)
-            for _ in 0..<n {
-                func stamp() throws -> FileStamp { FileStamp(size: try r.int(), seconds: try r.int(), nanoseconds: try r.int()) }
-                let s = try stamp()
-                let h = try r.raw(32)
-                var ss: FileStamp? = nil, sh: [UInt8]? = nil
-                if try r.u8() == 1 { ss = try stamp(); sh = try r.raw(32) }
-                let rec = try RecordCodec.decodeReport(&r, source: { $0 })
-                out[rec.relativePath] = CacheEntry(stamp: s, hash: h, sidecarStamp: ss, sidecarHash: sh, record: rec)
-            }
-            return out
-        } catch {
-            return [:]
+            for _ in 0..<n { blobs.append(try r.blob()) }
+        } catch { return [:] }
+        let parts = blobs
+        let slots = Slots<[CacheEntry]?>(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { k in
+            slots.set(k, try? decodeChunk(parts[k]))
         }
+        var out: [String: CacheEntry] = [:]
+        for chunk in slots.values {
+            guard let chunk else { return [:] }
+            for e in chunk { out[e.record.relativePath] = e }
+        }
+        return out
+    }
+
+    static func decodeChunk(_ bytes: [UInt8]) throws -> [CacheEntry] {
+        var r = ByteReader(bytes)
+        let n = try r.count()
+        var out: [CacheEntry] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            func stamp() throws -> FileStamp { FileStamp(size: try r.int(), seconds: try r.int(), nanoseconds: try r.int()) }
+            let s = try stamp()
+            let h = try r.raw(32)
+            var ss: FileStamp? = nil, sh: [UInt8]? = nil
+            if try r.u8() == 1 { ss = try stamp(); sh = try r.raw(32) }
+            let rec = try RecordCodec.decodeReport(&r, source: { $0 })
+            out.append(CacheEntry(stamp: s, hash: h, sidecarStamp: ss, sidecarHash: sh, record: rec))
+        }
+        return out
     }
 
     static func encode(_ entries: [CacheEntry], version: String) -> [UInt8] {
-        var w = ByteWriter(capacity: entries.count * 2048 + 64)
+        let per = max(1, (entries.count + chunks - 1) / chunks)
+        let n = entries.isEmpty ? 0 : (entries.count + per - 1) / per
+        let slots = Slots<[UInt8]>(count: n)
+        DispatchQueue.concurrentPerform(iterations: n) { k in
+            var w = ByteWriter(capacity: per * 1200 + 64)
+            let part = entries[(k * per)..<min(entries.count, (k + 1) * per)]
+            w.uint(UInt64(part.count))
+            for e in part {
+                func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
+                stamp(e.stamp)
+                w.raw(e.hash)
+                if let ss = e.sidecarStamp, let sh = e.sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
+                RecordCodec.encode(e.record, &w)
+            }
+            slots.set(k, w.bytes)
+        }
+        var w = ByteWriter(capacity: entries.count * 1200 + 64)
         w.raw(magic)
         w.string(version)
-        w.uint(UInt64(entries.count))
-        for e in entries {
-            func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
-            stamp(e.stamp)
-            w.raw(e.hash)
-            if let ss = e.sidecarStamp, let sh = e.sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
-            RecordCodec.encode(e.record, &w)
-        }
+        w.uint(UInt64(n))
+        for b in slots.values { w.blob(b) }
         return w.bytes
     }
 }
@@ -245,11 +291,41 @@ struct Manifest {
     var version = ""
     var global = ""
     var inputs = ""
+    var fileCount = 0
+    var pageCount = 0
     var units: [String: String] = [:]
     var outputs: [String: String] = [:]
 
-    static func read(_ path: String) -> Manifest? {
-        guard let bytes = SiteWriter.readFile(path) else { return nil }
+    /// The header lines only (version, digests, counts): all a build that changes nothing reads.
+    static func header(_ bytes: [UInt8]) -> Manifest? {
+        var m = Manifest()
+        var lines = 0
+        var start = 0
+        var i = 0
+        while i < bytes.count, lines < 6 {
+            if bytes[i] == 0x0A {
+                let s = String(decoding: bytes[start..<i], as: UTF8.self)
+                if lines == 0 { guard s == header else { return nil } } else {
+                    let parts = s.split(separator: " ", maxSplits: 2)
+                    if parts.count == 3 {
+                        switch parts[0] {
+                        case "v": m.version = String(parts[1]) + " " + parts[2]
+                        case "g": m.global = String(parts[1])
+                        case "i": m.inputs = String(parts[1])
+                        case "c": m.fileCount = Int(parts[1]) ?? 0; m.pageCount = Int(parts[2]) ?? 0
+                        default: break
+                        }
+                    }
+                }
+                lines += 1
+                start = i + 1
+            }
+            i += 1
+        }
+        return lines > 0 ? m : nil
+    }
+
+    static func read(_ bytes: [UInt8]) -> Manifest? {
         var m = Manifest()
         var first = true
         for line in bytes.split(separator: 0x0A) {
@@ -265,6 +341,7 @@ struct Manifest {
             case "v": m.version = String(parts[1]) + " " + parts[2]
             case "g": m.global = String(parts[1])
             case "i": m.inputs = String(parts[1])
+            case "c": m.fileCount = Int(parts[1]) ?? 0; m.pageCount = Int(parts[2]) ?? 0
             case "u": m.units[String(parts[2])] = String(parts[1])
             case "o": m.outputs[String(parts[2])] = String(parts[1])
             default: continue
@@ -345,17 +422,17 @@ struct IncrementalBuild {
         }
         let inputsHex = Hex.string(inputs.finalize())
         let oldManifestBytes = SiteWriter.readFile(state + "manifest")
-        let old = oldManifestBytes.flatMap { _ in Manifest.read(state + "manifest") } ?? Manifest()
+        let oldHeader = oldManifestBytes.flatMap(Manifest.header) ?? Manifest()
         let pendingBytes = SiteWriter.readFile(state + "pending")
         let legacyBytes = SiteWriter.readFile(root + SiteWriter.manifestName)
         mark("stamps")
 
         // Nothing changed: done, without reading a record.
         if !options.clean, !options.keepFiles, oldManifestBytes != nil, pendingBytes == nil, legacyBytes == nil,
-           old.version == version, old.global == globalHex, old.inputs == inputsHex,
+           oldHeader.version == version, oldHeader.global == globalHex, oldHeader.inputs == inputsHex,
            let diagnostics = DiagnosticsFile.read(state + "diagnostics", prefix: corpusPrefix) {
-            let allPaths = old.outputs.keys.sorted()
             let cachePath = state + "records"
+            let manifestBytes = oldManifestBytes!
             let lazy = LazyRecords(load: {
                 let cache = RecordCache.read(cachePath, version: version)
                 return paths.compactMap { p in
@@ -364,10 +441,11 @@ struct IncrementalBuild {
                     r.checked.report.source = p
                     return r
                 }
-            }, aggregate: { [config] in SiteBuilder.aggregate($0, configuration: config) })
+            }, aggregate: { [config] in SiteBuilder.aggregate($0, configuration: config) },
+               paths: { (Manifest.read(manifestBytes)?.outputs.keys.sorted()) ?? [] })
             mark("no change")
-            return BuildResult(reportCount: paths.count, files: [], paths: allPaths, rendered: 0,
-                               write: WriteSummary(written: [], unchanged: allPaths.count, removed: []),
+            return BuildResult(reportCount: paths.count, files: [], fileCount: oldHeader.fileCount, pages: oldHeader.pageCount, rendered: 0,
+                               write: WriteSummary(written: [], unchanged: oldHeader.fileCount, removed: []),
                                diagnostics: diagnostics, lazy: lazy)
         }
 
@@ -387,6 +465,7 @@ struct IncrementalBuild {
         mark("keys")
 
         // What the previous build left, and which of its claims to trust.
+        let old = oldManifestBytes.flatMap(Manifest.read) ?? Manifest()
         let pendingPaths = pendingBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
         let legacyPaths = legacyBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
         var trusted = (options.clean || old.version != version) ? [:] : old.outputs
@@ -455,7 +534,9 @@ struct IncrementalBuild {
         if cacheChanged || options.clean {
             try SiteWriter.writeAtomically(state + "records", RecordCache.encode(entries, version: version))
         }
-        var manifest = Manifest.header + "\n" + "v " + version + "\n" + "g \(globalHex) -\n" + "i \(inputsHex) -\n"
+        let outputCount = units.reduce(0) { $0 + $1.paths.count }
+        let pageCount = units.reduce(0) { $0 + $1.paths.reduce(0) { $0 + ($1.hasSuffix(".html") ? 1 : 0) } }
+        var manifest = Manifest.header + "\n" + "v " + version + "\n" + "g \(globalHex) -\n" + "i \(inputsHex) -\n" + "c \(outputCount) \(pageCount)\n"
         var files: [OutputFile] = []
         var allPaths: [String] = []
         var written: [String] = []
@@ -490,8 +571,8 @@ struct IncrementalBuild {
         files.sort { $0.path < $1.path }
         allPaths.sort()
         _ = fm
-        return BuildResult(reportCount: reports.count, files: files, paths: allPaths, rendered: dirty.count,
-                           write: summary, diagnostics: diagnostics, lazy: LazyRecords(reports: reports, aggregates: aggregates))
+        return BuildResult(reportCount: reports.count, files: files, fileCount: outputCount, pages: pageCount, rendered: dirty.count,
+                           write: summary, diagnostics: diagnostics, lazy: LazyRecords(reports: reports, aggregates: aggregates, paths: allPaths))
     }
 
     /// Whether a template shows the number of reports or agencies on pages that otherwise do not

@@ -133,7 +133,8 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         add(["regions/index.html"], k.key("regions", k.corpus)) { [try regionIndex()] }
         let subtree = regionSubtreeAgencies()
         for r in agg.regions {
-            add([regionDirs[r.key]! + "index.html"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[r.key] ?? []))) { [try regionPage(r)] }
+            let dir = regionDirs[r.key]!
+            add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[r.key] ?? []))) { try regionPage(r) }
         }
         add(["reports/index.html"], k.key("reports", k.corpus)) { [try reportIndex()] }
         for i in reports.indices {
@@ -144,7 +145,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         }
         add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { try dataFiles() }
         for (slug, indices) in recordGroups() {
-            add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.owners(indices, agg: agg))) {
+            add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.rows(indices))) {
                 [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices)), OutputFile(path: "data/\(slug)/records.json", text: recordsJSON(indices))]
             }
         }
