@@ -434,6 +434,22 @@ enum LabelText {
 
     static func squeeze(_ s: String) -> String { squeeze(s[...]) }
 
+    /// Appends the bytes of `squeeze(s)` to `out`, making no string.
+    static func squeeze(_ s: Substring, into out: inout [UInt8]) {
+        var t = s
+        t.withUTF8 { b in
+            for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
+        }
+    }
+
+    /// `squeeze(s)` as bytes.
+    static func squeezedBytes(_ s: Substring) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        squeeze(s, into: &out)
+        return out
+    }
+
     static func squeezeScalars<S: StringProtocol>(_ s: S) -> String {
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars where !u.isSpaceLike {
@@ -448,4 +464,14 @@ enum LabelText {
         }
         return String(out)
     }
+}
+
+extension Array where Element == UInt8 {
+    /// Substring test on UTF-8 bytes (a needle that is whole UTF-8 matches whole characters).
+    func includes(_ needle: String) -> Bool {
+        withUnsafeBufferPointer { FastText.find(needle, in: $0) }
+    }
+
+    /// Characters (Unicode scalars) in these UTF-8 bytes.
+    var scalarCount: Int { reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
 }

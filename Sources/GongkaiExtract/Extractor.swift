@@ -120,8 +120,8 @@ struct ExtractionJob {
     /// The form is told by the column labels of table 二, not by the year.
     mutating func detectTemplate(_ activeRange: Range<Int>?, applications: Range<Int>?) -> Template? {
         if let r = activeRange {
-            var s = ""
-            for l in lines[r] { s += LabelText.squeeze(l.text) }
+            var s: [UInt8] = []
+            for l in lines[r] { LabelText.squeeze(l.text, into: &s) }
             let new = ["本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"].filter { s.includes($0) }.count
             let old = ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "采购项目数量", "采购总金额", "对外管理服务"].filter { s.includes($0) }.count
             if new > old { return .form2021 }
@@ -139,8 +139,22 @@ struct ExtractionJob {
     // MARK: tables
 
     func isDense(_ r: Range<Int>) -> Bool {
-        let empty = lines[r].reduce(0) { $0 + ($1.text.unicodeScalars.allSatisfy(\.isSpaceLike) ? 1 : 0) }
+        let empty = lines[r].reduce(0) { $0 + (isBlank($1.text) ? 1 : 0) }
         return r.count > 0 && Double(empty) / Double(r.count) < 0.2
+    }
+
+    /// Whether a line holds only white space (`isSpaceLike`), read on bytes.
+    func isBlank(_ text: Substring) -> Bool {
+        var t = text
+        return t.withUTF8 { b in
+            var i = 0
+            while i < b.count {
+                let n = UTF8Scan.length(lead: b[i])
+                guard UTF8Scan.isSpaceLike(b, at: i, length: n) else { return false }
+                i += n
+            }
+            return true
+        }
     }
 
     mutating func readActive(_ r: Range<Int>, template: Template) -> ActiveDisclosure {
@@ -240,14 +254,14 @@ struct ExtractionJob {
         return c
     }
 
-    mutating func warnBlanks(_ cells: [Cell], labels: [String], row: String, line: Int) {
+    mutating func warnBlanks(_ cells: [Cell], labels: [String], row: @autoclosure () -> String, line: Int) {
         let blank = cells.indices.filter { cells[$0].state == .blank }
         guard !blank.isEmpty else { return }
         let at = cells[blank[0]].line ?? line
         if blank.count == cells.count {
-            diagnostics.warning("\(row): all \(cells.count) cells are blank (\(labels.joined(separator: ", "))); they are null, not 0", line: at)
+            diagnostics.warning("\(row()): all \(cells.count) cells are blank (\(labels.joined(separator: ", "))); they are null, not 0", line: at)
         } else {
-            diagnostics.warning("\(row): blank cell\(blank.count > 1 ? "s" : "") \(blank.map { labels[$0] }.joined(separator: ", ")); null, not 0", line: at)
+            diagnostics.warning("\(row()): blank cell\(blank.count > 1 ? "s" : "") \(blank.map { labels[$0] }.joined(separator: ", ")); null, not 0", line: at)
         }
     }
 }

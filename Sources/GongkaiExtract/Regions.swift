@@ -23,7 +23,7 @@ enum Regions {
         if r.review == nil, let from = r.applications?.upperBound ?? Optional(0),
            let k = firstIndex(lines, containing: ["结果维持", "尚未审结"], from: from) {
             var start = k
-            while start > from, LabelText.squeeze(lines[start - 1].text).includes("行政复议") || lines[start - 1].text.isEmpty { start -= 1 }
+            while start > from, LabelText.squeezedBytes(lines[start - 1].text).includes("行政复议") || lines[start - 1].text.isEmpty { start -= 1 }
             let end = headingIndex(after: start, lines) ?? lines.count
             r.review = start..<end
             if let a = r.applications, a.contains(start) { r.applications = a.lowerBound..<start }
@@ -37,7 +37,7 @@ enum Regions {
     }
 
     static func isApplicationsHeader(_ text: Substring) -> Bool {
-        let s = LabelText.squeeze(text)
+        let s = LabelText.squeezedBytes(text)
         if s.isEmpty { return true }
         return ["申请人", "自然人", "法人", "总计", "勾稽", "商业企业", "科研机构", "公益组织", "服务机构", "其他"].contains { s.includes($0) }
     }
@@ -47,7 +47,7 @@ enum Regions {
         for i in from..<lines.count {
             let t = lines[i].text
             guard t.utf8.count < 400 else { continue }
-            let s = LabelText.squeeze(t)
+            let s = LabelText.squeezedBytes(t)
             if words.contains(where: { s.includes($0) }) { return i }
         }
         return nil
@@ -128,6 +128,8 @@ enum ReviewLabels {
 
 /// The narrative parts (一、五、六) as paragraphs, for display.
 enum Narrative {
+    static let sentenceEnds = Array("。；;！!？?：:".unicodeScalars)
+
     static func sections(_ lines: [SourceLine], headings: [Heading]) -> [NarrativeSection] {
         var out: [NarrativeSection] = []
         for (k, h) in headings.enumerated() where [.overview, .problems, .other].contains(h.part) {
@@ -135,16 +137,12 @@ enum Narrative {
             var paragraphs: [NarrativeSection.Paragraph] = []
             var current: (line: Int, text: String)? = nil
             for l in lines[(h.index + 1)..<end] {
-                let t = String(CellSplitter.trim(l.text))
+                let t = CellSplitter.trim(l.text)
                 if t.isEmpty { continue }
-                if var c = current {
-                    c.text += t
-                    current = c
-                } else {
-                    current = (l.number, t)
-                }
+                // Appended in place (a copy of `current` would copy the paragraph for every line).
+                if current != nil { current!.text += t } else { current = (l.number, String(t)) }
                 // A line that ends a sentence ends the paragraph; PDF-wrapped lines are joined.
-                if let last = t.unicodeScalars.last, "。；;！!？?：:".unicodeScalars.contains(last) || t.unicodeScalars.count < 20 {
+                if let last = t.unicodeScalars.last, sentenceEnds.contains(last) || t.unicodeScalars.prefix(20).count < 20 {
                     paragraphs.append(.init(line: current!.line, text: current!.text))
                     current = nil
                 }

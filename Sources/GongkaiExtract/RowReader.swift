@@ -322,7 +322,7 @@ struct RowReader {
     private mutating func start(_ r: Int, line: Int) {
         // "单位：元" or "（元）" in the label, and no 万元: the money is in yuan.
         var yuan = false
-        if label.contains(yuanSign) {
+        if label.contains("元") {
             let labelText = label.string
             yuan = (labelText.includes("单位:元") || labelText.includes("(元)")) && !labelText.includes("万元")
         }
@@ -330,9 +330,6 @@ struct RowReader {
         pending!.cells.reserveCapacity(form.counts[r])
         clearLabel()
     }
-
-    /// 元 in UTF-8.
-    private let yuanSign: [UInt8] = [0xE5, 0x85, 0x83]
 
     private mutating func add<C: Collection<RawCell>>(_ run: C, line: Int, diagnostics: inout Diagnostics) {
         guard pending != nil else { return }
@@ -393,16 +390,19 @@ struct LabelBuffer: Sendable {
     /// Appends `text` (valid UTF-8) without its white space (`Unicode.Scalar.isSpaceLike`).
     mutating func append(_ text: ArraySlice<UInt8>) {
         text.withUnsafeBufferPointer { t in
-            var i = 0
+            // Runs between white space are copied whole (most label cells are one run).
+            var i = 0, run = 0
             while i < t.count {
-                let c = t[i]
-                let n = UTF8Scan.length(lead: c)
-                if !UTF8Scan.isSpaceLike(t, at: i, length: n) {
-                    for k in i..<(i + n) { bytes.append(t[k]) }
+                let n = UTF8Scan.length(lead: t[i])
+                if UTF8Scan.isSpaceLike(t, at: i, length: n) {
+                    if i > run { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: t[run..<i])) }
+                    run = i + n
+                } else {
                     scalars += 1
                 }
                 i += n
             }
+            if t.count > run { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: t[run...])) }
         }
         if scalars > 400 { dropFirst(scalars - 300) }
     }
@@ -420,20 +420,8 @@ struct LabelBuffer: Sendable {
         scalars -= k
     }
 
-    /// Whether the bytes hold `needle` (a whole UTF-8 sequence, so a match starts a scalar).
-    func contains(_ needle: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { h in
-            needle.withUnsafeBufferPointer { n in
-                guard h.count >= n.count else { return false }
-                for p in 0...(h.count - n.count) {
-                    var same = true
-                    for q in 0..<n.count where h[p + q] != n[q] { same = false; break }
-                    if same { return true }
-                }
-                return false
-            }
-        }
-    }
+    /// Whether the text holds `needle` (whole UTF-8, so a match is whole characters).
+    func contains(_ needle: String) -> Bool { bytes.includes(needle) }
 }
 
 /// Small helpers for walking valid UTF-8 by scalar.
@@ -456,11 +444,17 @@ enum UTF8Scan {
         }
     }
 
-    /// `Unicode.Scalar.isSpaceLike` for the scalar of `length` bytes at `i`.
+    /// `Unicode.Scalar.isSpaceLike` for the scalar of `length` bytes at `i`. Only the lead bytes
+    /// C2 (U+0085, U+00A0), E1 (U+1680), E2 (U+2000…), E3 (U+3000) and EF (U+FEFF) can start one.
     @inline(__always)
     static func isSpaceLike<C: RandomAccessCollection<UInt8>>(_ b: C, at i: C.Index, length n: Int) -> Bool {
-        if n == 1 { let c = b[i]; return c == 0x20 || (c >= 0x09 && c <= 0x0D) }
-        if n == 4 { return false }
+        let c = b[i]
+        switch n {
+        case 1: return c == 0x20 || (c >= 0x09 && c <= 0x0D)
+        case 2: guard c == 0xC2 else { return false }
+        case 3: guard c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF else { return false }
+        default: return false
+        }
         return Unicode.Scalar(scalar(b, at: i, length: n))?.isSpaceLike ?? false
     }
 }

@@ -24,25 +24,29 @@ enum SectionFinder {
         guard text.utf8.count <= 150, text.utf8.count >= 6, let f = text.utf8.first, f >= 0x80 || f == 0x20 || f == 0x23 || f == 0x2A || (f >= 0x30 && f <= 0x39) || f == 0x09 else { return nil }
         // Every heading holds 情, 问, 事 or 报 (情况, 问题, 事项, 报告); most lines hold none.
         var t = text
+        // 情 E6 83 85, 问 E9 97 AE, 事 E4 BA 8B, 报 E6 8A A5: looked for character by character.
         let hasWord = t.withUTF8 { b -> Bool in
-            var i = 2
-            while i < b.count {
-                let p0 = b[i - 2], p1 = b[i - 1], c = b[i]
-                if (p0 == 0xE6 && p1 == 0x83 && c == 0x85) || (p0 == 0xE9 && p1 == 0x97 && c == 0xAE) ||
-                   (p0 == 0xE4 && p1 == 0xBA && c == 0x8B) || (p0 == 0xE6 && p1 == 0x8A && c == 0xA5) { return true }
-                i += 1
+            var i = 0
+            while i + 2 < b.count {
+                let c = b[i]
+                if c == 0xE6 || c == 0xE9 || c == 0xE4 {
+                    let c1 = b[i + 1], c2 = b[i + 2]
+                    if (c == 0xE6 && c1 == 0x83 && c2 == 0x85) || (c == 0xE9 && c1 == 0x97 && c2 == 0xAE) ||
+                       (c == 0xE4 && c1 == 0xBA && c2 == 0x8B) || (c == 0xE6 && c1 == 0x8A && c2 == 0xA5) { return true }
+                }
+                i += UTF8Scan.length(lead: c)
             }
             return false
         }
         guard hasWord else { return nil }
-        let s = LabelText.squeeze(text)
-        guard !s.isEmpty, s.unicodeScalars.count <= 40 else { return nil }
+        let s = LabelText.squeezedBytes(text)
+        guard !s.isEmpty, s.scalarCount <= 40 else { return nil }
         if s.includes("主动公开政府信息情况") || s.includes("主动公开政府信息的情况") { return .active }
         if s.includes("收到和处理政府信息公开申请") || s.includes("收到和处理政府信息公开") { return .applications }
         if s.includes("行政复议"), s.includes("行政诉讼"), s.includes("情况") { return .review }
         if s.includes("存在的主要问题") || s.includes("存在问题") || s.includes("主要问题及改进") { return .problems }
         if s.includes("其他需要报告的事项") || s.includes("其他需要报告事项") { return .other }
-        if s.includes("总体情况"), s.unicodeScalars.count <= 12 { return .overview }
+        if s.includes("总体情况"), s.scalarCount <= 12 { return .overview }
         return nil
     }
 
