@@ -191,8 +191,13 @@ public enum HTMLFlattener {
                     continue
                 }
             }
-            if isSpace(c) { pendingSpace = true } else { put(c) }
-            i += 1
+            if isSpace(c) { pendingSpace = true; i += 1; continue }
+            // Plain text up to the next tag, entity or white space is copied as one run.
+            var j = i + 1
+            while j < n, b[j] != 0x3C, b[j] != 0x26, !isSpace(b[j]) { j += 1 }
+            put(c)
+            text.append(contentsOf: UnsafeBufferPointer(rebasing: b[(i + 1)..<j]))
+            i = j
         }
         endRow()
         flushText()

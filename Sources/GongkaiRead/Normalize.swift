@@ -66,7 +66,7 @@ public enum Normalizer {
             } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 { width = 3; replacement = 0x20 }  // U+3000
             else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B { width = 3 }                          // U+200B
             else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 { width = 2; replacement = 0x20 }                       // U+00A0
-            if width == 0 { i += 1; continue }
+            if width == 0 { i += c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; continue }   // a lead byte: skip its character
             flush(i)
             if let r = replacement { out.append(r) }
             i += width

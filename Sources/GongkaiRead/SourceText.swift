@@ -95,14 +95,20 @@ public enum PageFooter {
 
     public static func matches(_ line: Substring) -> Bool {
         guard line.utf8.count <= 64 else { return false }
+        var line = line
+        return line.withUTF8(matches)
+    }
+
+    static func matches(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count <= 64 else { return false }
         // A footer starts with a dash, 第, or a digit (2/5); a bare number is a table cell.
-        guard let first = line.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
+        guard let first = b.first(where: { $0 != 0x20 && $0 != 0x09 }),
               first == 0x2D || first == 0xE2 || first == 0xEF || first == 0xE7 || (first >= 0x30 && first <= 0x39),
-              line.utf8.contains(where: { $0 == 0x2F || $0 >= 0x80 || $0 == 0x2D }) else { return false }
+              b.contains(where: { $0 == 0x2F || $0 >= 0x80 || $0 == 0x2D }) else { return false }
         var bytes: [UInt8] = []   // the line without spaces; at most 64 bytes
-        bytes.reserveCapacity(line.utf8.count)
+        bytes.reserveCapacity(b.count)
         var digits = 0
-        for c in line.utf8 where c != 0x20 && c != 0x09 {
+        for c in b where c != 0x20 && c != 0x09 {
             bytes.append(c)
             if c >= 0x30 && c <= 0x39 { digits += 1 }
         }

@@ -40,29 +40,32 @@ public final class TraditionalConverter: @unchecked Sendable {
 
     /// How many traditional-only characters `s` holds (stops counting at `limit`).
     public static func traditionalCount<S: StringProtocol>(_ s: S, limit: Int = 8) -> Int {
-        let bits = markerBits
         // U+4E00…U+9FFF is E4 B8 80 … E9 BF BF in UTF-8: decode only those three-byte sequences.
         let scan = { (b: UnsafeBufferPointer<UInt8>) -> Int in
-            var n = 0
-            var i = 0
-            let count = b.count
-            while i + 2 < count {
-                let c = b[i]
-                guard c >= 0xE4, c <= 0xE9 else { i += 1; continue }
-                let v = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
-                i += 3
-                guard v >= 0x4E00, v < 0xA000 else { continue }
-                let k = Int(v - 0x4E00)
-                if bits[k >> 6] & (1 << UInt64(k & 63)) != 0 {
-                    n += 1
-                    if n >= limit { break }
-                }
-            }
-            return n
+            markerBits.withUnsafeBufferPointer { bits in count(in: b, bits: bits, limit: limit) }
         }
         if let r = s.utf8.withContiguousStorageIfAvailable(scan) { return r }
         var copy = String(s)
         return copy.withUTF8(scan)
+    }
+
+    private static func count(in b: UnsafeBufferPointer<UInt8>, bits: UnsafeBufferPointer<UInt64>, limit: Int) -> Int {
+        var n = 0
+        var i = 0
+        let count = b.count
+        while i + 2 < count {
+            let c = b[i]
+            guard c >= 0xE4, c <= 0xE9 else { i += 1; continue }
+            let v = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
+            i += 3
+            guard v >= 0x4E00, v < 0xA000 else { continue }
+            let k = Int(v - 0x4E00)
+            if bits[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                n += 1
+                if n >= limit { break }
+            }
+        }
+        return n
     }
 
     /// Converts, in one OpenCC call, the lines short enough to be titles, headings or table
@@ -78,10 +81,35 @@ public final class TraditionalConverter: @unchecked Sendable {
         }
         guard !picked.isEmpty else { return true }
         guard let converted = convert(joined) else { return false }
-        let parts = converted.split(separator: "\n", omittingEmptySubsequences: false)
+        let parts = Self.lines(of: converted)
         guard parts.count == picked.count else { return false }
         for (k, i) in picked.enumerated() { lines[i].text = parts[k] }
         return true
+    }
+
+    /// `s.split(separator: "\n", omittingEmptySubsequences: false)`, on bytes. A line feed is a
+    /// character of its own unless a carriage return comes before it; text holding one is split
+    /// by characters.
+    static func lines(of s: String) -> [Substring] {
+        var copy = s
+        let breaks: [Int]? = copy.withUTF8 { b in
+            guard !b.contains(0x0D) else { return nil }
+            return b.indices.filter { b[$0] == 0x0A }
+        }
+        guard let breaks else { return s.split(separator: "\n", omittingEmptySubsequences: false) }
+        var out: [Substring] = []
+        out.reserveCapacity(breaks.count + 1)
+        let u = s.utf8
+        var start = u.startIndex
+        var offset = 0
+        for br in breaks {
+            let end = u.index(start, offsetBy: br - offset)
+            out.append(s[start..<end])
+            start = u.index(after: end)
+            offset = br + 1
+        }
+        out.append(s[start..<u.endIndex])
+        return out
     }
 
     public func convert(_ s: String) -> String? {
