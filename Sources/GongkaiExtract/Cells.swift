@@ -118,15 +118,13 @@ enum CellSplitter {
 
     static func isPlaceholder(_ t: Substring) -> Bool {
         guard t.utf8.count <= 9 else { return false }
-        var t = t
-        return t.withUTF8 { isPlaceholder($0) }
+        return t.withBytes { isPlaceholder($0) }
     }
 
     /// Splits one line and appends its cells (and a `CellTable.Line`) to `table`.
     static func split(_ line: SourceLine, into table: inout CellTable) {
         let firstCell = table.cells.count, firstByte = table.bytes.count
-        var text = line.text
-        text.withUTF8 { b in
+        line.text.withBytes { b in
             if !splitFast(b, into: &table) {
                 table.rollBack(cells: firstCell, bytes: firstByte)
                 splitGeneral(b, into: &table)
@@ -350,6 +348,9 @@ enum CellSplitter {
         return digits > 0 && digits <= 2 && marks > 0
     }
 
+    /// The characters a unit or a note after a number can start with.
+    static let numberSuffixStarts: [UInt32] = "(（万元件个条项次家宗份".unicodeScalars.map(\.value)
+
     /// `123`, `-3`, `+2`, `1,234`, `1237.40万元`, `251000元`, `22(其中修订16件)`, `45件`: appends the
     /// value and returns true, or returns false when `t` is not a number. The number is read on
     /// bytes; what follows it (a unit, a note), which few cells have, as a `String`.
@@ -392,10 +393,15 @@ enum CellSplitter {
             guard frac else { return false }   // "1." is a numbering, not a number
             i = j
         }
-        if i == end {
+        // What may follow the number: spaces, a unit, a note in brackets. Anything else (a
+        // numbering such as "2、重复申请") is told here on bytes, before making a string.
+        var k = i
+        while k < end, t[k] == 0x20 { k += 1 }
+        if k == end {
             table.appendValue(sign * value, note: nil, yuan: false)
             return true
         }
+        guard numberSuffixStarts.contains(UTF8Scan.scalar(t, at: k, length: UTF8Scan.length(lead: t[k]))) else { return false }
         var rest = String(decoding: UnsafeBufferPointer(rebasing: t[i...]), as: UTF8.self)
         while rest.hasPrefix(" ") { rest.removeFirst() }
         var yuan = false
@@ -423,8 +429,7 @@ enum LabelText {
     /// Text is normalized already (full-width brackets and spaces are ASCII): dropping ASCII
     /// white space bytes is enough.
     static func squeeze(_ s: Substring) -> String {
-        var t = s
-        return t.withUTF8 { b in
+        return s.withBytes { b in
             var out = [UInt8]()
             out.reserveCapacity(b.count)
             for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
@@ -436,8 +441,7 @@ enum LabelText {
 
     /// Appends the bytes of `squeeze(s)` to `out`, making no string.
     static func squeeze(_ s: Substring, into out: inout [UInt8]) {
-        var t = s
-        t.withUTF8 { b in
+        s.withBytes { b in
             for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
         }
     }

@@ -139,14 +139,14 @@ struct ExtractionJob {
     // MARK: tables
 
     func isDense(_ r: Range<Int>) -> Bool {
-        let empty = lines[r].reduce(0) { $0 + (isBlank($1.text) ? 1 : 0) }
+        var empty = 0
+        for i in r where isBlank(lines[i].text) { empty += 1 }
         return r.count > 0 && Double(empty) / Double(r.count) < 0.2
     }
 
     /// Whether a line holds only white space (`isSpaceLike`), read on bytes.
     func isBlank(_ text: Substring) -> Bool {
-        var t = text
-        return t.withUTF8 { b in
+        return text.withBytes { b in
             var i = 0
             while i < b.count {
                 let n = UTF8Scan.length(lead: b[i])

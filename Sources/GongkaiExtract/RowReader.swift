@@ -70,8 +70,10 @@ struct RowReader {
     private var table = CellTable()
     private var label = LabelBuffer()
     private var labelLine: Int? = nil
-    /// The keyword hits of `label`, computed when first asked for and dropped when it changes.
-    private var labelHits: [KeywordIndex.Hit]? = nil
+    /// The keyword hits of `label`, computed when first asked for and dropped when it changes
+    /// (the array keeps its capacity from label to label).
+    private var labelHits: [KeywordIndex.Hit] = []
+    private var labelHitsValid = false
 
     private struct Pending {
         var row: Int
@@ -278,20 +280,22 @@ struct RowReader {
     private mutating func appendLabel(_ c: RawCell, line: Int) {
         if label.isEmpty { labelLine = line }
         label.append(table.bytes[Int(c.start)..<Int(c.end)])
-        labelHits = nil
+        labelHitsValid = false
     }
 
     private mutating func clearLabel() {
         label.removeAll()
-        labelHits = nil
+        labelHitsValid = false
         labelLine = nil
     }
 
     private mutating func hits() -> [KeywordIndex.Hit] {
-        if let h = labelHits { return h }
-        let h = form.index.hits(in: label.bytes)
-        labelHits = h
-        return h
+        if !labelHitsValid {
+            labelHits.removeAll(keepingCapacity: true)
+            form.index.hits(in: label.bytes, into: &labelHits)
+            labelHitsValid = true
+        }
+        return labelHits
     }
 
     /// The row whose label fragment ends last in the label text.
@@ -459,8 +463,10 @@ enum UTF8Scan {
     }
 }
 
-/// Finds row keywords in label text (UTF-8), indexed by first character.
-struct KeywordIndex: Sendable {
+/// Finds row keywords in label text (UTF-8), indexed by first character. Built once per form
+/// and never changed, its tables are plain buffers, read without bounds checks or retains in the
+/// scan (hence `@unchecked Sendable`).
+final class KeywordIndex: @unchecked Sendable {
     /// A keyword found: where it ends (a byte offset), its length in characters and in bytes.
     struct Hit {
         let end: Int
@@ -471,58 +477,79 @@ struct KeywordIndex: Sendable {
         var start: Int { end - byteLength }
     }
 
-    private struct Keyword: Sendable {
-        let bytes: [UInt8]
-        let length: Int
-        let row: Int
-    }
-
-    private var keywords: [Keyword] = []
+    /// The keywords, flat: keyword `k` is `bytes[start[k]..<start[k + 1]]`, `length[k]`
+    /// characters long, of row `row[k]`.
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+    private let start: UnsafeMutableBufferPointer<Int>
+    private let length: UnsafeMutableBufferPointer<Int>
+    private let row: UnsafeMutableBufferPointer<Int>
     /// Keywords by bucket of their first character (value & 4095), as ranges into `order`:
     /// most characters have an empty bucket and are passed over with one look.
-    private var bucketStart = [Int32](repeating: 0, count: 4097)
+    private let bucketStart: UnsafeMutableBufferPointer<Int>
     /// Keyword indices, bucket by bucket, in the order the rows list them.
-    private var order: [Int] = []
+    private let order: UnsafeMutableBufferPointer<Int>
 
     init(_ rows: [RowDefinition]) {
-        for (k, row) in rows.enumerated().flatMap({ i, r in r.keywords.map { ($0, i) } }) {
-            keywords.append(Keyword(bytes: Array(k.utf8), length: k.unicodeScalars.count, row: row))
+        var bytes: [UInt8] = [], start = [0], length: [Int] = [], row: [Int] = [], buckets: [Int] = []
+        for (k, r) in rows.enumerated().flatMap({ i, r in r.keywords.map { ($0, i) } }) {
+            buckets.append(Int(k.unicodeScalars.first!.value & 4095))
+            bytes.append(contentsOf: k.utf8)
+            start.append(bytes.count)
+            length.append(k.unicodeScalars.count)
+            row.append(r)
         }
-        func bucket(_ w: Keyword) -> Int { Int(w.bytes.withUnsafeBufferPointer { UTF8Scan.scalar($0, at: 0, length: UTF8Scan.length(lead: $0[0])) } & 4095) }
-        var sizes = [Int32](repeating: 0, count: 4096)
-        for w in keywords { sizes[bucket(w)] += 1 }
-        for b in 0..<4096 { bucketStart[b + 1] = bucketStart[b] + sizes[b] }
-        order = Array(repeating: 0, count: keywords.count)
+        var bucketStart = [Int](repeating: 0, count: 4097)
+        for b in buckets { bucketStart[b + 1] += 1 }
+        for b in 0..<4096 { bucketStart[b + 1] += bucketStart[b] }
+        var order = Array(repeating: 0, count: buckets.count)
         var fill = Array(bucketStart.prefix(4096))
-        for (i, w) in keywords.enumerated() {
-            let b = bucket(w)
-            order[Int(fill[b])] = i
+        for (k, b) in buckets.enumerated() {
+            order[fill[b]] = k
             fill[b] += 1
         }
+        func buffer<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+            let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+            _ = p.initialize(from: a)
+            return p
+        }
+        self.bytes = buffer(bytes)
+        self.start = buffer(start)
+        self.length = buffer(length)
+        self.row = buffer(row)
+        self.bucketStart = buffer(bucketStart)
+        self.order = buffer(order)
+    }
+
+    deinit {
+        for p in [start, length, row, bucketStart, order] { p.deallocate() }
+        bytes.deallocate()
     }
 
     /// Every keyword occurrence in `text`, by start position, then in the order the rows list them.
     func hits(in text: [UInt8]) -> [Hit] {
         var out: [Hit] = []
+        hits(in: text, into: &out)
+        return out
+    }
+
+    /// Appends the hits in `text` to `out`.
+    func hits(in text: [UInt8], into out: inout [Hit]) {
         text.withUnsafeBufferPointer { t in
             let n = t.count
             var p = 0
             while p < n {
                 let len = UTF8Scan.length(lead: t[p])
                 let b = Int(UTF8Scan.scalar(t, at: p, length: len) & 4095)
-                let lo = Int(bucketStart[b]), hi = Int(bucketStart[b + 1])
-                if lo < hi {
-                    for o in lo..<hi {
-                        let w = keywords[order[o]]
-                        guard p + w.bytes.count <= n else { continue }
-                        var ok = true
-                        for q in 0..<w.bytes.count where t[p + q] != w.bytes[q] { ok = false; break }
-                        if ok { out.append(Hit(end: p + w.bytes.count, length: w.length, byteLength: w.bytes.count, row: w.row)) }
-                    }
+                for o in bucketStart[b]..<bucketStart[b + 1] {
+                    let k = order[o]
+                    let lo = start[k], count = start[k + 1] - lo
+                    guard p + count <= n else { continue }
+                    var q = 0
+                    while q < count, t[p + q] == bytes[lo + q] { q += 1 }
+                    if q == count { out.append(Hit(end: p + count, length: length[k], byteLength: count, row: row[k])) }
                 }
                 p += len
             }
         }
-        return out
     }
 }

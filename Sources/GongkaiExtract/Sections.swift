@@ -23,9 +23,8 @@ enum SectionFinder {
     static func part(of text: Substring) -> Part? {
         guard text.utf8.count <= 150, text.utf8.count >= 6, let f = text.utf8.first, f >= 0x80 || f == 0x20 || f == 0x23 || f == 0x2A || (f >= 0x30 && f <= 0x39) || f == 0x09 else { return nil }
         // Every heading holds 情, 问, 事 or 报 (情况, 问题, 事项, 报告); most lines hold none.
-        var t = text
         // 情 E6 83 85, 问 E9 97 AE, 事 E4 BA 8B, 报 E6 8A A5: looked for character by character.
-        let hasWord = t.withUTF8 { b -> Bool in
+        let hasWord = text.withBytes { b -> Bool in
             var i = 0
             while i + 2 < b.count {
                 let c = b[i]
@@ -54,12 +53,12 @@ enum SectionFinder {
     static func headings(_ lines: [SourceLine]) -> [Heading] {
         var out: [Heading] = []
         var seen = Set<Part>()
-        for (i, l) in lines.enumerated() {
-            guard let p = part(of: l.text), !seen.contains(p) else { continue }
+        for i in lines.indices {
+            guard let p = part(of: lines[i].text), !seen.contains(p) else { continue }
             // Parts come in order: a heading for an earlier part after a later one is text.
             if let last = out.last, p.rawValue < last.part.rawValue { continue }
             seen.insert(p)
-            out.append(Heading(part: p, index: i, line: l.number))
+            out.append(Heading(part: p, index: i, line: lines[i].number))
         }
         return out
     }
