@@ -17,8 +17,16 @@ extension String {
 extension Substring {
     @inlinable
     public func includes(_ needle: String) -> Bool {
-        var hay = self
-        return hay.withUTF8 { h in FastText.find(needle, in: h) }
+        withBytes { h in FastText.find(needle, in: h) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes. Lines are slices of native strings, whose bytes are
+    /// contiguous: read in place, without the copy (and retain) that `withUTF8` needs.
+    @inlinable
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let r = try utf8.withContiguousStorageIfAvailable(body) { return r }
+        var copy = self
+        return try copy.withUTF8(body)
     }
 }
 

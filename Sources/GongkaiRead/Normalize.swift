@@ -55,6 +55,7 @@ public enum Normalizer {
         while i < n {
             let c = b[i]
             if c < 0xC2 && c != 0x0D { i += 1; continue }
+            if c >= 0xE4 && c <= 0xE9 { i += 3; continue }   // CJK: nothing to rewrite
             var replacement: UInt8? = nil
             var width = 0
             if c == 0x0D { width = 1 }

@@ -95,8 +95,7 @@ public enum PageFooter {
 
     public static func matches(_ line: Substring) -> Bool {
         guard line.utf8.count <= 64 else { return false }
-        var line = line
-        return line.withUTF8(matches)
+        return line.withBytes(matches)
     }
 
     static func matches(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
