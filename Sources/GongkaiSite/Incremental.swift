@@ -371,6 +371,22 @@ struct IncrementalBuild {
 
     static let batch = 512
 
+    final class Totals: @unchecked Sendable {
+        let lock = NSLock()
+        var ms: [String: (Double, Int)] = [:]
+        func add(_ k: String, _ v: Double) { lock.lock(); let o = ms[k] ?? (0, 0); ms[k] = (o.0 + v, o.1 + 1); lock.unlock() }
+    }
+    static let unitTimes = Totals()
+
+    /// glibc's `malloc_trim(0)` (not in the Swift Glibc module), when it is there.
+    static func trimMemory() {
+        #if canImport(Glibc)
+        if let f = dlsym(nil, "malloc_trim") {
+            _ = unsafeBitCast(f, to: (@convention(c) (Int) -> Int32).self)(0)
+        }
+        #endif
+    }
+
     /// `GONGKAI_TIMING=1` prints the time of each step to standard error.
     static let timing = ProcessInfo.processInfo.environment["GONGKAI_TIMING"] != nil
 
@@ -380,7 +396,12 @@ struct IncrementalBuild {
         func mark(_ step: String) {
             guard IncrementalBuild.timing else { return }
             let now = DispatchTime.now().uptimeNanoseconds
-            FileHandle.standardError.write(Data(String(format: "%-10@ %7.1f ms\n", step as NSString, Double(now - last) / 1e6).utf8))
+            var rss = ""
+            if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }), let now = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) {
+                rss = "  peak " + line.dropFirst(6).trimmingCharacters(in: .whitespaces) + ", now " + now.dropFirst(6).trimmingCharacters(in: .whitespaces)
+            }
+            FileHandle.standardError.write(Data(String(format: "%-10@ %7.1f ms%@\n", step as NSString, Double(now - last) / 1e6, rss as NSString).utf8))
             last = now
         }
         let output = options.output
@@ -453,6 +474,8 @@ struct IncrementalBuild {
         let previous = options.clean ? [:] : RecordCache.read(state + "records", version: version)
         mark("cache")
         let (reports, entries, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
+        // Extraction leaves freed memory scattered between the records it keeps; give it back.
+        IncrementalBuild.trimMemory()
         mark("load")
         let aggregates = SiteBuilder.aggregate(reports, configuration: config)
         mark("aggregate")
@@ -504,7 +527,13 @@ struct IncrementalBuild {
             let keep = options.keepFiles
             DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 slots.set(k, Result {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
                     let files = try SiteRenderer.checked(units[slice[k]])
+                    if IncrementalBuild.timing {
+                        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                        if ms > 50 { FileHandle.standardError.write(Data("  slow unit \(units[slice[k]].name): \(Int(ms)) ms\n".utf8)) }
+                        IncrementalBuild.unitTimes.add(String(units[slice[k]].name.prefix { $0 != "/" }), ms)
+                    }
                     var outs: [(String, String, Bool)] = []
                     for f in files {
                         let h = Hex.string(SHA256.hash(data: f.bytes).prefix(16))
@@ -524,6 +553,11 @@ struct IncrementalBuild {
 
         var summary = WriteSummary()
         mark("render")
+        if IncrementalBuild.timing {
+            for (k, v) in IncrementalBuild.unitTimes.ms.sorted(by: { $0.value.0 > $1.value.0 }).prefix(8) {
+                FileHandle.standardError.write(Data("  units \(k): \(v.1) in \(Int(v.0)) ms\n".utf8))
+            }
+        }
         for p in stale where unlink(root + p) == 0 || errno == ENOENT {
             if FileStamp.of(root + p) == nil { summary.removed.append(p) }
             var parts = p.split(separator: "/").dropLast()
@@ -623,7 +657,7 @@ struct IncrementalBuild {
             }
             let (sidecar, sd) = Sidecar.load(for: path)
             report.diagnostics += sd
-            let lr = LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar)
+            let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
             slots.set(i, CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
                                     sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr))
             changed.set(i, true)

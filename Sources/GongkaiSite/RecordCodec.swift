@@ -200,8 +200,9 @@ public enum RecordCodec {
         return out
     }
 
-    /// A report's record without its narrative sections (and its source text).
-    public static func encode(_ lr: LoadedReport, _ w: inout ByteWriter) {
+    /// A report's record without its source text; with its narrative sections only when asked
+    /// (the cache leaves them out; `compact` keeps them).
+    public static func encode(_ lr: LoadedReport, _ w: inout ByteWriter, sections: Bool = false) {
         let r = lr.report
         w.string(lr.relativePath)
         w.optString(r.metadata.agency)
@@ -234,6 +235,28 @@ public enum RecordCodec {
         }
         if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
         w.int(lr.identityBreaks)
+        if sections {
+            w.u8(1)
+            w.uint(UInt64(r.sections.count))
+            for sec in r.sections {
+                w.string(sec.title); w.int(sec.line)
+                w.uint(UInt64(sec.paragraphs.count))
+                for p in sec.paragraphs { w.int(p.line); w.string(p.text) }
+            }
+        } else { w.u8(0) }
+    }
+
+    /// The same record in as little memory as it can take: arrays exactly as long as they are,
+    /// repeated strings shared. A full build keeps every record until the pages are written;
+    /// records straight from the extractor take several times more.
+    public static func compact(_ lr: LoadedReport) -> LoadedReport {
+        var w = ByteWriter(capacity: 4096)
+        encode(lr, &w, sections: true)
+        var r = ByteReader(w.bytes)
+        // Identity results are not kept: the report page computes them again from the cells.
+        guard var out = try? decodeReport(&r, source: { _ in lr.report.source }) else { return lr }
+        out.isPartial = false
+        return out
     }
 
     /// The record as `encode` kept it; `source` is the path the file was read from.
@@ -281,6 +304,20 @@ public enum RecordCodec {
         var sidecar: Sidecar? = nil
         if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
         let breaks = try r.int()
+        if try r.u8() == 1 {
+            let n = try r.count()
+            var sections: [NarrativeSection] = []
+            sections.reserveCapacity(n)
+            for _ in 0..<n {
+                let title = try r.string(), line = try r.int()
+                let m = try r.count()
+                var ps: [NarrativeSection.Paragraph] = []
+                ps.reserveCapacity(m)
+                for _ in 0..<m { let l = try r.int(); ps.append(.init(line: l, text: try r.string())) }
+                sections.append(NarrativeSection(title: title, line: line, paragraphs: ps))
+            }
+            report.sections = sections
+        }
         return LoadedReport(partial: report, relativePath: rel, sidecar: sidecar, identityBreaks: breaks)
     }
 }

@@ -18,12 +18,10 @@ extension SiteRenderer {
         if text == nil || lr.isPartial, let data = FileManager.default.contents(atPath: lr.report.source) {
             let bytes = [UInt8](data)
             if text == nil { text = try? SourceDecoder.decode(bytes).text }
-            if lr.isPartial {
-                let fresh = CheckedReport(ReportExtractor().extract(bytes: bytes, source: lr.report.source))
-                r.sections = fresh.report.sections
-                checked.identities = fresh.identities
-            }
+            if lr.isPartial { r.sections = ReportExtractor().extract(bytes: bytes, source: lr.report.source).sections }
         }
+        // Records are kept without their identity results (memory): they depend on the cells only.
+        checked.identities = IdentityChecker.check(r)
         let e = agg.entries[i]
         let dir = reportDirs[i]
         var blocks = HTMLBlocks()
