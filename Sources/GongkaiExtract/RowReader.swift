@@ -140,8 +140,9 @@ struct RowReader {
             let hasValue = table.cells[i..<j].contains { $0.isValueLike }
             if !hasValue {
                 // Blank cells before a label cell are layout; blank cells that end a labelled
-                // line may be a row printed with every cell empty.
-                if !spill, j == line.end, labelOnLine, let r = matchRow(), j - i >= counts[r], j - i <= counts[r] + 2 {
+                // line may be a row printed with every cell empty (a header's spanning label
+                // leaves fewer blanks than a row has cells, or many more).
+                if j == line.end, labelOnLine, let r = matchRow(), j - i >= counts[r], j - i <= counts[r] + 2 {
                     start(r, line: line.number)
                     add(table.cells[trimmed(table.cells[i..<j], to: counts[r], afterLabel: true)], line: line.number, diagnostics: &diagnostics)
                 }

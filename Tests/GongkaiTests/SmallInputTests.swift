@@ -95,3 +95,21 @@ struct WrappedTitleTests {
         #expect(r.year == 2023)
     }
 }
+
+@Suite("Blank rows")
+struct BlankRowTests {
+    @Test func aPipeRowOfTableFourWithEveryCellBlankIsFiveNulls() {
+        let text = """
+        某某市某局2023年政府信息公开工作年度报告
+        四、政府信息公开行政复议、行政诉讼情况
+        | 行政复议 | 1 | 0 | 0 | 0 | 1 |
+        |---|---|---|---|---|---|
+        | 行政诉讼（未经复议直接起诉） | 0 | 0 | 0 | 0 | 0 |
+        | 行政诉讼（复议后起诉） |   |   |   |   |   |
+        """
+        let r = ReportExtractor().extract(text: text, source: "t.md")
+        #expect(r.reviewLitigation?["litigation_after_review"]?.map(\.state) == Array(repeating: .blank, count: 5))
+        #expect(r.reviewLitigation?["litigation_direct"]?.map(\.value) == [0, 0, 0, 0, 0])
+        #expect(!r.diagnostics.contains { $0.message.contains("were not found") })
+    }
+}
