@@ -453,21 +453,6 @@ enum LabelText {
         squeeze(s, into: &out)
         return out
     }
-
-    static func squeezeScalars<S: StringProtocol>(_ s: S) -> String {
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars where !u.isSpaceLike {
-            switch u {
-            case "（": out.append("(")
-            case "）": out.append(")")
-            case "，": out.append(",")
-            case "：": out.append(":")
-            case "、": out.append("、")
-            default: out.append(u)
-            }
-        }
-        return String(out)
-    }
 }
 
 extension Array where Element == UInt8 {

@@ -75,7 +75,7 @@ struct ExtractionJob {
     mutating func run() {
         let headings = SectionFinder.headings(lines)
         readTitle(before: headings.first?.index ?? min(lines.count, 40))
-        var ranges = Regions.locate(lines, headings: headings)
+        let ranges = Regions.locate(lines, headings: headings)
         if ranges.active == nil && ranges.applications == nil && ranges.review == nil {
             if metadata.agency == nil {
                 diagnostics.error("not recognized as a government information disclosure annual report: no title and none of the form's tables")
@@ -96,7 +96,6 @@ struct ExtractionJob {
             diagnostics.error("table 四 (行政复议、行政诉讼情况) was not found")
         }
         sections = Narrative.sections(lines, headings: headings)
-        ranges = Regions.Ranges()
     }
 
     // MARK: metadata

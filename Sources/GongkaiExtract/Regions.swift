@@ -154,6 +154,3 @@ enum Narrative {
     }
 }
 
-extension String {
-    func trimmingCharacters() -> String { String(CellSplitter.trim(self[...])) }
-}

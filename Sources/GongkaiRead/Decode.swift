@@ -74,8 +74,6 @@ public enum SourceDecoder {
         }
         guard let written else { return nil }
         output.removeSubrange(written...)
-        let ok = true
-        guard ok else { return nil }
         return String(validating: output, as: UTF8.self)
     }
 

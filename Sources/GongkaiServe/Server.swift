@@ -54,7 +54,7 @@ public final class DevServer: Sendable {
         await server.appendRoute("GET /__gongkai/live", to: WebSocketHTTPHandler(handler: MessageFrameWSHandler(handler: ReloadSocket(hub: hub))))
         await server.appendRoute("GET /__gongkai/status") { _ in
             let e = await hub.latest
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json; charset=utf-8", .init("Cache-Control"): "no-store"], body: Data(e.json.utf8))
+            return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "application/json; charset=utf-8", .init("Cache-Control"): "no-store"]), body: Data(e.json.utf8))
         }
         await server.appendRoute("GET *", to: StaticSiteHandler(root: options.output, basePath: basePath, script: ReloadScript.tag(endpoint: Self.endpoint)))
         await server.appendRoute("HEAD *", to: StaticSiteHandler(root: options.output, basePath: basePath, script: ReloadScript.tag(endpoint: Self.endpoint)))
@@ -113,7 +113,7 @@ struct StaticSiteHandler: HTTPHandler {
         if type.hasPrefix("text/html"), let html = String(data: data, encoding: .utf8) {
             body = Data(Self.inject(script, into: html).utf8)
         }
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: type, .init("Cache-Control"): "no-store"], body: request.method == .HEAD ? Data() : body)
+        return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: type, .init("Cache-Control"): "no-store"]), body: request.method == .HEAD ? Data() : body)
     }
 
     static func inject(_ script: String, into html: String) -> String {
@@ -122,13 +122,13 @@ struct StaticSiteHandler: HTTPHandler {
     }
 
     func redirect(_ to: String) -> HTTPResponse {
-        HTTPResponse(statusCode: .movedPermanently, headers: [.location: to])
+        HTTPResponse(statusCode: .movedPermanently, headers: HTTPHeaders([.location: to]))
     }
 
     func notFound() -> HTTPResponse {
         let page = FileManager.default.contents(atPath: root + "/404.html") ?? Data("404 not found".utf8)
         let html = String(decoding: page, as: UTF8.self)
-        return HTTPResponse(statusCode: .notFound, headers: [.contentType: "text/html; charset=utf-8"], body: Data(Self.inject(script, into: html).utf8))
+        return HTTPResponse(statusCode: .notFound, headers: HTTPHeaders([.contentType: "text/html; charset=utf-8"]), body: Data(Self.inject(script, into: html).utf8))
     }
 
     static func contentType(_ file: String) -> String {
