@@ -171,20 +171,30 @@ public struct BuildError: Error, CustomStringConvertible {
 ///   by `scripts/embed-templates.py`; a test keeps them in sync), layered under `./Templates`
 ///   and `--templates DIR`.
 ///
-/// For incremental builds (issue 4): `render` is a pure function of (records, aggregates,
-/// configuration, templates) to a sorted `[OutputFile]`; the writer already skips unchanged bytes
-/// and records what it wrote in `.gongkai-files`. A report page depends only on its report,
-/// its agency (other years, cross-year check) and the slugs; agency, year and region pages and the
-/// data files depend on the aggregates.
+/// - **Data files**: records per year (`data/<year>/records.csv|json`, `data/undated/`), per agency
+///   (`agencies/<slug>/records.*`, `aggregates.*`) and per region (`regions/<slug>/aggregates.*`);
+///   `data/aggregates.*` holds the grand and yearly totals and lists the agency and region files.
+///   One file of all records (28 MB of JSON at 10,000 reports) or of all region totals (50 MB)
+///   would be rewritten on every change.
+/// - **Footer**: shows no corpus counts — every page would then depend on every report. A
+///   template that shows `site.reportCount` / `site.agencyCount` still works: the counts then
+///   enter every page's key (see `IncrementalBuild.templatesShowCounts`).
+///
+/// Incremental builds (`Incremental.swift`): `render` is split into units (a page and its data
+/// files), each with a key — the digest of every input it reads; a build renders only units whose
+/// key changed, writes only files whose hash changed, keeps records in a cache and stops after
+/// checking stamps when nothing changed. The state is in `OUTPUT/.gongkai/` (lock, manifest,
+/// records, diagnostics, and a journal while files are being written).
 ///
 /// The site build as named steps, each usable on its own (tests render without touching disk):
 ///
 /// 1. `scan`      — the corpus folder → report paths (sorted)
 /// 2. `load`      — paths → extracted and checked records, source text, sidecars (on every core)
 /// 3. `aggregate` — records → agencies, years, regions, totals, rates, cross-year checks
-/// 4. `render`    — everything → the site as an in-memory, sorted list of files (deterministic:
-///                  no clock, no randomness; the same inputs give the same bytes)
-/// 5. `write`     — files → the output folder, atomically, unchanged files untouched
+/// 4. `render`    — everything → units of files (deterministic: no clock, no randomness; the same
+///                  inputs give the same bytes), rendered on every core in batches
+/// 5. `write`     — each unit's files as soon as they are rendered, atomically, unchanged files
+///                  untouched; then stale files removed, the cache and the manifest written
 public enum SiteBuilder {
     /// The build, incremental by default (see `IncrementalBuild`): the steps below, with
     /// unchanged reports taken from the cache and only units whose inputs changed rendered.
