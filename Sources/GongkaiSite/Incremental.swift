@@ -378,6 +378,23 @@ struct IncrementalBuild {
     }
     static let unitTimes = Totals()
 
+    /// The temporary files a killed build may have left beside the files it was writing
+    /// (`.NAME.tmp-PID`, see `SiteWriter.writeAtomically`).
+    static func removeTemporaryFiles(root: String, near paths: [String]) {
+        var folders = Set<String>()
+        for p in paths where SiteWriter.isSafe(p) {
+            folders.insert(p.lastIndex(of: "/").map { String(p[..<$0]) + "/" } ?? "")
+        }
+        for f in folders {
+            guard let dir = opendir(root + f) else { continue }
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+                if name.hasPrefix("."), name.contains(".tmp-") { unlink(root + f + name) }
+            }
+        }
+    }
+
     /// glibc's `malloc_trim(0)` (not in the Swift Glibc module), when it is there.
     static func trimMemory() {
         #if canImport(Glibc)
@@ -493,6 +510,7 @@ struct IncrementalBuild {
         let legacyPaths = legacyBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
         var trusted = (options.clean || old.version != version) ? [:] : old.outputs
         for p in pendingPaths { trusted[p] = nil }
+        if !pendingPaths.isEmpty { IncrementalBuild.removeTemporaryFiles(root: root, near: pendingPaths) }
         let renderAll = options.clean || options.keepFiles
         mark("manifest")
         let trustedOutputs = trusted

@@ -166,10 +166,12 @@ import GongkaiSynth
         try "half-built".write(toFile: out + "/index.html", atomically: false, encoding: .utf8)
         try "orphan".write(toFile: out + "/orphan.html", atomically: false, encoding: .utf8)
         try "index.html\norphan.html\n".write(toFile: out + "/.gongkai/pending", atomically: false, encoding: .utf8)
+        try "half".write(toFile: out + "/.index.html.tmp-999999", atomically: false, encoding: .utf8)
         _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: clean, clean: true))
         #expect(Self.compare(out, clean, step: "after a killed build"))
         #expect(!FileManager.default.fileExists(atPath: out + "/.gongkai/pending"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/.index.html.tmp-999999"), "a killed build's temporary file is removed")
     }
 
     @Test func aSecondBuildOfTheSameFolderIsRefused() throws {
