@@ -26,17 +26,7 @@ struct BuildCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The corpus folder.")
-    var corpus = "Corpus"
-
-    @Option(help: "The output folder.")
-    var output = "Output"
-
-    @Option(help: "A folder of templates overriding the defaults file by file.")
-    var templates: String?
-
-    @Option(name: .customLong("base-url"), help: "Base URL or path the site is served from, e.g. /portal/ or https://example.org/portal/ (default: the configuration's base_url, else /).")
-    var baseURL: String?
+    @OptionGroup var site: SiteOptions
 
     @Flag(help: "Ignore the previous build's cache and manifest: read every report, render and write every file.")
     var clean = false
@@ -49,23 +39,14 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        var folders: [String] = []
-        if FileManager.default.fileExists(atPath: "Templates") { folders.append("Templates") }
-        if let t = templates {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: t, isDirectory: &isDir), isDir.boolValue else {
-                throw ValidationError("\(t): no such templates folder")
-            }
-            folders.append(t)
-        }
+        let options = try site.buildOptions(clean: clean)
         let progress = ProgressBox()
         let result: BuildResult
         do {
-            result = try SiteBuilder.build(BuildOptions(corpus: corpus, output: output, templateFolders: folders, baseURL: baseURL, clean: clean),
-                                           progress: { n, total in progress.update(n, total) })
+            result = try SiteBuilder.build(options, progress: { n, total in progress.update(n, total) })
         } catch {
             progress.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("gongkai: error: the site was not built: \(error)\n".utf8))
             throw ExitCode(1)
         }
         progress.finish()
@@ -73,7 +54,7 @@ struct BuildCommand: ParsableCommand {
         if !quiet { for (path, d) in result.diagnostics { out += d.formatted(path: path) + "\n" } }
         let seconds = Date().timeIntervalSince(start)
         let w = result.write
-        out += "built \(output): \(result.reportCount) report\(result.reportCount == 1 ? "" : "s") read, \(result.pages) pages (\(result.fileCount) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
+        out += "built \(site.output): \(result.reportCount) report\(result.reportCount == 1 ? "" : "s") read, \(result.pages) pages (\(result.fileCount) files: \(w.written.count) written, \(w.unchanged) unchanged\(w.removed.isEmpty ? "" : ", \(w.removed.count) removed")), "
         out += "\(result.warnings) warning\(result.warnings == 1 ? "" : "s"), \(result.errors) error\(result.errors == 1 ? "" : "s") in \(String(format: "%.2f", seconds))s\n"
         FileHandle.standardOutput.write(Data(out.utf8))
         if strict && result.errors > 0 { throw ExitCode(1) }

@@ -1,8 +1,5 @@
 import GongkaiCore
 import GongkaiRead
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Reads a report file into a record: metadata, the three tables with every cell and its
 /// source line, and the narrative sections. Never throws: what cannot be read is null with a
@@ -39,21 +36,6 @@ public struct ReportExtractor: Sendable {
         job.run()
         return Report(source: source, metadata: job.metadata, activeDisclosure: job.active, applications: job.applications,
                       reviewLitigation: job.review, sections: job.sections, diagnostics: job.diagnostics.all)
-    }
-}
-
-enum FileBytes {
-    static func read(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { out.append(contentsOf: buf[0..<n]) }
-            if n < buf.count { break }
-        }
-        return ferror(f) == 0 ? out : nil
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GongkaiRead
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -124,18 +125,7 @@ public enum SiteWriter {
         }
     }
 
-    static func readFile(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { out.append(contentsOf: buf[0..<n]) }
-            if n < buf.count { break }
-        }
-        return ferror(f) == 0 ? out : nil
-    }
+    static func readFile(_ path: String) -> [UInt8]? { FileBytes.read(path) }
 
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         guard let f = fopen(path, "wb") else {
