@@ -569,7 +569,7 @@ public enum Aggregator {
                     entries[i].counted = false
                     let others = list.filter { $0 != i }.map { label(entries[$0].index) }
                     findings.append(AggregateFinding(source: entries[i].source, diagnostic: .error(
-                        "two reports for \(entries[i].agencyName ?? key) \(y): \(([label(entries[i].index)] + others).joined(separator: " and ")); \(list.count == 2 ? "both are" : "all \(list.count) are") published, none is counted in totals", line: nil)))
+                        "\(list.count == 2 ? "two" : "\(list.count)") reports for \(entries[i].agencyName ?? key) \(y): \(([label(entries[i].index)] + others).joined(separator: list.count == 2 ? " and " : ", ")); \(list.count == 2 ? "both are" : "all \(list.count) are") published, none is counted in totals", line: nil)))
                 }
             }
             let names = displayNames[key] ?? [:]
