@@ -39,6 +39,9 @@ public struct IdentityResult: Hashable, Sendable {
     /// The equation with the report's numbers, in plain words.
     public let message: String
     public let line: Int?
+    /// The scope and the message in Chinese, for the portal's pages (`自然人列`, …).
+    public let scopeZH: String
+    public let messageZH: String
 
     public var holds: Bool { status == .holds }
     public var isBreak: Bool { if case .breaks = status { return true }; return false }
@@ -84,6 +87,7 @@ public enum IdentityChecker {
 
         for (c, column) in columns.enumerated() {
             let scope = "\(column.label) column"
+            let zhScope = "\(column.label)列"
             // I1
             let keys = ["received", "carried_over", "total", "carried_forward"]
             let cells = keys.map { cell($0, c) }
@@ -91,14 +95,19 @@ public enum IdentityChecker {
             let blanks = zip(keys, cells).filter { $1?.isNumber != true }.map { label($0.0) }
             if !blanks.isEmpty {
                 out.append(.init(identity: .carryOver, scope: scope, status: .notCheckable(blank: blanks),
-                                 message: "新收 + 上年结转 = 总计 + 结转下年度 cannot be checked (\(scope)): \(blanks.joined(separator: ", ")) \(blanks.count > 1 ? "are" : "is") blank", line: line))
+                                 message: "新收 + 上年结转 = 总计 + 结转下年度 cannot be checked (\(scope)): \(blanks.joined(separator: ", ")) \(blanks.count > 1 ? "are" : "is") blank", line: line,
+                                 scopeZH: zhScope, messageZH: "无法核对 新收 + 上年结转 = 总计 + 结转下年度（\(zhScope)）：\(blanks.joined(separator: "、"))为空"))
             } else {
                 let v = cells.map { $0!.value! }
                 let left = v[0] + v[1], right = v[2] + v[3]
                 let msg = left == right
                     ? "新收 \(n(v[0])) + 上年结转 \(n(v[1])) = 总计 \(n(v[2])) + 结转下年度 \(n(v[3])) = \(n(left)) (\(scope))"
                     : "新收 \(n(v[0])) + 上年结转 \(n(v[1])) = \(n(left)), but 总计 \(n(v[2])) + 结转下年度 \(n(v[3])) = \(n(right)) (\(scope))"
-                out.append(.init(identity: .carryOver, scope: scope, status: left == right ? .holds : .breaks(left: left, right: right), message: msg, line: line))
+                let zh = left == right
+                    ? "新收 \(n(v[0])) + 上年结转 \(n(v[1])) = 总计 \(n(v[2])) + 结转下年度 \(n(v[3])) = \(n(left))（\(zhScope)）"
+                    : "新收 \(n(v[0])) + 上年结转 \(n(v[1])) = \(n(left))，但 总计 \(n(v[2])) + 结转下年度 \(n(v[3])) = \(n(right))（\(zhScope)）"
+                out.append(.init(identity: .carryOver, scope: scope, status: left == right ? .holds : .breaks(left: left, right: right), message: msg, line: line,
+                                 scopeZH: zhScope, messageZH: zh))
             }
             // I2
             let hcells = handling.map { ($0, $0.cells[c]) }
@@ -107,26 +116,33 @@ public enum IdentityChecker {
                 if !total.isNumber || !hblank.isEmpty {
                     let blank = (total.isNumber ? [] : ["总计"]) + hblank
                     out.append(.init(identity: .handlingTotal, scope: scope, status: .notCheckable(blank: blank),
-                                     message: "总计 = sum of the handling rows cannot be checked (\(scope)): \(blank.count) blank cell\(blank.count > 1 ? "s" : "") (\(blank.prefix(3).joined(separator: ", "))\(blank.count > 3 ? ", …" : ""))", line: total.line))
+                                     message: "总计 = sum of the handling rows cannot be checked (\(scope)): \(blank.count) blank cell\(blank.count > 1 ? "s" : "") (\(blank.prefix(3).joined(separator: ", "))\(blank.count > 3 ? ", …" : ""))", line: total.line,
+                                     scopeZH: zhScope, messageZH: "无法核对 总计 与各办理结果之和（\(zhScope)）：\(blank.count) 个空格（\(blank.prefix(3).joined(separator: "、"))\(blank.count > 3 ? "等" : "")）"))
                 } else {
                     let sum = hcells.reduce(0.0) { $0 + $1.1.value! }
                     let t = total.value!
                     let msg = sum == t
                         ? "the handling rows add up to 总计 \(n(t)) (\(scope))"
                         : "总计 is \(n(t)), but the handling rows (三（一）to（六）) add up to \(n(sum)) (\(scope))"
-                    out.append(.init(identity: .handlingTotal, scope: scope, status: sum == t ? .holds : .breaks(left: t, right: sum), message: msg, line: total.line))
+                    let zh = sum == t
+                        ? "各办理结果之和等于 总计 \(n(t))（\(zhScope)）"
+                        : "总计 为 \(n(t))，但 三（一）至（六）各办理结果之和为 \(n(sum))（\(zhScope)）"
+                    out.append(.init(identity: .handlingTotal, scope: scope, status: sum == t ? .holds : .breaks(left: t, right: sum), message: msg, line: total.line,
+                                     scopeZH: zhScope, messageZH: zh))
                 }
             }
         }
         // I3
         for row in a.rows {
             let scope = "row \(row.spec.label)"
+            let zhScope = "\(row.spec.label) 行"
             let six = row.cells.prefix(6)
             let blank = zip(columns, row.cells).filter { !$1.isNumber }.map { $0.0.label }
             let line = row.cells.last?.line ?? row.cells.first(where: { $0.line != nil })?.line
             if !blank.isEmpty {
                 out.append(.init(identity: .applicantTotal, scope: scope, status: .notCheckable(blank: blank),
-                                 message: "the applicant cells of \(scope) cannot be added up: \(blank.joined(separator: ", ")) \(blank.count > 1 ? "are" : "is") blank", line: line))
+                                 message: "the applicant cells of \(scope) cannot be added up: \(blank.joined(separator: ", ")) \(blank.count > 1 ? "are" : "is") blank", line: line,
+                                 scopeZH: zhScope, messageZH: "无法核对\(zhScope)的申请人之和：\(blank.joined(separator: "、"))为空"))
                 continue
             }
             let sum = six.reduce(0.0) { $0 + $1.value! }
@@ -134,7 +150,11 @@ public enum IdentityChecker {
             let msg = sum == t
                 ? "\(scope): the six applicant cells add up to 总计 \(n(t))"
                 : "\(scope): the six applicant cells add up to \(n(sum)), but 总计 is \(n(t))"
-            out.append(.init(identity: .applicantTotal, scope: scope, status: sum == t ? .holds : .breaks(left: sum, right: t), message: msg, line: line))
+            let zh = sum == t
+                ? "\(zhScope)：六类申请人之和等于 总计 \(n(t))"
+                : "\(zhScope)：六类申请人之和为 \(n(sum))，但 总计 为 \(n(t))"
+            out.append(.init(identity: .applicantTotal, scope: scope, status: sum == t ? .holds : .breaks(left: sum, right: t), message: msg, line: line,
+                             scopeZH: zhScope, messageZH: zh))
         }
         return out
     }
@@ -147,7 +167,8 @@ public enum IdentityChecker {
             let line = g.cells.first(where: { $0.line != nil })?.line
             if !blank.isEmpty {
                 out.append(.init(identity: .reviewTotal, scope: spec.label, status: .notCheckable(blank: blank),
-                                 message: "\(spec.label): 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计 cannot be checked: \(blank.count == 5 ? "all five cells are" : blank.joined(separator: ", ") + (blank.count > 1 ? " are" : " is")) blank", line: line))
+                                 message: "\(spec.label): 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计 cannot be checked: \(blank.count == 5 ? "all five cells are" : blank.joined(separator: ", ") + (blank.count > 1 ? " are" : " is")) blank", line: line,
+                                 scopeZH: spec.label, messageZH: "\(spec.label)无法核对 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计：\(blank.count == 5 ? "五格均为空" : blank.joined(separator: "、") + "为空")"))
                 continue
             }
             let v = g.cells.map { $0.value! }
@@ -155,7 +176,11 @@ public enum IdentityChecker {
             let msg = sum == v[4]
                 ? "\(spec.label): 维持 \(n(v[0])) + 纠正 \(n(v[1])) + 其他 \(n(v[2])) + 尚未审结 \(n(v[3])) = 总计 \(n(v[4]))"
                 : "\(spec.label): 维持 \(n(v[0])) + 纠正 \(n(v[1])) + 其他 \(n(v[2])) + 尚未审结 \(n(v[3])) = \(n(sum)), but 总计 is \(n(v[4]))"
-            out.append(.init(identity: .reviewTotal, scope: spec.label, status: sum == v[4] ? .holds : .breaks(left: sum, right: v[4]), message: msg, line: line))
+            let zh = sum == v[4]
+                ? "\(spec.label)：维持 \(n(v[0])) + 纠正 \(n(v[1])) + 其他 \(n(v[2])) + 尚未审结 \(n(v[3])) = 总计 \(n(v[4]))"
+                : "\(spec.label)：维持 \(n(v[0])) + 纠正 \(n(v[1])) + 其他 \(n(v[2])) + 尚未审结 \(n(v[3])) = \(n(sum))，但 总计 为 \(n(v[4]))"
+            out.append(.init(identity: .reviewTotal, scope: spec.label, status: sum == v[4] ? .holds : .breaks(left: sum, right: v[4]), message: msg, line: line,
+                             scopeZH: spec.label, messageZH: zh))
         }
         return out
     }

@@ -30,3 +30,20 @@ struct IdentityTests {
         #expect(c.identities.filter(\.isBreak).isEmpty)
     }
 }
+
+@Suite("Identities in Chinese")
+struct ChineseIdentityTests {
+    @Test func aBreakReadsInChineseWithTheSameNumbers() {
+        let c = Fixture.extract("extract/cell-per-line-2019.txt")
+        let zh = c.identities.filter(\.isBreak).map(\.messageZH)
+        #expect(zh.contains("新收 37 + 上年结转 2 = 39，但 总计 37 + 结转下年度 3 = 40（总计列）"))
+        #expect(zh.contains("总计 为 37，但 三（一）至（六）各办理结果之和为 36（总计列）"))
+        #expect(zh.contains("（七）总计 行：六类申请人之和为 36，但 总计 为 37"))
+    }
+
+    @Test func notCheckableReadsInChinese() {
+        let c = Fixture.extract("extract/tab-2021.txt")
+        let review = c.identities.first { $0.identity == .reviewTotal && $0.scope == "行政复议" }
+        #expect(review?.messageZH == "行政复议无法核对 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计：五格均为空")
+    }
+}
