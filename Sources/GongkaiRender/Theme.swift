@@ -38,6 +38,9 @@ public struct Theme: Sendable {
     let library: MustacheLibrary
     let pages: [String: MustacheTemplate]
     let content: [String: MustacheTemplate]
+    /// The layouts and partials use `body` only as `{{{body}}}` (and never change delimiters),
+    /// so a layout can be rendered around a marker and the body's bytes put in its place.
+    let bodyIsPlain: Bool
 
     static let registerMarkdown: Void = {
         MustacheContentTypes.register(MarkdownContentType(), named: "MARKDOWN")
@@ -80,6 +83,59 @@ public struct Theme: Sendable {
         self.library = library
         self.pages = pages
         self.content = content
+        self.bodyIsPlain = files.allSatisfy { path, text in
+            guard path.hasSuffix(".mustache") && (path.hasPrefix("layouts/") || path.hasPrefix("partials/")) else { return true }
+            return Theme.usesBodyPlainly(text)
+        }
+    }
+
+    /// No `{{=`, and every tag that mentions `body` is `{{{body}}}`.
+    static func usesBodyPlainly(_ text: String) -> Bool {
+        if text.contains("{{=") { return false }
+        let rest = text.replacingOccurrences(of: "{{{body}}}", with: "")
+        var s = rest[...]
+        while let open = s.range(of: "{{") {
+            let after = s[open.upperBound...]
+            guard let close = after.range(of: "}}") else { return !after.contains("body") }
+            if after[..<close.lowerBound].contains("body") { return false }
+            s = after[close.upperBound...]
+        }
+        return true
+    }
+
+    static let bodyMarker = "\u{E000}<GkBody>\u{E001}"
+
+    /// `layout(_:body:context:)` as UTF-8 bytes, with `body` given as (valid UTF-8) bytes: the
+    /// layout is rendered around a marker and the body put in its place, so the page's largest
+    /// part is copied once. Falls back to rendering with the body itself unless the marker
+    /// comes out exactly once, verbatim.
+    public func layoutBytes(_ name: String = "base", body: [UInt8], context: [String: Any]) -> [UInt8] {
+        if bodyIsPlain && !body.isEmpty {
+            var c = context
+            c["body"] = Theme.bodyMarker
+            if let html = library.render(c, withTemplate: "layouts/\(name)") {
+                let bytes = Array(html.utf8)
+                let m = Array(Theme.bodyMarker.utf8)
+                var found: [Int] = []
+                var i = 0
+                let last = bytes.count - m.count
+                while i <= last {
+                    if bytes[i] == m[0] && bytes[i + 1] == m[1] && bytes[i + 2] == m[2] && bytes[i..<(i + m.count)].elementsEqual(m) {
+                        found.append(i)
+                        i += m.count
+                    } else { i += 1 }
+                }
+                if found.count == 1 {
+                    var out: [UInt8] = []
+                    out.reserveCapacity(bytes.count - m.count + body.count)
+                    out.append(contentsOf: bytes[..<found[0]])
+                    out.append(contentsOf: body)
+                    out.append(contentsOf: bytes[(found[0] + m.count)...])
+                    return out
+                }
+            }
+        }
+        return Array(layout(name, body: String(decoding: body, as: UTF8.self), context: context).utf8)
     }
 
     /// Files below `folder`, relative paths with `/`, hidden files skipped.

@@ -196,10 +196,10 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         c["site"] = site
         c["title"] = title
         let markdown = try theme.pageMarkdown(kind, c)
-        return layout(rel, kind: kind, title: title, description: description, crumbs: crumbs, body: CommonMark.html(markdown, blocks: blocks))
+        return layout(rel, kind: kind, title: title, description: description, crumbs: crumbs, body: CommonMark.htmlBytes(markdown, blocks: blocks))
     }
 
-    func layout(_ rel: String, kind: String, title: String, description: String? = nil, crumbs: [Crumb] = [], body: String) -> OutputFile {
+    func layout(_ rel: String, kind: String, title: String, description: String? = nil, crumbs: [Crumb] = [], body: [UInt8]) -> OutputFile {
         let path = rel.hasSuffix(".html") ? rel : rel + "index.html"
         let pageContext: [String: Any] = [
             "title": title,
@@ -211,8 +211,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
             "crumbs": crumbs.map { ["title": $0.title, "url": urls.link($0.rel)] as [String: Any] },
             "hasCrumbs": !crumbs.isEmpty,
         ]
-        let html = theme.layout(body: body, context: ["site": site, "page": pageContext])
-        return OutputFile(path: path, text: html)
+        return OutputFile(path: path, bytes: theme.layoutBytes(body: body, context: ["site": site, "page": pageContext]))
     }
 
     func contentRel(_ name: String) -> String {
@@ -227,7 +226,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         let markdown = theme.contentMarkdown(name, c) ?? ""
         // The first heading is the title.
         let title = markdown.split(separator: "\n").first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)).replacingOccurrences(of: "\\", with: "") } ?? name
-        return layout(rel, kind: "content", title: title, crumbs: [Crumb(title: "首页", rel: "")], body: CommonMark.html(markdown))
+        return layout(rel, kind: "content", title: title, crumbs: [Crumb(title: "首页", rel: "")], body: CommonMark.htmlBytes(markdown))
     }
 
     func methodologyContext() -> [String: Any] {

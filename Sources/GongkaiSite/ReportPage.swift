@@ -87,7 +87,7 @@ extension SiteRenderer {
             "hasFindings": !diag.isEmpty,
             "otherYears": others.isEmpty ? "" : blocks.add(others),
             "identities": blocks.add(identityTable(checked)),
-            "source": blocks.add(sourceView(text)),
+            "source": blocks.add(bytes: sourceView(text)),
         ]
         context["active"] = r.activeDisclosure.map { blocks.add(activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
         context["applications"] = r.applications.map { blocks.add(applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
@@ -217,8 +217,8 @@ extension SiteRenderer {
 
     /// The file as it was read, one numbered line each, so `#L12` points at line 12 (lines are
     /// split at `\n` as the reader numbers them). Built on bytes: this is the largest part of a page.
-    func sourceView(_ text: String?) -> String {
-        guard let text else { return "<p class=\"missing\">源文件无法作为文本读取。</p>" }
+    func sourceView(_ text: String?) -> [UInt8] {
+        guard let text else { return Array("<p class=\"missing\">源文件无法作为文本读取。</p>".utf8) }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count * 2 + 4096)
         func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
@@ -249,6 +249,6 @@ extension SiteRenderer {
         }
         if open { put("</span></li>") }
         put("</ol></div>")
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
