@@ -30,6 +30,13 @@ extension SiteRenderer {
     }()
 
     static func csvField(_ s: String, text: Bool = true) -> String {
+        // Fast path: no byte that could need quoting (`'` is only added before = + - @ tab CR).
+        var plain = true
+        for (k, b) in s.utf8.enumerated() {
+            if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { plain = false; break }
+            if k == 0, text, b == 0x3D || b == 0x2B || b == 0x2D || b == 0x40 || b == 0x09 { plain = false; break }
+        }
+        if plain { return s }
         var s = s
         // A text field that a spreadsheet would read as a formula is quoted with a leading '.
         if text, let f = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) { s = "'" + s }
@@ -44,28 +51,64 @@ extension SiteRenderer {
         return unit == .money ? Format.number(v) : String(Int(v.rounded()))
     }
 
+    /// `recordColumns` resolved once: table 二 as (item, field) keys; tables 三 and 四 as rows
+    /// (or groups) with the cell indices taken from them, in column order.
+    enum RecordColumnGroup {
+        case active(item: String, field: String)
+        case applications(row: String, cells: [Int])
+        case review(group: String, cells: [Int])
+    }
+    static let recordColumnGroups: [RecordColumnGroup] = {
+        var out: [RecordColumnGroup] = []
+        for (_, p) in recordColumns {
+            switch p.0 {
+            case "a":
+                let parts = p.1.split(separator: ".").map(String.init)
+                out.append(.active(item: parts[0], field: parts[1]))
+            case "t":
+                if case .applications(let row, let cells)? = out.last, row == p.1 { out[out.count - 1] = .applications(row: row, cells: cells + [p.2!]) }
+                else { out.append(.applications(row: p.1, cells: [p.2!])) }
+            default:
+                if case .review(let g, let cells)? = out.last, g == p.1 { out[out.count - 1] = .review(group: g, cells: cells + [p.2!]) }
+                else { out.append(.review(group: p.1, cells: [p.2!])) }
+            }
+        }
+        return out
+    }()
+    static let recordsCSVHeader: [UInt8] = Array(("source,agency,agency_id,year,template,level,region,errors,identity_breaks,"
+        + recordColumns.map(\.key).joined(separator: ",") + "\r\n").utf8)
+
     func recordsCSV(_ indices: [Int]) -> [UInt8] {
-        var s = "source,agency,agency_id,year,template,level,region,errors,identity_breaks,"
-        s += SiteRenderer.recordColumns.map(\.key).joined(separator: ",") + "\r\n"
+        var out = SiteRenderer.bom + SiteRenderer.recordsCSVHeader
+        out.reserveCapacity(out.count + indices.count * 1200)
         for i in indices {
             let lr = reports[i], r = lr.report, e = agg.entries[i]
-            var fields = [SiteRenderer.csvField(lr.relativePath), SiteRenderer.csvField(e.agencyName ?? ""), e.agencyKey.map { Slug.hash($0) } ?? "",
-                          r.year.map(String.init) ?? "", r.template?.rawValue ?? "", e.agencyKey == nil ? "" : e.level.rawValue,
-                          SiteRenderer.csvField(e.regionKey ?? ""), String(e.errorCount), String(e.identityBreaks)]
-            for (_, p) in SiteRenderer.recordColumns {
-                switch p.0 {
-                case "a":
-                    let parts = p.1.split(separator: ".").map(String.init)
-                    let item = r.activeDisclosure?[parts[0]]
-                    let unit = item?.spec.fields.first { $0.key == parts[1] }?.unit ?? .count
-                    fields.append(SiteRenderer.cellText(item?[parts[1]], unit: unit))
-                case "t": fields.append(SiteRenderer.cellText(r.applications?[p.1]?[p.2!], unit: .count))
-                default: fields.append(SiteRenderer.cellText(r.reviewLitigation?[p.1]?[p.2!], unit: .count))
+            var first = true
+            func put(_ f: String) {
+                if !first { out.append(0x2C) }
+                first = false
+                out.append(contentsOf: f.utf8)
+            }
+            put(SiteRenderer.csvField(lr.relativePath)); put(SiteRenderer.csvField(e.agencyName ?? "")); put(e.agencyKey.map { Slug.hash($0) } ?? "")
+            put(r.year.map(String.init) ?? ""); put(r.template?.rawValue ?? ""); put(e.agencyKey == nil ? "" : e.level.rawValue)
+            put(SiteRenderer.csvField(e.regionKey ?? "")); put(String(e.errorCount)); put(String(e.identityBreaks))
+            for g in SiteRenderer.recordColumnGroups {
+                switch g {
+                case .active(let itemKey, let field):
+                    let item = r.activeDisclosure?[itemKey]
+                    let unit = item?.spec.fields.first { $0.key == field }?.unit ?? .count
+                    put(SiteRenderer.cellText(item?[field], unit: unit))
+                case .applications(let row, let cells):
+                    let rowCells = r.applications?[row]
+                    for c in cells { put(SiteRenderer.cellText(rowCells?[c], unit: .count)) }
+                case .review(let group, let cells):
+                    let groupCells = r.reviewLitigation?[group]
+                    for c in cells { put(SiteRenderer.cellText(groupCells?[c], unit: .count)) }
                 }
             }
-            s += fields.joined(separator: ",") + "\r\n"
+            out.append(0x0D); out.append(0x0A)
         }
-        return SiteRenderer.bom + Array(s.utf8)
+        return out
     }
 
     func recordsJSON(_ indices: [Int]) -> String {
