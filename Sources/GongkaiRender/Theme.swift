@@ -36,6 +36,8 @@ public struct Theme: Sendable {
     /// Where each file came from (`built-in`, or the folder), for messages.
     public let origins: [String: String]
     let library: MustacheLibrary
+    /// The library layouts are rendered with (see `prerenderingPartials`).
+    private(set) var layoutLibrary: MustacheLibrary
     let pages: [String: MustacheTemplate]
     let content: [String: MustacheTemplate]
     /// The layouts and partials use `body` only as `{{{body}}}` (and never change delimiters),
@@ -81,6 +83,7 @@ public struct Theme: Sendable {
         }
         guard library.getTemplate(named: "layouts/base") != nil else { throw LoadError.missing("layouts/base.mustache") }
         self.library = library
+        self.layoutLibrary = library
         self.pages = pages
         self.content = content
         self.bodyIsPlain = files.allSatisfy { path, text in
@@ -103,6 +106,29 @@ public struct Theme: Sendable {
         return true
     }
 
+    /// When the layouts and partials are the built-in ones (whose partials read only `site`),
+    /// a copy whose layouts include each partial as its text rendered once with `context` (the
+    /// `site` values) instead of rendering it again on every page. Page bodies keep the
+    /// original partials (they render Markdown-escaped). Otherwise the theme itself.
+    public func prerenderingPartials(_ context: [String: Any]) -> Theme {
+        func isLayoutFile(_ p: String) -> Bool { p.hasSuffix(".mustache") && (p.hasPrefix("layouts/") || p.hasPrefix("partials/")) }
+        let mine = files.filter { isLayoutFile($0.key) }
+        let builtIn = DefaultTemplates.files.filter { isLayoutFile($0.key) }
+        guard mine == builtIn else { return self }
+        var lib = library
+        for path in mine.keys.sorted() where path.hasPrefix("partials/") {
+            let name = String(path.dropLast(".mustache".count))
+            guard let t = library.getTemplate(named: name) else { return self }
+            let text = t.render(context, library: library)
+            guard !text.contains("{{"), let literal = try? MustacheTemplate(string: text),
+                  literal.render([String: Any](), library: nil) == text else { return self }
+            lib.register(literal, named: name)
+        }
+        var copy = self
+        copy.layoutLibrary = lib
+        return copy
+    }
+
     static let bodyMarker = "\u{E000}<GkBody>\u{E001}"
 
     /// `layout(_:body:context:)` as UTF-8 bytes, with `body` given as (valid UTF-8) bytes: the
@@ -113,7 +139,7 @@ public struct Theme: Sendable {
         if bodyIsPlain && !body.isEmpty {
             var c = context
             c["body"] = Theme.bodyMarker
-            if let html = library.render(c, withTemplate: "layouts/\(name)") {
+            if let html = layoutLibrary.render(c, withTemplate: "layouts/\(name)") {
                 let bytes = Array(html.utf8)
                 let m = Array(Theme.bodyMarker.utf8)
                 var found: [Int] = []
@@ -176,7 +202,7 @@ public struct Theme: Sendable {
     public func layout(_ name: String = "base", body: String, context: [String: Any]) -> String {
         var c = context
         c["body"] = body
-        return library.render(c, withTemplate: "layouts/\(name)") ?? body
+        return layoutLibrary.render(c, withTemplate: "layouts/\(name)") ?? body
     }
 
     /// Assets (`assets/…`) to copy, by relative path.

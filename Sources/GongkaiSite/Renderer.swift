@@ -27,7 +27,6 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         self.reports = reports
         self.agg = aggregates
         self.config = configuration
-        self.theme = theme
         let urls = SiteURLs(base: configuration.baseURL)
         self.urls = urls
         var agencyDirs: [String: String] = [:]
@@ -70,6 +69,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
             "reportCount": reports.count,
             "agencyCount": aggregates.agencies.count,
         ]
+        self.theme = theme.prerenderingPartials(["site": self.site])
     }
 
     // MARK: the whole site
