@@ -32,20 +32,43 @@ public enum Escape {
     /// control characters and the private-use characters that mark generated blocks are dropped.
     /// The result can never open a link, an emphasis, an HTML tag, an entity or a block.
     public static func markdown(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
+        var s = s
+        return s.withUTF8 { markdownBytes($0) }
+    }
+
+    /// `markdown(_:)` on the (valid) UTF-8 bytes of a string, scalar by scalar without decoding.
+    static func markdownBytes(_ u: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count + u.count / 4 + 8)
         var space = false
-        for u in s.unicodeScalars {
-            let v = u.value
-            if v == 0x0A || v == 0x0D || v == 0x09 || v == 0x20 || v == 0x3000 || v == 0xA0 {
-                space = !out.isEmpty
+        var i = 0
+        let n = u.count
+        while i < n {
+            let b = u[i]
+            if b < 0x80 {
+                i += 1
+                if b == 0x0A || b == 0x0D || b == 0x09 || b == 0x20 { space = !out.isEmpty; continue }
+                if b < 0x20 || b == 0x7F { continue }
+                if space { out.append(0x20); space = false }
+                if isASCIIPunctuation(b) { out.append(0x5C) }
+                out.append(b)
                 continue
             }
-            if v < 0x20 || v == 0x7F || (0xE000...0xF8FF).contains(v) || v == 0xFEFF { continue }
-            if space { out.append(" "); space = false }
-            if v < 0x80, isASCIIPunctuation(UInt8(v)) { out.append("\\") }
-            out.append(u)
+            let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            let end = min(i + len, n)
+            // U+00A0 (C2 A0) and U+3000 (E3 80 80) are white space; U+E000–U+F8FF (EE xx xx,
+            // EF 80–A3 xx) and U+FEFF (EF BB BF) are dropped.
+            if len == 2, b == 0xC2, end > i + 1, u[i + 1] == 0xA0 { space = !out.isEmpty; i = end; continue }
+            if len == 3 {
+                let b1 = end > i + 1 ? u[i + 1] : 0, b2 = end > i + 2 ? u[i + 2] : 0
+                if b == 0xE3, b1 == 0x80, b2 == 0x80 { space = !out.isEmpty; i = end; continue }
+                if b == 0xEE || (b == 0xEF && b1 <= 0xA3) || (b == 0xEF && b1 == 0xBB && b2 == 0xBF) { i = end; continue }
+            }
+            if space { out.append(0x20); space = false }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<end]))
+            i = end
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     @inline(__always)
