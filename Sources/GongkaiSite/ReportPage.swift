@@ -109,19 +109,34 @@ extension SiteRenderer {
 
     /// A table cell of the report: the number linked to its source line; a blank looks unlike 0.
     func sourceCell(_ c: Cell, key: String) -> String {
-        let href = c.line.map { " href=\"#L\($0)\"" } ?? ""
-        let lineNote = c.line.map { "第 \($0) 行" } ?? "位置未知"
+        var s = ""
+        appendSourceCell(c, key: key, "", into: &s)
+        return s
+    }
+
+    /// `sourceCell` appended to `s`, its key given in two parts (`key` + `keySuffix`).
+    func appendSourceCell(_ c: Cell, key: String, _ keySuffix: String, into s: inout String) {
+        func href() {
+            if let l = c.line { s += " href=\"#L"; s += String(l); s += "\"" }
+        }
+        func lineNote() {
+            if let l = c.line { s += "第 "; s += String(l); s += " 行" } else { s += "位置未知" }
+        }
         switch c.state {
         case .number:
             let v = Format.number(c.value ?? 0)
-            let note = c.note.map { "（\(Escape.html($0))）" } ?? ""
-            return "<td class=\"n\" data-key=\"\(key)\" data-value=\"\(v)\"><a\(href) title=\"\(lineNote)\(note)\">\(v)</a></td>"
+            s += "<td class=\"n\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\""; s += v; s += "\"><a"
+            href(); s += " title=\""; lineNote()
+            if let note = c.note { s += "（"; s += Escape.html(note); s += "）" }
+            s += "\">"; s += v; s += "</a></td>"
         case .blank:
-            return "<td class=\"n blank\" data-key=\"\(key)\" data-value=\"\"><a\(href) title=\"\(lineNote)：报告此处空白，不计为 0\">空白</a></td>"
+            s += "<td class=\"n blank\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\"\"><a"
+            href(); s += " title=\""; lineNote(); s += "：报告此处空白，不计为 0\">空白</a></td>"
         case .unreadable(let t):
-            return "<td class=\"n bad\" data-key=\"\(key)\" data-value=\"\"><a\(href) title=\"\(lineNote)：不是数字\">\(Escape.html(t))</a></td>"
+            s += "<td class=\"n bad\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\"\"><a"
+            href(); s += " title=\""; lineNote(); s += "：不是数字\">"; s += Escape.html(t); s += "</a></td>"
         case .missing:
-            return "<td class=\"n missing\" data-key=\"\(key)\" data-value=\"\"><span title=\"报告中没有这一栏\">未找到</span></td>"
+            s += "<td class=\"n missing\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\"\"><span title=\"报告中没有这一栏\">未找到</span></td>"
         }
     }
 
@@ -137,7 +152,10 @@ extension SiteRenderer {
             let fields = g[0].spec.fields
             var t = TableHTML(caption: "主动公开：" + g.map(\.spec.label).joined(separator: "、"), head: ["信息内容"] + fields.map(\.label))
             for item in g {
-                t.row(Escape.html(item.spec.label), zip(fields, item.cells).map { f, c in sourceCell(c, key: "active_disclosure.\(item.spec.key).\(f.key)") })
+                var cells = ""
+                let prefix = "active_disclosure." + item.spec.key + "."
+                for (f, c) in zip(fields, item.cells) { appendSourceCell(c, key: prefix, f.key, into: &cells) }
+                t.row(Escape.html(item.spec.label), [cells])
             }
             out += t.html
         }
@@ -152,8 +170,10 @@ extension SiteRenderer {
                 t.rows.append("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
                 inResults = true
             }
-            let cells = zip(FormSchema.applicantColumns, row.cells).map { col, c in sourceCell(c, key: "applications.\(row.key).\(col.key)") }
-            t.row(Escape.html(row.spec.label), cells, cls: row.spec.isHandling ? "sub" : nil)
+            var cells = ""
+            let prefix = "applications." + row.key + "."
+            for (col, c) in zip(FormSchema.applicantColumns, row.cells) { appendSourceCell(c, key: prefix, col.key, into: &cells) }
+            t.row(Escape.html(row.spec.label), [cells], cls: row.spec.isHandling ? "sub" : nil)
         }
         return t.html
     }
@@ -161,7 +181,10 @@ extension SiteRenderer {
     func reviewTable(_ r: ReviewLitigation) -> String {
         var t = TableHTML(caption: "四、政府信息公开行政复议、行政诉讼情况（单位：件）", head: ["类别"] + FormSchema.reviewFields.map(\.label))
         for (g, spec) in zip(r.groups, FormSchema.reviewGroups) {
-            t.row(Escape.html(spec.label), zip(FormSchema.reviewFields, g.cells).map { f, c in sourceCell(c, key: "review_litigation.\(g.key).\(f.key)") })
+            var cells = ""
+            let prefix = "review_litigation." + g.key + "."
+            for (f, c) in zip(FormSchema.reviewFields, g.cells) { appendSourceCell(c, key: prefix, f.key, into: &cells) }
+            t.row(Escape.html(spec.label), [cells])
         }
         return t.html
     }
