@@ -205,7 +205,7 @@ extension SiteRenderer {
                 case .notCheckable: status = "<td class=\"note\">无法核对（有空白）</td>"
                 }
                 let line = x.line.map { "<td><a href=\"#L\($0)\">第 \($0) 行</a></td>" } ?? "<td></td>"
-                t.row("<abbr title=\"\(Escape.html(x.identity.statement))\">\(x.identity.name)</abbr>", ["<td>\(Escape.html(x.scope))</td>", status, "<td>\(Escape.html(x.message))</td>", line])
+                t.row("<abbr title=\"\(Escape.html(x.identity.statement))\">\(x.identity.name)</abbr>", ["<td>\(Escape.html(x.scopeZH))</td>", status, "<td>\(Escape.html(x.messageZH))</td>", line])
             }
             return t.html
         }

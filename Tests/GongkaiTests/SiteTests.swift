@@ -291,3 +291,17 @@ import GongkaiSite
         #expect(SiteURLs(base: "https://example.org/a b/").link("x/") == "/a%20b/x/")
     }
 }
+
+@Suite struct ReportPageIdentityTests {
+    @Test func aBrokenIdentityIsShownInChineseWithItsNumbers() throws {
+        // 予以公开 printed one too high (7 for 6) in the 自然人 and 总计 columns: the rows add up to 10, 总计 says 9.
+        var text = SiteFixture.report(agency: "某某市某某局", year: 2023)
+        text = text.replacingOccurrences(of: "（一）予以公开\t\t6\t0\t0\t0\t0\t0\t6", with: "（一）予以公开\t\t7\t0\t0\t0\t0\t0\t7")
+        let r = SiteFixture.load(text, "a/2023.txt")
+        #expect(r.checked.identities.contains { $0.isBreak })
+        let (files, _) = try SiteFixture.render([r])
+        let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" }?.text)
+        // The identity table speaks Chinese (the findings list keeps the checker's lines).
+        #expect(page.contains("<td>自然人列</td><td class=\"warn\">不成立（9 ≠ 10）</td><td>总计 为 9，但 三（一）至（六）各办理结果之和为 10（自然人列）</td>"))
+    }
+}
