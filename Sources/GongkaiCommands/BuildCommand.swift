@@ -46,7 +46,10 @@ struct BuildCommand: ParsableCommand {
             result = try SiteBuilder.build(options, progress: { n, total in progress.update(n, total) })
         } catch {
             progress.finish()
-            FileHandle.standardError.write(Data("gongkai: error: the site was not built: \(error)\n".utf8))
+            // Errors that name their place (a template's line) print as they are.
+            let text = "\(error)"
+            FileHandle.standardError.write(Data((text.contains(": error: ") ? text : "gongkai: error: the site was not built: \(text)") .utf8))
+            FileHandle.standardError.write(Data("\n".utf8))
             throw ExitCode(1)
         }
         progress.finish()

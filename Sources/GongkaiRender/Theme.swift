@@ -21,13 +21,31 @@ struct MarkdownContentType: MustacheContentType {
 /// - `assets/*`: copied to the output's `assets/` (CSS).
 public struct Theme: Sendable {
     public enum LoadError: Error, CustomStringConvertible {
-        case parse(file: String, message: String)
+        case parse(file: String, line: Int?, column: Int?, message: String)
         case missing(String)
         public var description: String {
             switch self {
-            case .parse(let f, let m): return "\(f): template error: \(m)"
+            case .parse(let f, let line?, let column?, let m): return "\(f):\(line):\(column): error: template: \(m)"
+            case .parse(let f, _, _, let m): return "\(f): error: template: \(m)"
             case .missing(let f): return "template \(f) is missing"
             }
+        }
+    }
+
+    /// Mustache's parser errors in words.
+    static func explain(_ error: Error) -> String {
+        guard let e = error as? MustacheTemplate.Error else { return "\(error)" }
+        switch e {
+        case .sectionCloseNameIncorrect: return "the closing tag does not match the section it closes"
+        case .unfinishedName: return "a tag is not closed"
+        case .expectedSectionEnd: return "a section is opened ({{#…}} or {{^…}}) but never closed"
+        case .invalidSetDelimiter: return "badly formed set-delimiter tag"
+        case .transformAppliedToInheritanceSection: return "a transform cannot apply to an inherited section"
+        case .illegalTokenInsideInheritSection: return "illegal tag inside an inherited section"
+        case .textInsideInheritSection: return "text inside an inherited section"
+        case .invalidConfigVariableSyntax: return "badly formed configuration variable"
+        case .unrecognisedConfigVariable: return "unknown configuration variable"
+        @unknown default: return "\(e)"
         }
     }
 
@@ -78,7 +96,12 @@ public struct Theme: Sendable {
                     content[String(path.dropFirst("content/".count).dropLast(3))] = try MustacheTemplate(string: "{{% CONTENT_TYPE: MARKDOWN}}" + text)
                 }
             } catch {
-                throw LoadError.parse(file: (origins[path].map { $0 == "built-in" ? "(built-in) " : $0 + "/" } ?? "") + path, message: "\(error)")
+                let file = (origins[path].map { $0 == "built-in" ? "(built-in) " : $0 + "/" } ?? "") + path
+                guard let e = error as? MustacheTemplate.ParserError else { throw LoadError.parse(file: file, line: nil, column: nil, message: "\(error)") }
+                // Pages are parsed behind a one-line-free prefix: only columns of line 1 shift.
+                let prefix = path.hasSuffix(".md") ? "{{% CONTENT_TYPE: MARKDOWN}}".count : 0
+                let column = e.context.lineNumber == 1 ? max(1, e.context.columnNumber - prefix) : e.context.columnNumber
+                throw LoadError.parse(file: file, line: e.context.lineNumber, column: column, message: Self.explain(e.error))
             }
         }
         guard library.getTemplate(named: "layouts/base") != nil else { throw LoadError.missing("layouts/base.mustache") }

@@ -57,3 +57,18 @@ struct CLITests {
         #expect(r.stderr.contains("/nonexistent/corpus: no such file or folder"))
     }
 }
+
+@Suite("Template errors")
+struct TemplateErrorTests {
+    @Test func aBrokenTemplateIsACompilerStyleErrorWithItsLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-tpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("layouts"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("corpus"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixture.path("extract/pipes-2021.md"), toPath: dir.appendingPathComponent("corpus/r.md").path)
+        try "<html>\n<body>\n{{#broken}} unclosed\n</body>\n".write(to: dir.appendingPathComponent("layouts/base.mustache"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["build", "--corpus", dir.appendingPathComponent("corpus").path, "--output", dir.appendingPathComponent("out").path,
+                             "--templates", dir.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("layouts/base.mustache:5:1: error: template: a section is opened ({{#…}} or {{^…}}) but never closed"))
+    }
+}
