@@ -85,6 +85,25 @@ public indirect enum JSON: Hashable, Sendable {
         return true
     }
 
+    /// `quote` onto UTF-8 bytes (the same bytes).
+    public static func quote(_ s: String, into out: inout [UInt8]) {
+        if isPlain(s) {
+            out.append(0x22)
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+            return
+        }
+        var t = ""
+        quote(s, into: &t)
+        out.append(contentsOf: t.utf8)
+    }
+
+    /// A newline and `indent` levels of two spaces, onto bytes.
+    public static func newline(_ out: inout [UInt8], _ indent: Int) {
+        out.append(0x0A)
+        for _ in 0..<(2 * indent) { out.append(0x20) }
+    }
+
     public static func quote(_ s: String, into out: inout String) {
         out += "\""
         if isPlain(s) {

@@ -96,11 +96,10 @@ figure.chart figcaption { font-size: .85rem; color: var(--muted); }
 
 /* Source text with line numbers; the linked line is highlighted. */
 .source { border: 1px solid var(--line); border-radius: 4px; max-height: 40rem; overflow: auto; background: #fbfbfc; }
-.source ol { list-style: none; margin: 0; padding: 0; font: .82rem/1.55 ui-monospace, "SFMono-Regular", "Noto Sans Mono CJK SC", "WenQuanYi Micro Hei Mono", monospace; }
-.source li { display: flex; scroll-margin-top: 4rem; }
+.source ol { margin: 0; padding: 0 0 0 4.5em; font: .82rem/1.55 ui-monospace, "SFMono-Regular", "Noto Sans Mono CJK SC", "WenQuanYi Micro Hei Mono", monospace; }
+.source li { white-space: pre-wrap; overflow-wrap: anywhere; padding-left: .75em; border-left: 1px solid var(--line); min-height: 1.55em; scroll-margin-top: 4rem; }
+.source li::marker { color: var(--muted); font-size: .9em; }
 .source li:target { background: #fff1a8; }
-.source .ln { flex: 0 0 3.5em; text-align: right; padding-right: .75em; color: var(--muted); text-decoration: none; user-select: none; border-right: 1px solid var(--line); }
-.source span { white-space: pre-wrap; overflow-wrap: anywhere; padding-left: .75em; min-width: 0; }
 details summary { cursor: pointer; color: var(--accent); margin: .5rem 0; }
 
 @media (min-width: 48rem) {
@@ -127,6 +126,7 @@ details summary { cursor: pointer; color: var(--accent); margin: .5rem 0; }
   figure.chart { page-break-inside: avoid; }
 }
 table.data thead th:not(:first-child) { text-align: right; }
+.statements { margin: .5rem 0; padding-left: 1.2rem; font-size: .9rem; color: var(--muted); }
 """# + "\n",
         "content/about.md": #"""
 # 关于本站

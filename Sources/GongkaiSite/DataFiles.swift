@@ -111,14 +111,21 @@ extension SiteRenderer {
         return out
     }
 
-    func recordsJSON(_ indices: [Int]) -> String {
-        var out = ""
-        JSON.array(indices.map { i in
+    /// The records as a JSON array in the data contract's shape (with source and findings),
+    /// each record written straight onto bytes (`Report.appendPrettyJSON`).
+    func recordsJSON(_ indices: [Int]) -> [UInt8] {
+        guard !indices.isEmpty else { return Array("[]\n".utf8) }
+        var out: [UInt8] = [0x5B]
+        out.reserveCapacity(indices.count * 3000)
+        for (n, i) in indices.enumerated() {
+            if n > 0 { out.append(0x2C) }
+            JSON.newline(&out, 1)
             var r = reports[i].report
             r.source = reports[i].relativePath
-            return r.json(includeSourceAndDiagnostics: true)
-        }).write(into: &out, pretty: true, indent: 0)
-        return out + "\n"
+            r.appendPrettyJSON(into: &out, indent: 1)
+        }
+        out.append(contentsOf: "\n]\n".utf8)
+        return out
     }
 
     // MARK: aggregates
@@ -259,7 +266,7 @@ extension SiteRenderer {
     func agencyData(_ ag: AgencyAggregate, dir: String) -> [OutputFile] {
         [
             OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
-            OutputFile(path: dir + "records.json", text: recordsJSON(ag.entries)),
+            OutputFile(path: dir + "records.json", bytes: recordsJSON(ag.entries)),
             OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(totals: false, agencies: [agg.agencyIndex[ag.key]!])),
             OutputFile(path: dir + "aggregates.json", text: { var s = ""; agencyJSON(ag).write(into: &s, pretty: true, indent: 0); return s + "\n" }()),
         ]

@@ -138,7 +138,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         }
         add(["reports/index.html"], k.key("reports", k.corpus)) { [try reportIndex()] }
         for i in reports.indices {
-            add([reportDirs[i] + "index.html", reportDirs[i] + "report.json"], k.key("report", Array(reports[i].relativePath.utf8), k.owner(i, agg: agg))) { try reportPage(i) }
+            add([reportDirs[i] + "index.html"], k.key("report", Array(reports[i].relativePath.utf8), k.owner(i, agg: agg))) { [try reportPage(i)] }
         }
         for name in theme.contentNames {
             add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [try contentPage(name)] }
@@ -146,7 +146,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { try dataFiles() }
         for (slug, indices) in recordGroups() {
             add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.rows(indices))) {
-                [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices)), OutputFile(path: "data/\(slug)/records.json", text: recordsJSON(indices))]
+                [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices)), OutputFile(path: "data/\(slug)/records.json", bytes: recordsJSON(indices))]
             }
         }
         add(["404.html"], k.key("404")) { [try notFound()] }
@@ -300,16 +300,27 @@ struct TableHTML {
     var rows: [String] = []
     var foot: [String] = []
     var cls = "data"
+    /// Machine-readable keys of the columns (`data-key` on their `<th>`), e.g. the form's field keys.
+    var headKeys: [String?] = []
 
-    init(caption: String, head: [String], cls: String = "data") {
+    init(caption: String, head: [String], cls: String = "data", headKeys: [String?] = []) {
         self.caption = caption
         self.head = head
         self.cls = cls
+        self.headKeys = headKeys
     }
 
-    /// A row: the header cell (`<th scope="row">`, its content already HTML) and data cells (already `<td>`).
-    mutating func row(_ header: String, _ cells: [String], cls: String? = nil) {
-        rows.append("<tr\(cls.map { " class=\"\($0)\"" } ?? "")><th scope=\"row\">\(header)</th>\(cells.joined())</tr>")
+    /// A row: the header cell (`<th scope="row">`, its content already HTML) and data cells
+    /// (already `<td>`); `key` becomes the row's `data-key` (a figure's key is its row's key, a
+    /// dot and its column's key).
+    mutating func row(_ header: String, _ cells: [String], cls: String? = nil, key: String? = nil) {
+        var s = "<tr"
+        if let cls { s += " class=\"\(cls)\"" }
+        if let key { s += " data-key=\"\(key)\"" }
+        s += "><th scope=\"row\">\(header)</th>"
+        for c in cells { s += c }
+        s += "</tr>"
+        rows.append(s)
     }
 
     mutating func footRow(_ header: String, _ cells: [String]) {
@@ -318,7 +329,10 @@ struct TableHTML {
 
     var html: String {
         var s = "<div class=\"table-wrap\"><table class=\"\(cls)\"><caption>\(Escape.html(caption))</caption><thead><tr>"
-        for h in head { s += "<th scope=\"col\">\(Escape.html(h))</th>" }
+        for (i, h) in head.enumerated() {
+            if i < headKeys.count, let k = headKeys[i] { s += "<th scope=\"col\" data-key=\"\(k)\">\(Escape.html(h))</th>" }
+            else { s += "<th scope=\"col\">\(Escape.html(h))</th>" }
+        }
         s += "</tr></thead><tbody>"
         s += rows.joined()
         s += "</tbody>"

@@ -7,8 +7,9 @@ import GongkaiAggregate
 import GongkaiRender
 
 extension SiteRenderer {
-    /// A report's page and its record as JSON (`report.json`, the data contract's shape).
-    func reportPage(_ i: Int) throws -> [OutputFile] {
+    /// A report's page. Its record is in its agency's and its year's data files (`records.csv`,
+    /// `records.json`): a file per report would add a file (an inode) per report to every build.
+    func reportPage(_ i: Int) throws -> OutputFile {
         let lr = reports[i]
         var r = lr.report
         var checked = lr.checked
@@ -45,7 +46,13 @@ extension SiteRenderer {
             if let u = s.sourceURL.flatMap(Escape.externalURL) { meta += "<dt>原文地址</dt><dd><a href=\"\(Escape.html(u))\" rel=\"nofollow noopener\">\(Escape.html(u))</a></dd>" }
             if let p = s.published { meta += "<dt>发布日期</dt><dd><time datetime=\"\(p)\">\(p)</time></dd>" }
         }
-        meta += "<dt>数据</dt><dd>\(a(urls.link(dir + "report.json"), "report.json"))（与 <code>gongkai extract</code> 的输出同一格式）</dd>"
+        var data: [String] = []
+        if let k = e.agencyKey, let d = agencyDirs[k] {
+            data.append("本机关各年度：\(a(urls.link(d + "records.json"), "records.json"))、\(a(urls.link(d + "records.csv"), "records.csv"))")
+        }
+        let yearSlug = r.year.map(String.init) ?? "undated"
+        data.append("\(r.year.map { "\($0) 年" } ?? "年度未识别的")全部报告：\(a(urls.link("data/\(yearSlug)/records.json"), "records.json"))、\(a(urls.link("data/\(yearSlug)/records.csv"), "records.csv"))")
+        meta += "<dt>数据</dt><dd>\(data.joined(separator: "；"))（JSON 与 <code>gongkai extract</code> 的输出同一格式）</dd>"
         meta += "<dt>核对</dt><dd>\(statusBadges(e))</dd>"
         meta += "</dl>"
 
@@ -98,45 +105,29 @@ extension SiteRenderer {
         }
         var crumbs = [Crumb(title: "首页", rel: "")]
         if let k = e.agencyKey, let name = e.agencyName, let d = agencyDirs[k] { crumbs.append(Crumb(title: name, rel: d)) }
-        let page = try self.page(dir, kind: "report", title: title, description: "\(title)：统计表、勾稽关系核对结果与原文。",
+        return try self.page(dir, kind: "report", title: title, description: "\(title)：统计表、勾稽关系核对结果与原文。",
                                  crumbs: crumbs, context: context, blocks: blocks)
-        var record = r
-        record.source = lr.relativePath
-        var json = ""
-        record.json(includeSourceAndDiagnostics: true).write(into: &json, pretty: true, indent: 0)
-        return [page, OutputFile(path: dir + "report.json", text: json + "\n")]
     }
 
     /// A table cell of the report: the number linked to its source line; a blank looks unlike 0.
-    func sourceCell(_ c: Cell, key: String) -> String {
-        var s = ""
-        appendSourceCell(c, key: key, "", into: &s)
-        return s
-    }
-
-    /// `sourceCell` appended to `s`, its key given in two parts (`key` + `keySuffix`).
-    func appendSourceCell(_ c: Cell, key: String, _ keySuffix: String, into s: inout String) {
-        func href() {
-            if let l = c.line { s += " href=\"#L"; s += String(l); s += "\"" }
-        }
-        func lineNote() {
-            if let l = c.line { s += "第 "; s += String(l); s += " 行" } else { s += "位置未知" }
-        }
+    /// The figure's key is its row's `data-key`, a dot and its column's (see `TableHTML`).
+    func appendSourceCell(_ c: Cell, into s: inout String) {
+        func link() { s += "<a"; if let l = c.line { s += " href=\"#L"; s += String(l); s += "\"" } }
         switch c.state {
         case .number:
             let v = Format.number(c.value ?? 0)
-            s += "<td class=\"n\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\""; s += v; s += "\"><a"
-            href(); s += " title=\""; lineNote()
-            if let note = c.note { s += "（"; s += Escape.html(note); s += "）" }
-            s += "\">"; s += v; s += "</a></td>"
+            s += "<td class=\"n\">"
+            link()
+            if let note = c.note { s += " title=\""; s += Escape.html(note); s += "\"" }
+            s += ">"; s += v; s += "</a></td>"
         case .blank:
-            s += "<td class=\"n blank\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\"\"><a"
-            href(); s += " title=\""; lineNote(); s += "：报告此处空白，不计为 0\">空白</a></td>"
+            s += "<td class=\"n blank\">"
+            link(); s += " title=\"报告此处空白，不计为 0\">空白</a></td>"
         case .unreadable(let t):
-            s += "<td class=\"n bad\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\"\"><a"
-            href(); s += " title=\""; lineNote(); s += "：不是数字\">"; s += Escape.html(t); s += "</a></td>"
+            s += "<td class=\"n bad\">"
+            link(); s += " title=\"不是数字\">"; s += Escape.html(t); s += "</a></td>"
         case .missing:
-            s += "<td class=\"n missing\" data-key=\""; s += key; s += keySuffix; s += "\" data-value=\"\"><span title=\"报告中没有这一栏\">未找到</span></td>"
+            s += "<td class=\"n missing\"><span title=\"报告中没有这一栏\">未找到</span></td>"
         }
     }
 
@@ -150,12 +141,12 @@ extension SiteRenderer {
         var out = ""
         for g in groups {
             let fields = g[0].spec.fields
-            var t = TableHTML(caption: "主动公开：" + g.map(\.spec.label).joined(separator: "、"), head: ["信息内容"] + fields.map(\.label))
+            var t = TableHTML(caption: "主动公开：" + g.map(\.spec.label).joined(separator: "、"), head: ["信息内容"] + fields.map(\.label),
+                              cls: "data figures", headKeys: [nil] + fields.map(\.key))
             for item in g {
                 var cells = ""
-                let prefix = "active_disclosure." + item.spec.key + "."
-                for (f, c) in zip(fields, item.cells) { appendSourceCell(c, key: prefix, f.key, into: &cells) }
-                t.row(Escape.html(item.spec.label), [cells])
+                for c in item.cells.prefix(fields.count) { appendSourceCell(c, into: &cells) }
+                t.row(Escape.html(item.spec.label), [cells], key: "active_disclosure." + item.spec.key)
             }
             out += t.html
         }
@@ -163,7 +154,8 @@ extension SiteRenderer {
     }
 
     func applicationsTable(_ a: Applications) -> String {
-        var t = TableHTML(caption: "三、收到和处理政府信息公开申请情况（单位：件）", head: ["项目"] + FormSchema.applicantColumns.map(\.label), cls: "data wide")
+        var t = TableHTML(caption: "三、收到和处理政府信息公开申请情况（单位：件）", head: ["项目"] + FormSchema.applicantColumns.map(\.label),
+                          cls: "data wide figures", headKeys: [nil] + FormSchema.applicantColumns.map(\.key))
         var inResults = false
         for row in a.rows {
             if row.spec.isHandling && !inResults {
@@ -171,20 +163,19 @@ extension SiteRenderer {
                 inResults = true
             }
             var cells = ""
-            let prefix = "applications." + row.key + "."
-            for (col, c) in zip(FormSchema.applicantColumns, row.cells) { appendSourceCell(c, key: prefix, col.key, into: &cells) }
-            t.row(Escape.html(row.spec.label), [cells], cls: row.spec.isHandling ? "sub" : nil)
+            for c in row.cells.prefix(FormSchema.applicantColumns.count) { appendSourceCell(c, into: &cells) }
+            t.row(Escape.html(row.spec.label), [cells], cls: row.spec.isHandling ? "sub" : nil, key: "applications." + row.key)
         }
         return t.html
     }
 
     func reviewTable(_ r: ReviewLitigation) -> String {
-        var t = TableHTML(caption: "四、政府信息公开行政复议、行政诉讼情况（单位：件）", head: ["类别"] + FormSchema.reviewFields.map(\.label))
+        var t = TableHTML(caption: "四、政府信息公开行政复议、行政诉讼情况（单位：件）", head: ["类别"] + FormSchema.reviewFields.map(\.label),
+                          cls: "data figures", headKeys: [nil] + FormSchema.reviewFields.map(\.key))
         for (g, spec) in zip(r.groups, FormSchema.reviewGroups) {
             var cells = ""
-            let prefix = "review_litigation." + g.key + "."
-            for (f, c) in zip(FormSchema.reviewFields, g.cells) { appendSourceCell(c, key: prefix, f.key, into: &cells) }
-            t.row(Escape.html(spec.label), [cells])
+            for c in g.cells.prefix(FormSchema.reviewFields.count) { appendSourceCell(c, into: &cells) }
+            t.row(Escape.html(spec.label), [cells], key: "review_litigation." + g.key)
         }
         return t.html
     }
@@ -195,9 +186,9 @@ extension SiteRenderer {
         let holds = c.identities.filter(\.holds)
         let unchecked = c.identities.filter { !$0.holds && !$0.isBreak }
         var s = "<p class=\"summary\"><span class=\"badge ok\">\(holds.count) 项成立</span> <span class=\"badge \(breaks.isEmpty ? "ok" : "warn")\">\(breaks.count) 项不成立</span> <span class=\"badge note\">\(unchecked.count) 项因空白无法核对</span></p>"
-        func table(_ list: [IdentityResult], caption: String) -> String {
-            var t = TableHTML(caption: caption, head: ["关系", "范围", "结果", "数字", "位置"])
-            for x in list {
+        if !breaks.isEmpty || !unchecked.isEmpty {
+            var t = TableHTML(caption: "不成立或无法核对的勾稽关系", head: ["关系", "范围", "结果", "数字", "位置"])
+            for x in breaks + unchecked {
                 let status: String
                 switch x.status {
                 case .holds: status = "<td class=\"ok\">成立</td>"
@@ -207,11 +198,18 @@ extension SiteRenderer {
                 let line = x.line.map { "<td><a href=\"#L\($0)\">第 \($0) 行</a></td>" } ?? "<td></td>"
                 t.row("<abbr title=\"\(Escape.html(x.identity.statement))\">\(x.identity.name)</abbr>", ["<td>\(Escape.html(x.scopeZH))</td>", status, "<td>\(Escape.html(x.messageZH))</td>", line])
             }
-            return t.html
+            s += t.html
         }
-        if !breaks.isEmpty || !unchecked.isEmpty { s += table(breaks + unchecked, caption: "不成立或无法核对的勾稽关系") }
         if !holds.isEmpty {
-            s += "<details><summary>成立的 \(holds.count) 项</summary>" + table(holds, caption: "成立的勾稽关系") + "</details>"
+            // Those that hold: the numbers only (each relation is stated once, above the table).
+            var t = TableHTML(caption: "成立的勾稽关系", head: ["关系", "范围", "数字"])
+            var stated = Set<String>()
+            var statements: [String] = []
+            for x in holds {
+                if stated.insert(x.identity.name).inserted { statements.append("<li><strong>\(x.identity.name)</strong> \(Escape.html(x.identity.statement))</li>") }
+                t.row(x.identity.name, ["<td>\(Escape.html(x.scopeZH))</td><td>\(Escape.html(x.messageZH))</td>"])
+            }
+            s += "<details><summary>成立的 \(holds.count) 项</summary><ul class=\"statements\">\(statements.joined())</ul>" + t.html + "</details>"
         }
         return s
     }
@@ -238,28 +236,23 @@ extension SiteRenderer {
         return "reports/"
     }
 
-    /// The file as it was read, one numbered line each, so `#L12` points at line 12 (lines are
-    /// split at `\n` as the reader numbers them). Built on bytes: this is the largest part of a page.
+    /// The file as it was read, one numbered line each (the list's own numbers, so copying the
+    /// text copies no line numbers), so `#L12` points at line 12 (lines are split at `\n` as the
+    /// reader numbers them). Built on bytes: this is the largest part of a page.
     func sourceView(_ text: String?) -> [UInt8] {
         guard let text else { return Array("<p class=\"missing\">源文件无法作为文本读取。</p>".utf8) }
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 2 + 4096)
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 3 + 4096)
         func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
-        func put(_ n: Int) { out.append(contentsOf: String(n).utf8) }
+        func put(_ n: Int) { out.append(contentsOf: String(n).utf8) }   // a small string: no allocation
         put("<div class=\"source\" id=\"source\"><ol>")
-        var n = 0
-        var open = false
-        func startLine() {
-            n += 1
-            put("<li id=\"L"); put(n); put("\"><a class=\"ln\" href=\"#L"); put(n); put("\" aria-label=\"第 "); put(n); put(" 行\">"); put(n); put("</a><span>")
-            open = true
-        }
-        startLine()
+        var n = 1
+        put("<li id=\"L1\">")
         for b in text.utf8 {
             switch b {
             case 0x0A:
-                put("</span></li>")
-                startLine()
+                n += 1
+                put("</li><li id=\"L"); put(n); put("\">")
             case 0x26: put("&amp;")
             case 0x3C: put("&lt;")
             case 0x3E: put("&gt;")
@@ -270,8 +263,7 @@ extension SiteRenderer {
             default: out.append(b)
             }
         }
-        if open { put("</span></li>") }
-        put("</ol></div>")
+        put("</li></ol></div>")
         return out
     }
 }

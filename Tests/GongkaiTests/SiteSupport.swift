@@ -99,18 +99,32 @@ enum SiteFixture {
         return out
     }
 
-    /// `data-key` → `data-value` of the figures of a report page.
+    /// The figures of a report page, by key (`row data-key` + `.` + `column data-key`): the
+    /// number shown, or "" for a blank, unreadable or missing cell. Read the way a scraper would:
+    /// each figure table's column keys from its head, then each keyed row's cells in order.
     static func figures(_ html: String) -> [String: String] {
         var out: [String: String] = [:]
-        var rest = html[...]
-        while let r = rest.range(of: "data-key=\"") {
-            let after = rest[r.upperBound...]
-            guard let e1 = after.firstIndex(of: "\""), let v = after[e1...].range(of: "data-value=\"") else { break }
-            let key = String(after[..<e1])
-            let vAfter = after[v.upperBound...]
-            guard let e2 = vAfter.firstIndex(of: "\"") else { break }
-            out[key] = String(vAfter[..<e2])
-            rest = vAfter[e2...]
+        for table in html.components(separatedBy: "<table").dropFirst() {
+            let body = table.components(separatedBy: "</table>")[0]
+            guard let head = body.components(separatedBy: "</thead>").first else { continue }
+            let columns = head.components(separatedBy: "<th scope=\"col\"").dropFirst().map { th -> String? in
+                guard th.hasPrefix(" data-key=\"") else { return nil }
+                return String(th.dropFirst(11).prefix { $0 != "\"" })
+            }
+            for tr in body.components(separatedBy: "<tr").dropFirst() {
+                guard let r = tr.range(of: " data-key=\""), tr[..<r.lowerBound].allSatisfy({ $0 != ">" }) else { continue }
+                let rowKey = String(tr[r.upperBound...].prefix { $0 != "\"" })
+                // Column 0 is the row's header cell.
+                for (i, td) in tr.components(separatedBy: "<td").dropFirst().enumerated() {
+                    guard i + 1 < columns.count, let col = columns[i + 1] else { continue }
+                    let cell = td.components(separatedBy: "</td>")[0]
+                    let value: String
+                    if cell.hasPrefix(" class=\"n\">"), let a = cell.range(of: "\">", options: .backwards) {
+                        value = String(cell[a.upperBound...].prefix { $0 != "<" })
+                    } else { value = "" }
+                    out[rowKey + "." + col] = value
+                }
+            }
         }
         return out
     }

@@ -35,7 +35,8 @@ import GongkaiSite
         }
         let reportPages = paths.filter { $0.hasPrefix("reports/") && $0.hasSuffix("/index.html") && $0 != "reports/index.html" }
         #expect(reportPages.count == 4)
-        #expect(paths.filter { $0.hasSuffix("/report.json") }.count == 4)
+        // A report's record is in its agency's and its year's files, not in a file of its own.
+        #expect(paths.filter { $0.hasPrefix("reports/") && !$0.hasSuffix("/index.html") }.isEmpty)
         #expect(!paths.contains { $0.hasPrefix("years/") && $0.contains("2021") })
         // Everything listed was written, and nothing else but the manifest.
         let written = Set(FileManager.default.subpaths(atPath: out)!.filter { !$0.hasPrefix(".") && !(try! URL(fileURLWithPath: out + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory!) })
@@ -78,14 +79,15 @@ import GongkaiSite
             #expect(!expected.isEmpty)
             #expect(shown == expected, "\(lr.relativePath)")
             compared += expected.count
-            // And report.json beside the page is the record itself.
-            let dir = String(page.path.dropLast("index.html".count))
-            let json = try #require(r.files.first { $0.path == dir + "report.json" })
+            // And the year's records.json, which the page links to, holds the record itself.
+            let year = try #require(lr.report.year)
+            #expect(page.text.contains("data/\(year)/records.json"))
+            let json = try #require(r.files.first { $0.path == "data/\(year)/records.json" })
             var rec = lr.report
             rec.source = lr.relativePath
             var s = ""
-            rec.json().write(into: &s, pretty: true, indent: 0)
-            #expect(json.text == s + "\n")
+            rec.json().write(into: &s, pretty: true, indent: 1)
+            #expect(json.text.contains("  " + s))
         }
         #expect(compared > 400)
     }
@@ -197,12 +199,16 @@ import GongkaiSite
         let figures = SiteFixture.figures(page.text)
         #expect(figures["applications.granted.total"] == "")
         #expect(figures["applications.partially_granted.total"] == "0")
-        #expect(page.text.contains("<td class=\"n blank\" data-key=\"applications.granted.total\" data-value=\"\"><a href=\"#L"))
-        #expect(page.text.contains("<td class=\"n\" data-key=\"applications.partially_granted.total\" data-value=\"0\"><a href=\"#L"))
-        #expect(page.text.contains(">空白</a></td>"))
+        // The total column is the last of its row: a blank says so, a zero is a linked 0.
+        let granted = try #require(page.text.components(separatedBy: "<tr class=\"sub\" data-key=\"applications.granted\">").dropFirst().first?.components(separatedBy: "</tr>").first)
+        let partial = try #require(page.text.components(separatedBy: "<tr class=\"sub\" data-key=\"applications.partially_granted\">").dropFirst().first?.components(separatedBy: "</tr>").first)
+        #expect(granted.hasSuffix(">空白</a></td>"))
+        #expect(granted.components(separatedBy: "<td class=\"n blank\"><a href=\"#L").count == 8, "the fixture's row is blank in all 7 columns, each linked to its line")
+        #expect(partial.hasSuffix(">0</a></td>"))
+        #expect(page.text.contains("<th scope=\"col\" data-key=\"total\">总计</th>"))
         // The figure links to the line it came from.
         let line = lr.report.applications!["granted"]![6].line!
-        #expect(page.text.contains("data-key=\"applications.granted.total\" data-value=\"\"><a href=\"#L\(line)\""))
+        #expect(granted.hasSuffix("<td class=\"n blank\"><a href=\"#L\(line)\" title=\"报告此处空白，不计为 0\">空白</a></td>"))
         #expect(page.text.contains("<li id=\"L\(line)\">"))
         // In the CSV the blank is empty, the zero is 0.
         let csv = try #require(files.first { $0.path == "data/2023/records.csv" })

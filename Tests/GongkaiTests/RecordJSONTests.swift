@@ -1,0 +1,62 @@
+import Testing
+import GongkaiCore
+import GongkaiExtract
+import GongkaiSynth
+
+/// The data files write records straight onto bytes (`Report.appendPrettyJSON`); the bytes must
+/// be those of the JSON value `extract --format json` prints, for every kind of record.
+@Suite struct RecordJSONTests {
+    func tree(_ r: Report, indent: Int) -> String {
+        var s = ""
+        r.json(includeSourceAndDiagnostics: true).write(into: &s, pretty: true, indent: indent)
+        return s
+    }
+
+    func streamed(_ r: Report, indent: Int) -> String {
+        var b: [UInt8] = []
+        r.appendPrettyJSON(into: &b, indent: indent)
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    @Test(arguments: ["by-column-2021.txt", "cell-per-line-2019.txt", "gb18030-2021.txt", "not-a-report.txt", "pipes-2021.md",
+                      "spaced-2021.txt", "tab-2021.txt", "table-2021.html", "traditional-2021.txt", "utf16-2021.txt"])
+    func fixturesPrintTheSameBytes(_ name: String) {
+        let r = ReportExtractor().extract(path: Fixture.path("extract/" + name))
+        for indent in [0, 1, 3] { #expect(streamed(r, indent: indent) == tree(r, indent: indent), "\(name) at indent \(indent)") }
+    }
+
+    @Test func syntheticReportsPrintTheSameBytes() {
+        var n = 0
+        for s in SyntheticCorpus(seed: 5, count: 60) {
+            let r = ReportExtractor().extract(bytes: Array(s.text.utf8), source: s.fileName)
+            #expect(streamed(r, indent: 1) == tree(r, indent: 1), "\(s.fileName)")
+            n += 1
+        }
+        #expect(n == 60)
+    }
+
+    @Test func awkwardValuesPrintTheSameBytes() {
+        // Blank, unreadable and missing cells, money with decimals, quotes, control characters,
+        // line separators and markup in strings, an empty table 二 and no table 四.
+        var r = ReportExtractor().extract(path: Fixture.path("extract/tab-2021.txt"))
+        r.source = "a \"quoted\"\n<path>\u{2028}&.txt"
+        r.metadata.agency = "某局\t\u{1}"
+        r.metadata.year = nil
+        if var a = r.applications {
+            a.rows[0].cells[0] = .blank(line: 3)
+            a.rows[1].cells[2] = Cell(value: nil, state: .unreadable("十二"), line: 4)
+            a.rows[2].cells[1] = Cell(value: nil, state: .missing, line: nil)
+            a.rows[3].cells = []
+            r.applications = a
+        }
+        if var act = r.activeDisclosure, let last = act.items.indices.last {
+            act.items[last].cells = act.items[last].cells.map { _ in .number(1234.5678999, line: 9) }
+            r.activeDisclosure = act
+        }
+        r.reviewLitigation = nil
+        r.diagnostics.append(.error("值“<b>”不是数字", line: nil))
+        #expect(streamed(r, indent: 1) == tree(r, indent: 1))
+        r.activeDisclosure = ActiveDisclosure(items: [])
+        #expect(streamed(r, indent: 0) == tree(r, indent: 0))
+    }
+}
