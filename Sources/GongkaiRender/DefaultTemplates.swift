@@ -402,14 +402,7 @@ table.data thead th:not(:first-child) { text-align: right; }
 {{#hasSections}}
 ## 报告正文
 
-{{#sections}}
-### {{title}}
-
-{{#paragraphs}}
-{{text}} [第{{line}}行](#L{{line}})
-
-{{/paragraphs}}
-{{/sections}}
+{{{narrative}}}
 {{/hasSections}}
 
 ## 原文

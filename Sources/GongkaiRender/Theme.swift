@@ -61,6 +61,9 @@ public struct Theme: Sendable {
     /// The layouts and partials use `body` only as `{{{body}}}` (and never change delimiters),
     /// so a layout can be rendered around a marker and the body's bytes put in its place.
     let bodyIsPlain: Bool
+    /// No layout or partial changes delimiters or content type or applies a transform, so a
+    /// value's text in a page is its escaped self (see `LayoutSkeletons`).
+    let layoutsAreSkeletonSafe: Bool
 
     static let registerMarkdown: Void = {
         MustacheContentTypes.register(MarkdownContentType(), named: "MARKDOWN")
@@ -113,6 +116,23 @@ public struct Theme: Sendable {
             guard path.hasSuffix(".mustache") && (path.hasPrefix("layouts/") || path.hasPrefix("partials/")) else { return true }
             return Theme.usesBodyPlainly(text)
         }
+        self.layoutsAreSkeletonSafe = files.allSatisfy { path, text in
+            guard path.hasSuffix(".mustache") && (path.hasPrefix("layouts/") || path.hasPrefix("partials/")) else { return true }
+            return Theme.hasOnlyPlainTags(text)
+        }
+    }
+
+    /// No `{{=`, no `{{%` pragma, and no tag with a transform (`(`), lambda-like or not.
+    static func hasOnlyPlainTags(_ text: String) -> Bool {
+        if text.contains("{{=") || text.contains("{{%") || text.contains("CONTENT_TYPE") { return false }
+        var s = text[...]
+        while let open = s.range(of: "{{") {
+            let after = s[open.upperBound...]
+            guard let close = after.range(of: "}}") else { return true }
+            if after[..<close.lowerBound].contains("(") { return false }
+            s = after[close.upperBound...]
+        }
+        return true
     }
 
     /// No `{{=`, and every tag that mentions `body` is `{{{body}}}`.

@@ -22,6 +22,10 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
     let sourceIndex: [String: Int]
     /// Cross-report findings by `Report.source`.
     let findingsBySource: [String: [Diagnostic]]
+    /// The base layout, rendered once per shape of page (see `LayoutSkeletons`).
+    let layouts: LayoutSkeletons
+    /// Whether `pages/report.md` reads `sections` (the built-in one prints `narrative`).
+    let reportTemplateIteratesSections: Bool
 
     init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) {
         self.reports = reports
@@ -70,6 +74,8 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
             "agencyCount": aggregates.agencies.count,
         ]
         self.theme = theme.prerenderingPartials(["site": self.site])
+        self.layouts = LayoutSkeletons(theme: self.theme, site: self.site)
+        self.reportTemplateIteratesSections = (theme.files["pages/report.md"] ?? "").replacingOccurrences(of: "hasSections", with: "").contains("sections")
     }
 
     // MARK: the whole site
@@ -211,7 +217,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
             "crumbs": crumbs.map { ["title": $0.title, "url": urls.link($0.rel)] as [String: Any] },
             "hasCrumbs": !crumbs.isEmpty,
         ]
-        return OutputFile(path: path, bytes: theme.layoutBytes(body: body, context: ["site": site, "page": pageContext]))
+        return OutputFile(path: path, bytes: layouts.render(page: pageContext, body: body))
     }
 
     func contentRel(_ name: String) -> String {

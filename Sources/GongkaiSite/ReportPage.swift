@@ -81,14 +81,25 @@ extension SiteRenderer {
             others += "</ul></nav>"
         }
 
-        let sections: [[String: Any]] = r.sections.map { s in
+        // The narrative as Markdown (`narrative`); `sections` as values only for a template that
+        // iterates them itself (building them costs more than the Markdown).
+        var narrative = ""
+        for sec in r.sections {
+            narrative += "### "; narrative += Escape.markdown(sec.title); narrative += "\n\n"
+            for p in sec.paragraphs {
+                narrative += Escape.markdown(p.text); narrative += " [第"; narrative += String(p.line); narrative += "行](#L"
+                narrative += String(p.line); narrative += ")\n\n"
+            }
+        }
+        let sections: [[String: Any]] = !reportTemplateIteratesSections ? [] : r.sections.map { s in
             ["title": s.title, "line": s.line, "paragraphs": s.paragraphs.map { ["text": $0.text, "line": $0.line] as [String: Any] }]
         }
         var context: [String: Any] = [
             "agency": e.agencyName ?? r.agency ?? "",
             "year": r.year.map(String.init) ?? "",
             "sections": sections,
-            "hasSections": !sections.isEmpty,
+            "hasSections": !r.sections.isEmpty,
+            "narrative": narrative,
             "meta": blocks.add(meta),
             "findings": diag.isEmpty ? "" : blocks.add(diag),
             "hasFindings": !diag.isEmpty,

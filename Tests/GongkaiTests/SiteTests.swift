@@ -260,6 +260,23 @@ import GongkaiSite
         #expect(home.contains("<a class=\"brand\""), "the other templates stay the defaults")
     }
 
+    @Test func aReportTemplateMayIterateTheSectionsItself() throws {
+        let lr = SiteFixture.load(SiteFixture.report(agency: "青禾市测试局", year: 2023, narrative: ["第一段 *不是强调*", "第二段"]), "a/2023.txt")
+        #expect(!lr.report.sections.isEmpty)
+        var files = DefaultTemplates.files
+        files["pages/report.md"] = "# {{title}}\n\n{{#sections}}\n## 节：{{title}}\n\n{{#paragraphs}}\n- 第 {{line}} 行：{{text}}\n{{/paragraphs}}\n{{/sections}}\n"
+        let (out, _) = try SiteFixture.render([lr], theme: Theme(files: files))
+        let page = try #require(out.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" })
+        let first = try #require(lr.report.sections.first?.paragraphs.first)
+        #expect(page.text.contains("<h2>节：\(lr.report.sections[0].title)</h2>"))
+        #expect(page.text.contains("<li>第 \(first.line) 行：第一段 *不是强调*</li>"), "values are Markdown-escaped")
+        // The built-in template prints the same narrative from `narrative`.
+        let (builtIn, _) = try SiteFixture.render([lr])
+        let p2 = try #require(builtIn.first { $0.path == page.path })
+        #expect(p2.text.contains("<h3>\(lr.report.sections[0].title)</h3>"))
+        #expect(p2.text.contains("第一段 *不是强调* <a href=\"#L\(first.line)\">第\(first.line)行</a>"))
+    }
+
     @Test func configurationAndSidecar() {
         let (c, d) = SiteConfiguration.parse("""
         title: 门户
