@@ -52,6 +52,49 @@ public indirect enum JSON: Hashable, Sendable {
         }
     }
 
+    /// `write(into:pretty:indent:)` onto UTF-8 bytes (the same bytes).
+    public func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: JSON.format(d).utf8)
+        case .string(let s): JSON.quote(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            let flat = !pretty || items.allSatisfy { !$0.isContainer }
+            out.append(0x5B)
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(0x2C); if flat && pretty { out.append(0x20) } }
+                if !flat { JSON.newline(&out, indent + 1) }
+                item.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if !flat { JSON.newline(&out, indent) }
+            out.append(0x5D)
+        case .object(let members):
+            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(0x7B)
+            for (i, (k, v)) in members.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                if pretty { JSON.newline(&out, indent + 1) }
+                JSON.quote(k, into: &out)
+                if pretty { out.append(0x3A); out.append(0x20) } else { out.append(0x3A) }
+                v.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { JSON.newline(&out, indent) }
+            out.append(0x7D)
+        }
+    }
+
+    /// The value pretty-printed with a final newline, as the data files hold it.
+    public var prettyFileBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(into: &out, pretty: true, indent: 0)
+        out.append(0x0A)
+        return out
+    }
+
     private var isContainer: Bool {
         switch self { case .array, .object: return true; default: return false }
     }

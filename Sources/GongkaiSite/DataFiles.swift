@@ -178,7 +178,7 @@ extension SiteRenderer {
         ])
     }
 
-    func aggregatesJSON() -> String {
+    func aggregatesJSON() -> [UInt8] {
         let j = JSON.object([
             ("reports", .int(reports.count)),
             ("reports_counted", .int(agg.countedReports)),
@@ -205,24 +205,32 @@ extension SiteRenderer {
                          ("aggregates", .string(urls.link(agencyDirs[ag.key]! + "aggregates.json")))])
             })),
         ])
-        var out = ""
-        j.write(into: &out, pretty: true, indent: 0)
-        return out + "\n"
+        return j.prettyFileBytes
     }
 
     /// Long format: one row per scope, year, level and measure.
     /// `totals`: the all and year rows; `region`: that region's rows; then the rows of `agencies`.
     func aggregatesCSV(totals includeTotals: Bool, region: RegionAggregate? = nil, agencies only: [Int]) -> [UInt8] {
-        var s = "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n"
+        var out = SiteRenderer.bom
+        out.reserveCapacity(16_384)
+        out.append(contentsOf: "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n".utf8)
+        func row(_ fields: String...) {
+            for (i, f) in fields.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                out.append(contentsOf: f.utf8)
+            }
+            out.append(0x0D); out.append(0x0A)
+        }
+        func rate(_ v: Double?) -> String { v.map { Format.number(($0 * 1_000_000).rounded() / 1_000_000) } ?? "" }
         func totals(_ scope: String, _ name: String, _ year: String, _ level: Level, _ g: GroupTotals) {
+            let name = SiteRenderer.csvField(name)
             for m in Metric.allCases {
                 let t = g[m]
-                s += [scope, SiteRenderer.csvField(name), year, level.rawValue, m.key, m.label, t.known.map(Format.number) ?? "", "", "", String(t.covered), String(t.of)].joined(separator: ",") + "\r\n"
+                row(scope, name, year, level.rawValue, m.key, m.label, t.known.map(Format.number) ?? "", "", "", String(t.covered), String(t.of))
             }
             for r in Rate.allCases {
                 let p = g[r]
-                s += [scope, SiteRenderer.csvField(name), year, level.rawValue, r.key, r.label, p.value.map { Format.number(($0 * 1_000_000).rounded() / 1_000_000) } ?? "",
-                      Format.number(p.numerator), Format.number(p.denominator), String(p.covered), String(p.of)].joined(separator: ",") + "\r\n"
+                row(scope, name, year, level.rawValue, r.key, r.label, rate(p.value), Format.number(p.numerator), Format.number(p.denominator), String(p.covered), String(p.of))
             }
         }
         if includeTotals {
@@ -234,20 +242,22 @@ extension SiteRenderer {
         }
         for ai in only {
             let ag = agg.agencies[ai]
+            let name = SiteRenderer.csvField(ag.name)
             for j in ag.entries {
                 let e = agg.entries[j]
+                let year = e.year.map(String.init) ?? ""
                 for m in Metric.allCases {
-                    s += ["agency", SiteRenderer.csvField(ag.name), e.year.map(String.init) ?? "", ag.level.rawValue, m.key, m.label, e.figures[m].map(Format.number) ?? "", "", "", e.figures[m] == nil ? "0" : "1", "1"].joined(separator: ",") + "\r\n"
+                    let v = e.figures[m]
+                    row("agency", name, year, ag.level.rawValue, m.key, m.label, v.map(Format.number) ?? "", "", "", v == nil ? "0" : "1", "1")
                 }
                 for r in Rate.allCases {
                     let parts = e.figures.parts(r)
-                    s += ["agency", SiteRenderer.csvField(ag.name), e.year.map(String.init) ?? "", ag.level.rawValue, r.key, r.label,
-                          e.figures.rate(r).map { Format.number(($0 * 1_000_000).rounded() / 1_000_000) } ?? "",
-                          parts.map { Format.number($0.0) } ?? "", parts.map { Format.number($0.1) } ?? "", parts == nil ? "0" : "1", "1"].joined(separator: ",") + "\r\n"
+                    row("agency", name, year, ag.level.rawValue, r.key, r.label, rate(e.figures.rate(r)),
+                        parts.map { Format.number($0.0) } ?? "", parts.map { Format.number($0.1) } ?? "", parts == nil ? "0" : "1", "1")
                 }
             }
         }
-        return SiteRenderer.bom + Array(s.utf8)
+        return out
     }
 
     /// A region's totals per year and level (with its sub-regions), CSV (long format) and JSON.
@@ -257,10 +267,8 @@ extension SiteRenderer {
             ("reports", .int(r.reportCount)),
             ("years", .array(r.totals.keys.sorted().map { y in .object([("year", .int(y)), ("levels", levelsJSON(r.totals[y]!))]) })),
         ])
-        var out = ""
-        j.write(into: &out, pretty: true, indent: 0)
         return [OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(totals: false, region: r, agencies: [])),
-                OutputFile(path: dir + "aggregates.json", text: out + "\n")]
+                OutputFile(path: dir + "aggregates.json", bytes: j.prettyFileBytes)]
     }
 
     func agencyData(_ ag: AgencyAggregate, dir: String) -> [OutputFile] {
@@ -268,7 +276,7 @@ extension SiteRenderer {
             OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
             OutputFile(path: dir + "records.json", bytes: recordsJSON(ag.entries)),
             OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(totals: false, agencies: [agg.agencyIndex[ag.key]!])),
-            OutputFile(path: dir + "aggregates.json", text: { var s = ""; agencyJSON(ag).write(into: &s, pretty: true, indent: 0); return s + "\n" }()),
+            OutputFile(path: dir + "aggregates.json", bytes: agencyJSON(ag).prettyFileBytes),
         ]
     }
 
@@ -291,7 +299,7 @@ extension SiteRenderer {
         return [
             page,
             OutputFile(path: "data/aggregates.csv", bytes: aggregatesCSV(totals: true, agencies: [])),
-            OutputFile(path: "data/aggregates.json", text: aggregatesJSON()),
+            OutputFile(path: "data/aggregates.json", bytes: aggregatesJSON()),
         ]
     }
 

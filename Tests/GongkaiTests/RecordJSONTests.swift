@@ -59,4 +59,19 @@ import GongkaiSynth
         r.activeDisclosure = ActiveDisclosure(items: [])
         #expect(streamed(r, indent: 0) == tree(r, indent: 0))
     }
+
+    @Test func jsonValuesPrintTheSameBytesAsText() {
+        let v = JSON.object([
+            ("a", .array([.int(1), .double(2.5), .null, .bool(true)])), ("b", .array([])), ("c", .object([])),
+            ("d", .array([.object([("x", .string("<\"引号\"\n\u{2028}&"))]), .array([.int(-3)])])), ("e", .double(0.1 + 0.2)),
+        ])
+        for pretty in [true, false] {
+            var s = ""
+            v.write(into: &s, pretty: pretty, indent: 0)
+            var b: [UInt8] = []
+            v.write(into: &b, pretty: pretty, indent: 0)
+            #expect(String(decoding: b, as: UTF8.self) == s)
+        }
+        #expect(String(decoding: v.prettyFileBytes, as: UTF8.self) == v.serialized(pretty: true) + "\n")
+    }
 }
