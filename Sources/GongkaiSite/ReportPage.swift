@@ -259,20 +259,30 @@ extension SiteRenderer {
         put("<div class=\"source\" id=\"source\"><ol>")
         var n = 1
         put("<li id=\"L1\">")
-        for b in text.utf8 {
-            switch b {
-            case 0x0A:
-                n += 1
-                put("</li><li id=\"L"); put(n); put("\">")
-            case 0x26: put("&amp;")
-            case 0x3C: put("&lt;")
-            case 0x3E: put("&gt;")
-            case 0x22: put("&quot;")
-            case 0x27: put("&#39;")
-            case 0x09: out.append(b)
-            case 0x00...0x1F, 0x7F: continue   // CR and other control characters
-            default: out.append(b)
+        var t = text
+        t.withUTF8 { u in
+            // Runs of bytes that need nothing are copied whole.
+            var start = 0
+            for i in 0..<u.count {
+                let b = u[i]
+                if b >= 0x40 || (b >= 0x20 && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27) || b == 0x09 {
+                    if b != 0x7F { continue }
+                }
+                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
+                start = i + 1
+                switch b {
+                case 0x0A:
+                    n += 1
+                    put("</li><li id=\"L"); put(n); put("\">")
+                case 0x26: put("&amp;")
+                case 0x3C: put("&lt;")
+                case 0x3E: put("&gt;")
+                case 0x22: put("&quot;")
+                case 0x27: put("&#39;")
+                default: break   // CR and other control characters
+                }
             }
+            if start < u.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<u.count])) }
         }
         put("</li></ol></div>")
         return out
