@@ -107,9 +107,9 @@ extension SiteRenderer {
             "identities": blocks.add(identityTable(checked)),
             "source": blocks.add(bytes: sourceView(text)),
         ]
-        context["active"] = r.activeDisclosure.map { blocks.add(activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
-        context["applications"] = r.applications.map { blocks.add(applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
-        context["review"] = r.reviewLitigation.map { blocks.add(reviewTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表四（行政复议、行政诉讼情况）。</p>")
+        context["active"] = r.activeDisclosure.map { blocks.add(bytes: activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
+        context["applications"] = r.applications.map { blocks.add(bytes: applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
+        context["review"] = r.reviewLitigation.map { blocks.add(bytes: reviewTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表四（行政复议、行政诉讼情况）。</p>")
         if let k = e.agencyKey, let ag = agg.agency(k), let check = ag.crossYear.first(where: { $0.source == r.source }) {
             context["crossYear"] = blocks.add(crossYearHTML([check]))
             context["hasCrossYear"] = true
@@ -120,75 +120,90 @@ extension SiteRenderer {
                                  crumbs: crumbs, context: context, blocks: blocks)
     }
 
-    /// A table cell of the report: the number linked to its source line; a blank looks unlike 0.
-    /// The figure's key is its row's `data-key`, a dot and its column's (see `TableHTML`).
-    func appendSourceCell(_ c: Cell, into s: inout String) {
-        func link() { s += "<a"; if let l = c.line { s += " href=\"#L"; s += String(l); s += "\"" } }
-        switch c.state {
-        case .number:
-            let v = Format.number(c.value ?? 0)
-            s += "<td class=\"n\">"
-            link()
-            if let note = c.note { s += " title=\""; s += Escape.html(note); s += "\"" }
-            s += ">"; s += v; s += "</a></td>"
-        case .blank:
-            s += "<td class=\"n blank\">"
-            link(); s += " title=\"报告此处空白，不计为 0\">空白</a></td>"
-        case .unreadable(let t):
-            s += "<td class=\"n bad\">"
-            link(); s += " title=\"不是数字\">"; s += Escape.html(t); s += "</a></td>"
-        case .missing:
-            s += "<td class=\"n missing\"><span title=\"报告中没有这一栏\">未找到</span></td>"
+    /// The report's figure tables (二, 三, 四) written as bytes: the largest tables of the site.
+    /// Each figure's key is its row's `data-key`, a dot and its column's; a number links to its
+    /// source line, and a blank, an unreadable or a missing cell looks unlike 0.
+    struct FigureTable {
+        var out: [UInt8] = []
+        mutating func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
+        mutating func put(_ s: String) { out.append(contentsOf: s.utf8) }
+        mutating func text(_ s: String) { out.append(contentsOf: Escape.html(s).utf8) }
+
+        mutating func open(caption: String, cls: StaticString, corner: String, columns: [(key: String, label: String)]) {
+            put("<div class=\"table-wrap\"><table class=\""); put(cls); put("\"><caption>"); text(caption)
+            put("</caption><thead><tr><th scope=\"col\">"); text(corner); put("</th>")
+            for c in columns { put("<th scope=\"col\" data-key=\""); put(c.key); put("\">"); text(c.label); put("</th>") }
+            put("</tr></thead><tbody>")
         }
+
+        mutating func row(key: String, label: String, cls: StaticString? = nil, cells: ArraySlice<Cell>) {
+            put("<tr")
+            if let cls { put(" class=\""); put(cls); put("\"") }
+            put(" data-key=\""); put(key); put("\"><th scope=\"row\">"); text(label); put("</th>")
+            for c in cells { cell(c) }
+            put("</tr>")
+        }
+
+        mutating func cell(_ c: Cell) {
+            func link(_ t: inout FigureTable) { t.put("<a"); if let l = c.line { t.put(" href=\"#L"); t.put(String(l)); t.put("\"") } }
+            switch c.state {
+            case .number:
+                put("<td class=\"n\">"); link(&self)
+                if let note = c.note { put(" title=\""); text(note); put("\"") }
+                put(">"); put(Format.number(c.value ?? 0)); put("</a></td>")
+            case .blank:
+                put("<td class=\"n blank\">"); link(&self); put(" title=\"报告此处空白，不计为 0\">空白</a></td>")
+            case .unreadable(let t):
+                put("<td class=\"n bad\">"); link(&self); put(" title=\"不是数字\">"); text(t); put("</a></td>")
+            case .missing:
+                put("<td class=\"n missing\"><span title=\"报告中没有这一栏\">未找到</span></td>")
+            }
+        }
+
+        mutating func close() { put("</tbody></table></div>") }
     }
 
-    func activeTables(_ a: ActiveDisclosure, template: Template?) -> String {
+    func activeTables(_ a: ActiveDisclosure, template: Template?) -> [UInt8] {
         // Items with the same columns share a table, as in the form.
         var groups: [[ActiveDisclosure.Item]] = []
         for item in a.items {
             if let last = groups.last?.last, last.spec.fields.map(\.key) == item.spec.fields.map(\.key) { groups[groups.count - 1].append(item) }
             else { groups.append([item]) }
         }
-        var out = ""
+        var t = FigureTable()
         for g in groups {
             let fields = g[0].spec.fields
-            var t = TableHTML(caption: "主动公开：" + g.map(\.spec.label).joined(separator: "、"), head: ["信息内容"] + fields.map(\.label),
-                              cls: "data figures", headKeys: [nil] + fields.map(\.key))
-            for item in g {
-                var cells = ""
-                for c in item.cells.prefix(fields.count) { appendSourceCell(c, into: &cells) }
-                t.row(Escape.html(item.spec.label), [cells], key: "active_disclosure." + item.spec.key)
-            }
-            out += t.html
+            t.open(caption: "主动公开：" + g.map(\.spec.label).joined(separator: "、"), cls: "data figures", corner: "信息内容", columns: fields.map { ($0.key, $0.label) })
+            for item in g { t.row(key: "active_disclosure." + item.spec.key, label: item.spec.label, cells: item.cells.prefix(fields.count)) }
+            t.close()
         }
-        return out
+        return t.out
     }
 
-    func applicationsTable(_ a: Applications) -> String {
-        var t = TableHTML(caption: "三、收到和处理政府信息公开申请情况（单位：件）", head: ["项目"] + FormSchema.applicantColumns.map(\.label),
-                          cls: "data wide figures", headKeys: [nil] + FormSchema.applicantColumns.map(\.key))
+    func applicationsTable(_ a: Applications) -> [UInt8] {
+        var t = FigureTable()
+        t.out.reserveCapacity(12_000)
+        t.open(caption: "三、收到和处理政府信息公开申请情况（单位：件）", cls: "data wide figures", corner: "项目", columns: FormSchema.applicantColumns.map { ($0.key, $0.label) })
         var inResults = false
         for row in a.rows {
             if row.spec.isHandling && !inResults {
-                t.rows.append("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
+                t.put("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
                 inResults = true
             }
-            var cells = ""
-            for c in row.cells.prefix(FormSchema.applicantColumns.count) { appendSourceCell(c, into: &cells) }
-            t.row(Escape.html(row.spec.label), [cells], cls: row.spec.isHandling ? "sub" : nil, key: "applications." + row.key)
+            t.row(key: "applications." + row.key, label: row.spec.label, cls: row.spec.isHandling ? "sub" : nil, cells: row.cells.prefix(FormSchema.applicantColumns.count))
         }
-        return t.html
+        t.close()
+        return t.out
     }
 
-    func reviewTable(_ r: ReviewLitigation) -> String {
-        var t = TableHTML(caption: "四、政府信息公开行政复议、行政诉讼情况（单位：件）", head: ["类别"] + FormSchema.reviewFields.map(\.label),
-                          cls: "data figures", headKeys: [nil] + FormSchema.reviewFields.map(\.key))
+    func reviewTable(_ r: ReviewLitigation) -> [UInt8] {
+        var t = FigureTable()
+        t.open(caption: "四、政府信息公开行政复议、行政诉讼情况（单位：件）", cls: "data figures", corner: "类别", columns: FormSchema.reviewFields.map { ($0.key, $0.label) })
         for (g, spec) in zip(r.groups, FormSchema.reviewGroups) {
-            var cells = ""
-            for c in g.cells.prefix(FormSchema.reviewFields.count) { appendSourceCell(c, into: &cells) }
-            t.row(Escape.html(spec.label), [cells], key: "review_litigation." + g.key)
+            t.row(key: "review_litigation." + g.key, label: spec.label, cells: g.cells.prefix(FormSchema.reviewFields.count))
         }
-        return t.html
+        t.close()
+        return t.out
     }
 
     func identityTable(_ c: CheckedReport) -> String {
