@@ -126,7 +126,6 @@ details summary { cursor: pointer; color: var(--accent); margin: .5rem 0; }
   figure.chart { page-break-inside: avoid; }
 }
 table.data thead th:not(:first-child) { text-align: right; }
-.statements { margin: .5rem 0; padding-left: 1.2rem; font-size: .9rem; color: var(--muted); }
 """# + "\n",
         "content/about.md": #"""
 # 关于本站

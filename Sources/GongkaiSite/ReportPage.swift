@@ -227,15 +227,15 @@ extension SiteRenderer {
             s += t.html
         }
         if !holds.isEmpty {
-            // Those that hold: the numbers only (each relation is stated once, above the table).
-            var t = TableHTML(caption: "成立的勾稽关系", head: ["关系", "范围", "数字"])
-            var stated = Set<String>()
-            var statements: [String] = []
-            for x in holds {
-                if stated.insert(x.identity.name).inserted { statements.append("<li><strong>\(x.identity.name)</strong> \(Escape.html(x.identity.statement))</li>") }
-                t.row(x.identity.name, ["<td>\(Escape.html(x.scopeZH))</td><td>\(Escape.html(x.messageZH))</td>"])
+            // Those that hold: one row per relation with where it holds (the figures are in the
+            // tables above; only a relation that fails is spelled out with its numbers).
+            var t = TableHTML(caption: "成立的勾稽关系", head: ["关系", "内容", "成立于"])
+            for identity in Identity.allCases {
+                let scopes = holds.filter { $0.identity == identity }.map(\.scopeZH)
+                guard !scopes.isEmpty else { continue }
+                t.row(identity.name, ["<td>\(Escape.html(identity.statement))</td><td>\(Escape.html(scopes.joined(separator: "、")))（\(scopes.count) 处）</td>"])
             }
-            s += "<details><summary>成立的 \(holds.count) 项</summary><ul class=\"statements\">\(statements.joined())</ul>" + t.html + "</details>"
+            s += "<details><summary>成立的 \(holds.count) 项</summary>" + t.html + "</details>"
         }
         return s
     }

@@ -326,5 +326,10 @@ import GongkaiSite
         let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" }?.text)
         // The identity table speaks Chinese (the findings list keeps the checker's lines).
         #expect(page.contains("<td>自然人列</td><td class=\"warn\">不成立（9 ≠ 10）</td><td>总计 为 9，但 三（一）至（六）各办理结果之和为 10（自然人列）</td>"))
+        // Those that hold are summed up per relation: I1 holds in all seven columns.
+        let holds = try #require(page.components(separatedBy: "<caption>成立的勾稽关系</caption>").last)
+        #expect(holds.contains("<tr><th scope=\"row\">I1</th><td>\(Identity.carryOver.statement)</td><td>自然人列、商业企业列、"))
+        #expect(holds.contains("总计列（7 处）</td></tr>"))
+        #expect(!holds.contains("<th scope=\"row\">I2</th><td>\(Identity.handlingTotal.statement)</td><td>自然人列"), "I2 fails in the 自然人 column")
     }
 }
