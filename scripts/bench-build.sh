@@ -8,6 +8,10 @@
 # Needs a release build (swift build -c release) and Debian's hugo and time packages.
 # GONGKAI=path/to/gongkai picks the binary; Hugo runs up to HUGO_MAX pages (default 10000: at
 # 100,000 pages it would need about 40 GB on this machine's extrapolation, more than it has).
+# OUT_DIR=/dev/shm puts the built sites (gongkai's and Hugo's) on another file system: this
+# machine's /tmp is ext4 without a journal, where creating files right after deleting tens of
+# thousands costs seconds of kernel time (ext4 scans past recently deleted inodes), so the script
+# prints CPU time (user + system) beside wall time, and the figures can be taken on tmpfs too.
 # Each line ends with gongkai's summary, which says how many files were written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,18 +23,19 @@ hugo_max=${HUGO_MAX:-10000}
 command -v hugo >/dev/null || { echo "hugo is missing: apt-get install hugo" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "GNU time is missing: apt-get install time" >&2; exit 1; }
 work=${BENCH_DIR:-/tmp/gongkai-bench}
-mkdir -p "$work"
+outdir=${OUT_DIR:-$work}
+mkdir -p "$work" "$outdir"
 
-measure() {  # measure LABEL COMMAND... → "LABEL: S s, M MB peak" plus the command's last line
+measure() {  # measure LABEL COMMAND... → "LABEL: S s (C s CPU), M MB peak" plus the command's last line
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1 || { cat "$work/out"; exit 1; }
-  read -r secs kb < "$work/time"
-  printf '%-28s %7.2f s  %6d MB peak  | %s\n' "$label" "$secs" $((kb / 1024)) "$(tail -n 1 "$work/out")"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" > "$work/out" 2>&1 || { cat "$work/out"; exit 1; }
+  read -r secs kb user sys < "$work/time"
+  printf '%-28s %7.2f s (%6.2f s CPU) %6d MB peak  | %s\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" $((kb / 1024)) "$(tail -n 1 "$work/out")"
 }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -r); $($bin --help >/dev/null 2>&1 && echo gongkai) $(git rev-parse --short HEAD 2>/dev/null)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -r); $($bin --help >/dev/null 2>&1 && echo gongkai) $(git rev-parse --short HEAD 2>/dev/null); sites in $outdir ($(df -T "$outdir" | awk 'NR==2{print $2}'))"
 for n in "${sizes[@]}"; do
-  corpus="$work/corpus-$n" out="$work/site-$n"
+  corpus="$work/corpus-$n" out="$outdir/site-$n"
   if [ ! -d "$corpus" ]; then "$bin" synth --count "$n" --out "$corpus" --seed 1 >/dev/null; fi
   bytes=$(du -sb "$corpus" | cut -f1)
   echo "== $n reports ($((bytes / 1048576)) MB of report text)"
@@ -72,6 +77,7 @@ for i in range(n):
         f.write(f"---\ntitle: \"报告 {i}\"\n---\n\n{body}")
 PY
   fi
-  rm -rf "$site/public"
-  measure "hugo (same page count)" hugo --source "$site" --quiet
+  rm -rf "$outdir/hugo-public-$n"
+  measure "hugo (same page count)" hugo --source "$site" --destination "$outdir/hugo-public-$n" --quiet
+  rm -rf "$outdir/hugo-public-$n"
 done
