@@ -68,12 +68,19 @@ public enum AgencyName {
     public static func normalize(_ s: String) -> String {
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
-            if u.properties.isWhitespace || u.value == 0x3000 || u.value == 0xA0 || u.value == 0x200B || u.value == 0xFEFF { continue }
+            // CJK unified ideographs (nearly every character of a name) are never white space:
+            // skip the property lookup for them.
+            if !(0x4E00...0x9FFF).contains(u.value),
+               u.properties.isWhitespace || u.value == 0x3000 || u.value == 0xA0 || u.value == 0x200B || u.value == 0xFEFF { continue }
             if (0xFF01...0xFF5E).contains(u.value) { out.append(Unicode.Scalar(u.value - 0xFEE0)!); continue }
             out.append(u)
         }
         return String(out)
     }
+
+    /// The marks of each tier of `regionChain` and how far each may be from the previous one.
+    static let tiers: [([Set<Unicode.Scalar>], Int)] = [([["省"]], 8), ([["市"], ["州", "盟"]], 6), ([["区", "县", "旗"]], 6)]
+    static let notAMark: Set<Unicode.Scalar> = ["场", "域", "级", "直", "属", "委"]
 
     /// The administrative area a body's name starts with: `青禾市石桥区教育局` → (`青禾市`, `青禾市石桥区`).
     /// Returns the chain from the widest to the narrowest area; empty when the name has none.
@@ -85,7 +92,6 @@ public enum AgencyName {
         var start = 0
         // 省 within 8 characters, then 市 (or else 州 / 盟) within 6, then 区 / 县 / 旗 within 6.
         // Marks are tried in order, so 广州市 is the city 广州市, not 广州.
-        let tiers: [([Set<Unicode.Scalar>], Int)] = [([["省"]], 8), ([["市"], ["州", "盟"]], 6), ([["区", "县", "旗"]], 6)]
         for (markSets, reach) in tiers {
             let end = min(u.count - 1, start + reach)
             guard start + 1 <= end else { break }
@@ -93,7 +99,7 @@ public enum AgencyName {
             search: for marks in markSets {
                 for i in (start + 1)...end where marks.contains(u[i]) {
                     // Not the first character of a longer word such as 市场, 区域, 县域.
-                    if i + 1 < u.count, ["场", "域", "级", "直", "属", "委"].contains(u[i + 1]) { continue }
+                    if i + 1 < u.count, notAMark.contains(u[i + 1]) { continue }
                     found = i
                     break search
                 }
@@ -295,17 +301,36 @@ public struct Figures: Hashable, Sendable {
         return d
     }()
 
-    public static func of(_ report: Report) -> Figures {
+    /// Table 三's row keys in the form's order (the slots of `applicationSlots`).
+    static let applicationKeys: [String] = {
+        var keys = [String](repeating: "", count: applicationSlots.count)
+        for (k, i) in applicationSlots { keys[i] = k }
+        return keys
+    }()
+
+    public static func of(_ report: Report) -> Figures { of(report, carriedOverLine: nil) }
+
+    /// The figures, and (when asked) the source line of table 三's `carried_over` row's last cell
+    /// (the first such row, as `applications["carried_over"]` finds it).
+    static func of(_ report: Report, carriedOverLine: UnsafeMutablePointer<Int?>?) -> Figures {
         var v = [Double?](repeating: nil, count: metricCount)
         func set(_ m: Metric, _ x: Double?) { v[m.rawValue] = x }
         if let a = report.applications {
             let t = Applications.columnCount - 1
-            // One pass over the rows; the first row of a key wins, as `a[key]` would.
+            // One pass over the rows; the first row of a key wins, as `a[key]` would. Rows are
+            // nearly always in the form's order, so the key is first compared with the next
+            // expected one (string equality, no hashing).
+            let keys = applicationKeys
             var present = [Bool](repeating: false, count: 26)
             var value = [Double?](repeating: nil, count: 26)
+            var expected = 0
             for row in a.rows {
-                guard let slot = applicationSlots[row.key], !present[slot] else { continue }
+                let slot: Int
+                if expected < keys.count, row.key == keys[expected] { slot = expected } else if let s = applicationSlots[row.key] { slot = s } else { continue }
+                expected = slot + 1
+                guard !present[slot] else { continue }
                 present[slot] = true
+                if slot == 1, let p = carriedOverLine { p.pointee = row.cells.last?.line }
                 if t < row.cells.count, row.cells[t].isNumber { value[slot] = row.cells[t].value }
             }
             func sum(_ slots: ClosedRange<Int>) -> Double? {
@@ -382,19 +407,52 @@ public struct GroupTotals: Hashable, Sendable {
     public subscript(r: Rate) -> PooledRate { rates[r.rawValue] }
 
     public static func of(_ figures: [Figures]) -> GroupTotals {
-        var totals = [Total](repeating: Total(value: 0, covered: 0, of: figures.count), count: Figures.metricCount)
-        var rates = [PooledRate](repeating: PooledRate(numerator: 0, denominator: 0, covered: 0, of: figures.count), count: Figures.rateCount)
-        for f in figures {
-            for m in 0..<Figures.metricCount { if let v = f.values[m] { totals[m].value += v; totals[m].covered += 1 } }
-            for r in 0..<Figures.rateCount {
-                if let (n, d) = f.parts(Rate(rawValue: r)!) {
-                    rates[r].numerator += n
-                    rates[r].denominator += d
-                    rates[r].covered += 1
-                }
-            }
+        var acc = GroupAccumulator()
+        for f in figures { acc.add(f) }
+        return acc.totals
+    }
+}
+
+/// Sums figures one report at a time, in the order given (the same sums, bit for bit, as
+/// `GroupTotals.of` over the same list), without building the list.
+struct GroupAccumulator {
+    var count = 0
+    var value = [Double](repeating: 0, count: Figures.metricCount)
+    var covered = [Int](repeating: 0, count: Figures.metricCount)
+    var numerator = [Double](repeating: 0, count: Figures.rateCount)
+    var denominator = [Double](repeating: 0, count: Figures.rateCount)
+    var rateCovered = [Int](repeating: 0, count: Figures.rateCount)
+
+    /// Each rate's metrics as flat index lists.
+    static let numerators: [[Int]] = Figures.rateParts.map(\.numerator)
+    static let denominators: [[Int]] = Figures.rateParts.map(\.denominator)
+
+    mutating func add(_ f: Figures) {
+        f.values.withUnsafeBufferPointer { add($0[...]) }
+    }
+
+    /// One report's figures (`Figures.metricCount` values).
+    mutating func add(_ v: UnsafeBufferPointer<Double?>.SubSequence) {
+        count += 1
+        let b = v.startIndex
+        for m in 0..<Figures.metricCount { if let x = v[b + m] { value[m] += x; covered[m] += 1 } }
+        let nums = GroupAccumulator.numerators, dens = GroupAccumulator.denominators
+        rates: for r in 0..<nums.count {
+            var n = 0.0, d = 0.0
+            for m in nums[r] { guard let x = v[b + m] else { continue rates }; n += x }
+            for m in dens[r] { guard let x = v[b + m] else { continue rates }; d += x }
+            numerator[r] += n; denominator[r] += d; rateCovered[r] += 1
         }
-        return GroupTotals(reportCount: figures.count, totals: totals, rates: rates)
+    }
+
+    var totals: GroupTotals {
+        var t: [Total] = []
+        t.reserveCapacity(value.count)
+        for m in 0..<value.count { t.append(Total(value: value[m], covered: covered[m], of: count)) }
+        var r: [PooledRate] = []
+        r.reserveCapacity(numerator.count)
+        for k in 0..<numerator.count { r.append(PooledRate(numerator: numerator[k], denominator: denominator[k], covered: rateCovered[k], of: count)) }
+        return GroupTotals(reportCount: count, totals: t, rates: r)
     }
 }
 
@@ -510,6 +568,34 @@ public struct Aggregates: Sendable {
 
 // MARK: - Aggregation
 
+/// What aggregation reads of one report (see `AggregateInput.init`): a few values per report, so
+/// callers that keep records elsewhere (the site's record cache) need not build `CheckedReport`s.
+public struct AggregateInput: Sendable {
+    public var source: String
+    public var agency: String?
+    public var year: Int?
+    public var figures: Figures
+    public var errorCount: Int
+    public var warningCount: Int
+    public var identityBreaks: Int
+    /// Line of the last cell of table 三's `carried_over` row (cited by cross-year findings).
+    public var carriedOverLine: Int?
+
+    /// `identityBreaks` when the report's identity results were not kept; else they are counted.
+    public init(_ r: Report, identities: [IdentityResult] = [], identityBreaks: Int? = nil) {
+        source = r.source
+        agency = r.agency
+        year = r.year
+        var line: Int? = nil
+        figures = Figures.of(r, carriedOverLine: &line)
+        carriedOverLine = line
+        var e = 0, w = 0
+        for d in r.diagnostics { if d.severity == .error { e += 1 } else if d.severity == .warning { w += 1 } }
+        errorCount = e; warningCount = w
+        self.identityBreaks = identityBreaks ?? identities.reduce(0) { $0 + ($1.isBreak ? 1 : 0) }
+    }
+}
+
 public enum Aggregator {
     /// `labels` name the reports in messages (the site passes paths inside the corpus, so the
     /// pages do not depend on where the corpus was); by default their `source`.
@@ -517,50 +603,112 @@ public enum Aggregator {
     /// not kept (records reloaded from the incremental build's cache); by default they are counted.
     public static func aggregate(_ reports: [CheckedReport], configuration: AggregateConfiguration = .init(), labels: [String]? = nil,
                                  identityBreaks: [Int]? = nil) -> Aggregates {
-        let label: (Int) -> String = { i in labels.map { $0[i] } ?? reports[i].report.source }
-        var entries: [ReportEntry] = []
-        entries.reserveCapacity(reports.count)
-        var displayNames: [String: [String: Int]] = [:]   // key → name → latest year seen (for display)
-        for (i, c) in reports.enumerated() {
-            let r = c.report
-            var key: String? = nil, name: String? = nil
-            if let a = r.agency {
-                let n = AgencyName.normalize(a)
-                if let canonical = configuration.aliases[n] {
-                    key = AgencyName.normalize(canonical); name = canonical
-                } else {
-                    key = n; name = a
-                }
-            }
-            let level = key.flatMap { configuration.levels[$0] } ?? key.map(Level.infer) ?? .department
-            let region = name.flatMap { regionKey(for: $0, rules: configuration.regionRules) }
-            let breaks = identityBreaks?[i] ?? c.identities.reduce(0) { $0 + ($1.isBreak ? 1 : 0) }
-            entries.append(ReportEntry(index: i, source: r.source, agencyKey: key, agencyName: name, year: r.year, level: level,
-                                       regionKey: region, figures: Figures.of(r), counted: key != nil && r.year != nil,
-                                       duplicate: false, errorCount: r.diagnostics.errorCount, warningCount: r.diagnostics.warningCount,
-                                       identityBreaks: breaks))
-            if let key, let title = r.agency {
-                // The names the reports themselves use; the display name is the configured
-                // canonical one, else the latest report's.
-                let y = r.year ?? 0
-                if (displayNames[key]?[title] ?? Int.min) < y { displayNames[key, default: [:]][title] = y }
-            }
+        let inputs = reports.indices.map { i in AggregateInput(reports[i].report, identities: reports[i].identities, identityBreaks: identityBreaks?[i]) }
+        return aggregate(inputs: inputs, configuration: configuration, labels: labels)
+    }
+
+    /// What a title names: the agency (an id) and the name used for it.
+    struct Placement {
+        var agency: Int
+        var name: String
+        /// The name's id (names equal as strings share one).
+        var nameId: Int
+    }
+
+    /// A string as a dictionary key hashed and compared by its UTF-8 bytes: much cheaper than
+    /// `String`'s canonical-equivalence hashing for CJK text. Only for memo tables, where two
+    /// byte-different spellings of one name just compute the same answer twice.
+    struct BytesKey: Hashable {
+        var string: String
+        static func == (a: BytesKey, b: BytesKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+        func hash(into h: inout Hasher) {
+            var s = string
+            s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
+    }
+
+    public static func aggregate(inputs: [AggregateInput], configuration: AggregateConfiguration = .init(), labels: [String]? = nil) -> Aggregates {
+        let label: (Int) -> String = { i in labels.map { $0[i] } ?? inputs[i].source }
+        let n = inputs.count
+        let M = Figures.metricCount
+        // Names are normalized, aliased and placed once per distinct title (a corpus has a few
+        // titles per agency, and thousands of reports).
+        var placementOf: [BytesKey: Int] = [:]
+        var placements: [Placement] = []
+        var titles: [String] = []               // placement → the title itself
+        var keys: [String] = []                 // agency id → key
+        var keyId: [String: Int] = [:]
+        var levels: [Level] = []                // agency id → level
+        var names: [String] = []                // name id → name
+        var nameId: [String: Int] = [:]
+        var entryPlacement = [Int](repeating: -1, count: n)
+        var titleYear: [Int] = []               // placement → latest year seen (for display)
+        var entries: [ReportEntry] = []
+        entries.reserveCapacity(n)
+        for (i, r) in inputs.enumerated() {
+            var key: String? = nil, name: String? = nil
+            var level = Level.department
+            if let a = r.agency {
+                let pi: Int
+                if let known = placementOf[BytesKey(string: a)] { pi = known } else {
+                    let norm = AgencyName.normalize(a)
+                    let k: String, nm: String
+                    if let canonical = configuration.aliases[norm] { k = AgencyName.normalize(canonical); nm = canonical } else { k = norm; nm = a }
+                    let id: Int
+                    if let x = keyId[k] { id = x } else {
+                        id = keys.count
+                        keyId[k] = id
+                        keys.append(k)
+                        levels.append(configuration.levels[k] ?? Level.infer(k))
+                    }
+                    let ni: Int
+                    if let x = nameId[nm] { ni = x } else { ni = names.count; nameId[nm] = ni; names.append(nm) }
+                    pi = placements.count
+                    placements.append(Placement(agency: id, name: nm, nameId: ni))
+                    titles.append(a)
+                    titleYear.append(Int.min)
+                    placementOf[BytesKey(string: a)] = pi
+                }
+                let p = placements[pi]
+                key = keys[p.agency]; name = p.name; level = levels[p.agency]
+                entryPlacement[i] = pi
+                titleYear[pi] = max(titleYear[pi], r.year ?? 0)
+            }
+            // The region is set below from the agency's chain (nil without an agency).
+            entries.append(ReportEntry(index: i, source: r.source, agencyKey: key, agencyName: name, year: r.year, level: level,
+                                       regionKey: nil, figures: r.figures, counted: key != nil && r.year != nil,
+                                       duplicate: false, errorCount: r.errorCount, warningCount: r.warningCount,
+                                       identityBreaks: r.identityBreaks))
+        }
+        let entryAgency = entryPlacement.map { $0 >= 0 ? placements[$0].agency : -1 }
+        // The names the reports themselves use, with the latest year of each; the display name is
+        // the configured canonical one, else the latest report's. (Per title, in the order the
+        // titles first appear, as a dictionary updated report by report would keep them.)
+        var displayNames = [[String: Int]](repeating: [:], count: keys.count)
+        for (pi, p) in placements.enumerated() {
+            let t = titles[pi], y = titleYear[pi]
+            if (displayNames[p.agency][t] ?? Int.min) < y { displayNames[p.agency][t] = y }
+        }
+        // Figures in one flat buffer (no array per access in the loops below).
+        var flat = [Double?](repeating: nil, count: n * M)
+        for i in 0..<n { for m in 0..<M { flat[i * M + m] = inputs[i].figures.values[m] } }
 
         var findings: [AggregateFinding] = []
 
         // Agencies and duplicates.
-        var byAgency: [String: [Int]] = [:]
-        for (i, e) in entries.enumerated() { if let k = e.agencyKey { byAgency[k, default: []].append(i) } }
+        var byAgency = [[Int]](repeating: [], count: keys.count)
+        for i in 0..<n where entryAgency[i] >= 0 { byAgency[entryAgency[i]].append(i) }
         var agencies: [AgencyAggregate] = []
-        agencies.reserveCapacity(byAgency.count)
-        for (key, list) in byAgency {
-            let sorted = list.sorted { a, b in
-                let ya = entries[a].year ?? 0, yb = entries[b].year ?? 0
-                return ya != yb ? ya < yb : entries[a].source < entries[b].source
+        agencies.reserveCapacity(keys.count)
+        for id in keys.indices {
+            let key = keys[id]
+            let list = byAgency[id]
+            let sorted = list.count < 2 ? list : list.sorted { a, b in
+                let ya = inputs[a].year ?? 0, yb = inputs[b].year ?? 0
+                return ya != yb ? ya < yb : inputs[a].source < inputs[b].source
             }
             var byYear: [Int: [Int]] = [:]
-            for i in sorted { if let y = entries[i].year { byYear[y, default: []].append(i) } }
+            for i in sorted { if let y = inputs[i].year { byYear[y, default: []].append(i) } }
             var single: [Int: Int] = [:]
             for (y, list) in byYear {
                 if list.count == 1 { single[y] = list[0]; continue }
@@ -572,80 +720,103 @@ public enum Aggregator {
                         "\(list.count == 2 ? "two" : "\(list.count)") reports for \(entries[i].agencyName ?? key) \(y): \(([label(entries[i].index)] + others).joined(separator: list.count == 2 ? " and " : ", ")); \(list.count == 2 ? "both are" : "all \(list.count) are") published, none is counted in totals", line: nil)))
                 }
             }
-            let names = displayNames[key] ?? [:]
+            let names = displayNames[id]
             let display = configuration.aliases[key] ?? names.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? key
-            let first = entries[sorted[0]]
             // Cross-year identity: 上年结转 in Y == 结转下年度 in Y−1 (总计 column).
             var checks: [CrossYearCheck] = []
             for (y, i) in single.sorted(by: { $0.key < $1.key }) {
                 guard let p = single[y - 1] else { continue }
-                let cur = entries[i], prev = entries[p]
-                let co = cur.figures[.carriedOver], cf = prev.figures[.carriedForward]
-                let line = reports[cur.index].report.applications?["carried_over"]?.last?.line
+                let co = flat[i * M + Metric.carriedOver.rawValue], cf = flat[p * M + Metric.carriedForward.rawValue]
+                let line = inputs[i].carriedOverLine
                 let status: CrossYearCheck.Status
                 let message: String
                 if let co, let cf {
                     status = co == cf ? .holds : .breaks
                     message = co == cf
                         ? "上年结转 \(JSON.format(co)) (\(y)) = 结转下年度 \(JSON.format(cf)) (\(y - 1))"
-                        : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(label(prev.index))) carried \(JSON.format(cf)) forward (结转下年度)"
+                        : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(label(p))) carried \(JSON.format(cf)) forward (结转下年度)"
                 } else {
                     status = .notCheckable
                     message = "上年结转 (\(y)) = 结转下年度 (\(y - 1)) cannot be checked: \(co == nil ? "上年结转 (\(y))" : "结转下年度 (\(y - 1))") is blank"
                 }
                 checks.append(CrossYearCheck(year: y, carriedOver: co, previousCarriedForward: cf, status: status,
-                                             source: cur.source, previousSource: prev.source, line: line, message: message))
-                if status == .breaks { findings.append(AggregateFinding(source: cur.source, diagnostic: .warning(message, line: line))) }
+                                             source: inputs[i].source, previousSource: inputs[p].source, line: line, message: message))
+                if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(message, line: line))) }
             }
-            agencies.append(AgencyAggregate(key: key, name: display, names: names.keys.sorted(), level: first.level,
-                                            regionKey: first.regionKey, entries: sorted, byYear: single, crossYear: checks))
+            agencies.append(AgencyAggregate(key: key, name: display, names: names.keys.sorted(), level: levels[id],
+                                            regionKey: nil, entries: sorted, byYear: single, crossYear: checks))
         }
-        agencies.sort { $0.name != $1.name ? $0.name < $1.name : $0.key < $1.key }
+        // By name then key.
+        let byName = agencies.indices.sorted { agencies[$0].name != agencies[$1].name ? agencies[$0].name < agencies[$1].name : agencies[$0].key < agencies[$1].key }
+        agencies = byName.map { agencies[$0] }
+        var position = [Int](repeating: 0, count: keys.count)
+        for (p, id) in byName.enumerated() { position[id] = p }
         var agencyIndex: [String: Int] = [:]
+        agencyIndex.reserveCapacity(agencies.count)
         for (i, a) in agencies.enumerated() { agencyIndex[a.key] = i }
+        // Per entry: its agency's position in `agencies` (-1 without one), counted, level.
+        let entryPosition = entryAgency.map { $0 >= 0 ? position[$0] : -1 }
+        let counted = entries.map(\.counted)
+        let rollup = entries.map { $0.level == .rollup }
 
-        // Years.
+        // Years, entries by the name the report used: names ranked once, not compared per sort step.
+        let nameOrder = names.indices.sorted { names[$0] < names[$1] }
+        var nameRank = [Int](repeating: 0, count: names.count)
+        for (k, id) in nameOrder.enumerated() { nameRank[id] = k > 0 && !(names[nameOrder[k - 1]] < names[id]) ? nameRank[nameOrder[k - 1]] : k }
+        let rank = entryPlacement.map { $0 >= 0 ? nameRank[placements[$0].nameId] : -1 }
         var byYear: [Int: [Int]] = [:]
-        for (i, e) in entries.enumerated() { if let y = e.year, e.agencyKey != nil { byYear[y, default: []].append(i) } }
-        func nameOf(_ i: Int) -> String { entries[i].agencyName ?? "" }
+        for i in 0..<n where entryAgency[i] >= 0 { if let y = inputs[i].year { byYear[y, default: []].append(i) } }
         var years: [YearAggregate] = []
-        for y in byYear.keys.sorted() {
-            let list = byYear[y]!.sorted { nameOf($0) != nameOf($1) ? nameOf($0) < nameOf($1) : entries[$0].source < entries[$1].source }
-            var totals: [Level: GroupTotals] = [:]
-            var changes: [Level: [YearChange]] = [:]
-            for level in Level.allCases {
-                let counted = list.filter { entries[$0].counted && entries[$0].level == level }
-                guard !counted.isEmpty else { continue }
-                totals[level] = GroupTotals.of(counted.map { entries[$0].figures })
-                // Like-for-like: agencies with a counted report in both years.
-                var ch: [YearChange] = []
-                for m in Metric.key {
-                    var cur = 0.0, prev = 0.0, n = 0
-                    for i in counted {
-                        guard let k = entries[i].agencyKey, let a = agencyIndex[k], let p = agencies[a].byYear[y - 1] else { continue }
-                        guard let c = entries[i].figures[m], let q = entries[p].figures[m] else { continue }
-                        cur += c; prev += q; n += 1
+        flat.withUnsafeBufferPointer { fv in
+            for y in byYear.keys.sorted() {
+                let list = byYear[y]!.sorted { rank[$0] != rank[$1] ? rank[$0] < rank[$1] : inputs[$0].source < inputs[$1].source }
+                var totals: [Level: GroupTotals] = [:]
+                var changes: [Level: [YearChange]] = [:]
+                for level in Level.allCases {
+                    let isRollup = level == .rollup
+                    let inLevel = list.filter { counted[$0] && rollup[$0] == isRollup }
+                    guard !inLevel.isEmpty else { continue }
+                    var acc = GroupAccumulator()
+                    for i in inLevel { acc.add(fv[(i * M)..<(i * M + M)]) }
+                    totals[level] = acc.totals
+                    // Like-for-like: agencies with a counted report in both years.
+                    let previous = inLevel.map { i in entryPosition[i] >= 0 ? agencies[entryPosition[i]].byYear[y - 1] : nil }
+                    var ch: [YearChange] = []
+                    for metric in Metric.key {
+                        let m = metric.rawValue
+                        var cur = 0.0, prev = 0.0, k = 0
+                        for (j, i) in inLevel.enumerated() {
+                            guard let p = previous[j] else { continue }
+                            guard let c = fv[i * M + m], let q = fv[p * M + m] else { continue }
+                            cur += c; prev += q; k += 1
+                        }
+                        if k > 0 { ch.append(YearChange(metric: metric, current: cur, previous: prev, agencies: k)) }
                     }
-                    if n > 0 { ch.append(YearChange(metric: m, current: cur, previous: prev, agencies: n)) }
+                    changes[level] = ch
                 }
-                changes[level] = ch
+                years.append(YearAggregate(year: y, entries: list, totals: totals, changes: changes))
             }
-            years.append(YearAggregate(year: y, entries: list, totals: totals, changes: changes))
         }
 
         // Regions: every area of every chain, agencies in their narrowest area.
+        var chainOf: [BytesKey: [String]] = [:]
         var regionAgencies: [String: [String]] = [:]
         var regionParent: [String: String?] = [:]
-        var agencyChain: [String: [String]] = [:]
-        for a in agencies {
-            let chain = regionChain(for: a.name, rules: configuration.regionRules)
-            agencyChain[a.key] = chain
+        var agencyChain = [[String]](repeating: [], count: agencies.count)
+        for ai in agencies.indices {
+            let name = agencies[ai].name
+            let chain: [String]
+            if let c = chainOf[BytesKey(string: name)] { chain = c } else {
+                chain = regionChain(for: name, rules: configuration.regionRules)
+                chainOf[BytesKey(string: name)] = chain
+            }
+            agencyChain[ai] = chain
             guard let narrowest = chain.last else { continue }
             for (k, r) in chain.enumerated() where regionParent[r] == nil { regionParent[r] = k > 0 ? chain[k - 1] : nil }
-            regionAgencies[narrowest, default: []].append(a.key)
+            regionAgencies[narrowest, default: []].append(agencies[ai].key)
         }
-        for i in agencies.indices { agencies[i].regionKey = agencyChain[agencies[i].key]?.last }
-        for i in entries.indices { if let k = entries[i].agencyKey { entries[i].regionKey = agencyChain[k]?.last } }
+        for i in agencies.indices { agencies[i].regionKey = agencyChain[i].last }
+        for i in 0..<n where entryPosition[i] >= 0 { entries[i].regionKey = agencyChain[entryPosition[i]].last }
         var regions: [RegionAggregate] = []
         for key in regionParent.keys.sorted() {
             regions.append(RegionAggregate(key: key, name: key, parent: regionParent[key] ?? nil, children: [],
@@ -654,31 +825,45 @@ public enum Aggregator {
         var regionIndex: [String: Int] = [:]
         for (i, r) in regions.enumerated() { regionIndex[r.key] = i }
         for r in regions { if let p = r.parent, let pi = regionIndex[p] { regions[pi].children.append(r.key) } }
-        // Totals per region include sub-regions (each report is in exactly one narrowest region).
-        var regionFigures: [String: [Int: [Level: [Figures]]]] = [:]
-        var regionCounts: [String: Int] = [:]
-        for e in entries where e.counted {
-            guard let k = e.agencyKey, let y = e.year else { continue }
-            for r in agencyChain[k] ?? [] {
-                regionFigures[r, default: [:]][y, default: [:]][e.level, default: []].append(e.figures)
-                regionCounts[r, default: 0] += 1
-            }
+        // Totals per region include sub-regions (each report is in exactly one narrowest region),
+        // summed in report order.
+        let chainIndices = agencyChain.map { $0.map { regionIndex[$0]! } }
+        var regionEntries = [[Int]](repeating: [], count: regions.count)
+        for i in 0..<n where counted[i] && entryPosition[i] >= 0 && inputs[i].year != nil {
+            for r in chainIndices[entryPosition[i]] { regionEntries[r].append(i) }
         }
-        for i in regions.indices {
-            let k = regions[i].key
-            regions[i].reportCount = regionCounts[k] ?? 0
-            for (y, levels) in regionFigures[k] ?? [:] {
-                var t: [Level: GroupTotals] = [:]
-                for (l, f) in levels { t[l] = GroupTotals.of(f) }
-                regions[i].totals[y] = t
+        flat.withUnsafeBufferPointer { fv in
+            for r in regions.indices {
+                regions[r].reportCount = regionEntries[r].count
+                var sums: [Int: (rollup: GroupAccumulator?, department: GroupAccumulator?)] = [:]
+                for i in regionEntries[r] {
+                    let y = inputs[i].year!
+                    if rollup[i] {
+                        if sums[y] == nil { sums[y] = (GroupAccumulator(), nil) } else if sums[y]!.rollup == nil { sums[y]!.rollup = GroupAccumulator() }
+                        sums[y]!.rollup!.add(fv[(i * M)..<(i * M + M)])
+                    } else {
+                        if sums[y] == nil { sums[y] = (nil, GroupAccumulator()) } else if sums[y]!.department == nil { sums[y]!.department = GroupAccumulator() }
+                        sums[y]!.department!.add(fv[(i * M)..<(i * M + M)])
+                    }
+                }
+                for (y, s) in sums {
+                    var t: [Level: GroupTotals] = [:]
+                    if let a = s.rollup { t[.rollup] = a.totals }
+                    if let a = s.department { t[.department] = a.totals }
+                    regions[r].totals[y] = t
+                }
             }
         }
 
         // Grand totals over all years.
         var grand: [Level: GroupTotals] = [:]
-        for level in Level.allCases {
-            let f = entries.filter { $0.counted && $0.level == level }.map(\.figures)
-            if !f.isEmpty { grand[level] = GroupTotals.of(f) }
+        flat.withUnsafeBufferPointer { fv in
+            for level in Level.allCases {
+                let isRollup = level == .rollup
+                var acc = GroupAccumulator()
+                for i in 0..<n where counted[i] && rollup[i] == isRollup { acc.add(fv[(i * M)..<(i * M + M)]) }
+                if acc.count > 0 { grand[level] = acc.totals }
+            }
         }
 
         findings.sort { $0.source != $1.source ? $0.source < $1.source : $0.diagnostic.message < $1.diagnostic.message }
@@ -692,7 +877,7 @@ public enum Aggregator {
     }
 
     public static func regionChain(for name: String, rules: [RegionRule]) -> [String] {
-        let n = AgencyName.normalize(name)
+        let n = rules.isEmpty ? "" : AgencyName.normalize(name)
         for rule in rules where n.contains(AgencyName.normalize(rule.match)) {
             // The configured region, with its own chain (a district's city).
             let chain = AgencyName.regionChain(rule.region)
