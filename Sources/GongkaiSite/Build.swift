@@ -111,9 +111,9 @@ final class LazyRecords: @unchecked Sendable {
     private var _paths: [String]?
     private let loadPaths: @Sendable () -> [String]
 
-    init(reports: [LoadedReport], aggregates: Aggregates, paths: [String]) {
-        _reports = reports; _aggregates = aggregates; _paths = paths
-        loadReports = { [] }; aggregate = { _ in fatalError() }; loadPaths = { [] }
+    init(reports: [LoadedReport], aggregates: Aggregates, paths: @escaping @Sendable () -> [String]) {
+        _reports = reports; _aggregates = aggregates
+        loadReports = { [] }; aggregate = { _ in fatalError() }; loadPaths = paths
     }
 
     init(load: @escaping @Sendable () -> [LoadedReport], aggregate: @escaping @Sendable ([LoadedReport]) -> Aggregates,
@@ -208,26 +208,46 @@ public enum SiteBuilder {
     /// files and folders skipped), sorted. Read with `readdir`, which is much faster than
     /// Foundation's enumerator for 100,000 files.
     public static func scan(_ corpus: String) throws -> [String] {
+        try scanStamped(corpus).map(\.path)
+    }
+
+    /// A report file found by the scan: its path, its stamp and its sidecar's (the sidecar is
+    /// looked for only in folders whose listing has a `.meta.yml` file).
+    struct Scanned {
+        var path: String
+        var stamp: FileStamp?
+        var sidecar: FileStamp?
+    }
+
+    /// `scan`, with each report's stamp taken while its folder is open (`fstatat`, no path lookup
+    /// from the root).
+    static func scanStamped(_ corpus: String) throws -> [Scanned] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: corpus, isDirectory: &isDir), isDir.boolValue else {
             throw BuildError("\(corpus): no such corpus folder")
         }
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
-        var out: [String] = []
+        var out: [Scanned] = []
         var folders = [""]
         while let rel = folders.popLast() {
             guard let dir = opendir(prefix + rel) else { continue }
             defer { closedir(dir) }
+            let fd = dirfd(dir)
+            var hasSidecar = false
+            let first = out.count
             while let entry = readdir(dir) {
                 let name = withUnsafePointer(to: entry.pointee.d_name) { p in
                     p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
                 }
                 guard !name.hasPrefix(".") else { continue }
+                if name.hasSuffix(".meta.yml") { hasSidecar = true }
                 let path = rel + name
                 var type = Int32(entry.pointee.d_type)
+                var st = stat()
+                var statted = false
                 if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
-                    var st = stat()
-                    guard stat(prefix + path, &st) == 0 else { continue }
+                    guard fstatat(fd, name, &st, 0) == 0 else { continue }
+                    statted = true
                     let fmt = st.st_mode & S_IFMT
                     // Like the enumerator, a link to a folder is not followed.
                     type = fmt == S_IFREG ? Int32(DT_REG) : (fmt == S_IFDIR && type != Int32(DT_LNK)) ? Int32(DT_DIR) : -1
@@ -236,11 +256,16 @@ public enum SiteBuilder {
                     folders.append(path + "/")
                 } else if type == Int32(DT_REG) {
                     guard let dot = name.lastIndex(of: "."), CorpusScanner.reportExtensions.contains(name[name.index(after: dot)...].lowercased()) else { continue }
-                    out.append(prefix + path)
+                    if !statted { statted = fstatat(fd, name, &st, 0) == 0 }
+                    out.append(Scanned(path: prefix + path, stamp: statted ? FileStamp(st) : nil, sidecar: nil))
                 }
             }
+            if hasSidecar {
+                for k in first..<out.count { out[k].sidecar = FileStamp.of(Sidecar.path(for: out[k].path)) }
+            }
         }
-        return out.sorted()
+        out.sort { $0.path < $1.path }
+        return out
     }
 
     // MARK: 2. load
@@ -272,8 +297,15 @@ public enum SiteBuilder {
     // MARK: 3. aggregate
 
     public static func aggregate(_ reports: [LoadedReport], configuration: SiteConfiguration) -> Aggregates {
-        Aggregator.aggregate(reports.map(\.checked), configuration: configuration.aggregateConfiguration, labels: reports.map(\.relativePath),
-                             identityBreaks: reports.map(\.identityBreaks))
+        // What aggregation reads of each record, on every core (figures come from the cells).
+        let parts = min(8, max(1, reports.count / 512))
+        let slots = Slots<[AggregateInput]>(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let range = (k * reports.count / parts)..<((k + 1) * reports.count / parts)
+            slots.set(k, range.map { AggregateInput(reports[$0].report, identityBreaks: reports[$0].identityBreaks) })
+        }
+        return Aggregator.aggregate(inputs: slots.values.flatMap { $0 }, configuration: configuration.aggregateConfiguration,
+                                    labels: reports.map(\.relativePath))
     }
 
     // MARK: 4. render

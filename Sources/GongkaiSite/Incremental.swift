@@ -59,44 +59,57 @@ struct DependencyKeys {
         return Array(h.finalize())
     }
 
-    /// `content[i]`: the digest of report `i`'s file and sidecar.
-    init(global: [UInt8], reports: [LoadedReport], content: [[UInt8]], aggregates agg: Aggregates) {
+    /// `entries[i]`: report `i`'s cache entry (the hashes of its file and sidecar).
+    init(global: [UInt8], reports: [LoadedReport], entries: [CacheEntry], aggregates agg: Aggregates) {
         self.global = global
         var c = SHA256()
-        for (i, r) in reports.enumerated() { c.feed(Array(r.relativePath.utf8)); c.feed(content[i]) }
+        for (i, r) in reports.enumerated() { c.feed(r.relativePath); entries[i].feedContent(&c) }
         corpus = Array(c.finalize())
         var y = SHA256()
-        for ya in agg.years { y.feed(Array("\(ya.year)".utf8)) }
+        for ya in agg.years { y.feed("\(ya.year)") }
         years = Array(y.finalize())
-        var agency: [String: [UInt8]] = [:]
-        for a in agg.agencies {
-            var h = SHA256()
-            h.feed(Array(a.key.utf8))
-            for j in a.entries { h.feed(Array(reports[j].relativePath.utf8)); h.feed(content[j]) }
-            agency[a.key] = Array(h.finalize())
-        }
-        self.agency = agency
-        var owners: [[UInt8]] = []
-        owners.reserveCapacity(reports.count)
-        var byYear: [Int: [Int]] = [:]
-        var rows: [[UInt8]] = []
-        rows.reserveCapacity(reports.count)
-        for e in agg.entries {
-            var h = SHA256()
-            h.feed(Array(reports[e.index].relativePath.utf8)); h.feed(content[e.index])
-            h.feed(Array((e.agencyKey ?? "\u{0}").utf8)); h.feed(Array((e.agencyName ?? "\u{0}").utf8)); h.feed(Array((e.regionKey ?? "\u{0}").utf8))
-            h.feed(Array("\(e.level.rawValue) \(e.errorCount) \(e.identityBreaks)".utf8))
-            rows.append(Array(h.finalize()))
-            if let k = e.agencyKey, let d = agency[k] { owners.append(d) } else {
+        // Per agency and per report, on every core.
+        let n = agg.agencies.count
+        let agencySlots = Slots<[UInt8]>(count: n)
+        DispatchQueue.concurrentPerform(iterations: min(n, 8)) { part in
+            for k in (part * n / min(n, 8))..<((part + 1) * n / min(n, 8)) {
+                let a = agg.agencies[k]
                 var h = SHA256()
-                h.feed(Array("solo".utf8)); h.feed(Array(reports[e.index].relativePath.utf8)); h.feed(content[e.index])
-                owners.append(Array(h.finalize()))
+                h.feed(a.key)
+                for j in a.entries { h.feed(reports[j].relativePath); entries[j].feedContent(&h) }
+                agencySlots.set(k, Array(h.finalize()))
             }
-            if let y = e.year { byYear[y, default: []].append(e.index) }
         }
-        ownerDigests = owners
+        let agencyDigests = n == 0 ? [] : agencySlots.values
+        var agency: [String: [UInt8]] = [:]
+        agency.reserveCapacity(n)
+        for (k, a) in agg.agencies.enumerated() { agency[a.key] = agencyDigests[k] }
+        self.agency = agency
+        let m = agg.entries.count
+        let rowSlots = Slots<([UInt8], [UInt8])>(count: m)
+        DispatchQueue.concurrentPerform(iterations: min(m, 8)) { part in
+            for k in (part * m / min(m, 8))..<((part + 1) * m / min(m, 8)) {
+                let e = agg.entries[k]
+                var h = SHA256()
+                h.feed(reports[e.index].relativePath); entries[e.index].feedContent(&h)
+                h.feed(e.agencyKey ?? "\u{0}"); h.feed(e.agencyName ?? "\u{0}"); h.feed(e.regionKey ?? "\u{0}")
+                h.feed("\(e.level.rawValue) \(e.errorCount) \(e.identityBreaks)")
+                let row = Array(h.finalize())
+                let owner: [UInt8]
+                if let a = e.agencyKey.flatMap({ agg.agencyIndex[$0] }) { owner = agencyDigests[a] } else {
+                    var h = SHA256()
+                    h.feed("solo"); h.feed(reports[e.index].relativePath); entries[e.index].feedContent(&h)
+                    owner = Array(h.finalize())
+                }
+                rowSlots.set(k, (row, owner))
+            }
+        }
+        let rows = m == 0 ? [] : rowSlots.values
+        var byYear: [Int: [Int]] = [:]
+        for e in agg.entries { if let y = e.year { byYear[y, default: []].append(e.index) } }
+        ownerDigests = rows.map(\.1)
         self.byYear = byYear
-        rowDigests = rows
+        rowDigests = rows.map(\.0)
     }
 
     func key(_ kind: String, _ parts: [UInt8]...) -> [UInt8] {
@@ -132,7 +145,17 @@ extension SHA256 {
     mutating func feed(_ bytes: [UInt8]) {
         var n = UInt64(bytes.count).littleEndian
         withUnsafeBytes(of: &n) { update(bufferPointer: $0) }
-        update(data: bytes)
+        bytes.withUnsafeBytes { update(bufferPointer: $0) }
+    }
+
+    /// A string's UTF-8 bytes, length-prefixed (the same as `feed(Array(s.utf8))`).
+    mutating func feed(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            var n = UInt64(u.count).littleEndian
+            withUnsafeBytes(of: &n) { update(bufferPointer: $0) }
+            update(bufferPointer: UnsafeRawBufferPointer(u))
+        }
     }
 }
 
@@ -185,14 +208,22 @@ struct FileStamp: Equatable {
     var seconds: Int
     var nanoseconds: Int
 
+    init(size: Int, seconds: Int, nanoseconds: Int) { self.size = size; self.seconds = seconds; self.nanoseconds = nanoseconds }
+
+    /// The stamp of a `stat` result, nil when it is not a regular file.
+    init?(_ st: stat) {
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        #if canImport(Darwin)
+        self.init(size: Int(st.st_size), seconds: Int(st.st_mtimespec.tv_sec), nanoseconds: Int(st.st_mtimespec.tv_nsec))
+        #else
+        self.init(size: Int(st.st_size), seconds: Int(st.st_mtim.tv_sec), nanoseconds: Int(st.st_mtim.tv_nsec))
+        #endif
+    }
+
     static func of(_ path: String) -> FileStamp? {
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        #if canImport(Darwin)
-        return FileStamp(size: Int(st.st_size), seconds: Int(st.st_mtimespec.tv_sec), nanoseconds: Int(st.st_mtimespec.tv_nsec))
-        #else
-        return FileStamp(size: Int(st.st_size), seconds: Int(st.st_mtim.tv_sec), nanoseconds: Int(st.st_mtim.tv_nsec))
-        #endif
+        guard stat(path, &st) == 0 else { return nil }
+        return FileStamp(st)
     }
 }
 
@@ -204,108 +235,206 @@ struct CacheEntry {
     var sidecarStamp: FileStamp?
     var sidecarHash: [UInt8]?
     var record: LoadedReport
+    /// The record's bytes in the cache file it was read from: an unchanged entry is written
+    /// back as these bytes, not encoded again.
+    var encoded: ArraySlice<UInt8>? = nil
 
-    /// The digest of the report's inputs (file and sidecar).
-    var content: [UInt8] {
-        var h = SHA256()
+    /// Feeds the digest of the report's inputs (file and sidecar) to `h`.
+    func feedContent(_ h: inout SHA256) {
         h.feed(hash)
         h.feed(sidecarHash ?? [])
-        return Array(h.finalize())
     }
 }
 
-/// The record cache: a header, then chunks that each have their own string table, so they are
-/// encoded and decoded on every core.
+/// The record cache (`.gongkai/records`, format 3): a header, an index (per report: its path in
+/// the corpus, stamps and hashes of file and sidecar, the length of its record), then the records,
+/// each encoded on its own (`RecordCodec`, string table seeded with the form's keys). A build reads
+/// the index, decodes the records of the reports whose stamps match, and writes unchanged records
+/// back byte for byte. A file of another format or tool version is ignored (everything is read
+/// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC2\n".utf8)
-    static let chunks = 16
+    static let magic: [UInt8] = Array("GKRC3\n".utf8)
+    /// Strings every record repeats: the string table of each record starts with them.
+    static let seed: [String] = FormSchema.applicationRows.map(\.key) + FormSchema.reviewGroups.map(\.key)
+    static let seededWriter = ByteWriter(capacity: 0, seed: seed)
 
-    static func read(_ path: String, version: String) -> [String: CacheEntry] {
-        guard let bytes = SiteWriter.readFile(path), bytes.starts(with: magic) else { return [:] }
-        var r = ByteReader(bytes, at: magic.count)
-        var blobs: [[UInt8]] = []
-        do {
-            guard try r.string() == version else { return [:] }
-            let n = try r.count()
-            for _ in 0..<n { blobs.append(try r.blob()) }
-        } catch { return [:] }
-        let parts = blobs
-        let slots = Slots<[CacheEntry]?>(count: parts.count)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { k in
-            slots.set(k, try? decodeChunk(parts[k]))
+    struct Slot {
+        var path: Range<Int>
+        var stamp: FileStamp
+        var hash: [UInt8]
+        var sidecarStamp: FileStamp?
+        var sidecarHash: [UInt8]?
+        var record: Range<Int>
+    }
+
+    /// A cache file as read: its bytes and index; records are decoded when asked for.
+    struct File {
+        let bytes: [UInt8]
+        let slots: [Slot]
+
+        static let empty = File(bytes: [], slots: [])
+
+        /// Slot of each relative path in `rels`, nil where the cache has none. Paths usually come
+        /// in the order the cache holds them: compared in place, a dictionary only when not.
+        func lookup(_ rels: [String]) -> [Int?] {
+            var out = [Int?](repeating: nil, count: rels.count)
+            var inOrder = true
+            bytes.withUnsafeBufferPointer { b in
+                for (i, rel) in rels.enumerated() {
+                    guard i < slots.count else { inOrder = false; return }
+                    let r = slots[i].path
+                    var rel = rel
+                    let same = rel.withUTF8 { u in u.count == r.count && memcmp(u.baseAddress!, b.baseAddress! + r.lowerBound, r.count) == 0 }
+                    if same { out[i] = i } else { inOrder = false; return }
+                }
+            }
+            if inOrder { return out }
+            var index: [String: Int] = [:]
+            index.reserveCapacity(slots.count)
+            for (k, s) in slots.enumerated() { index[String(decoding: bytes[s.path], as: UTF8.self)] = k }
+            return rels.map { index[$0] }
         }
-        var out: [String: CacheEntry] = [:]
-        for chunk in slots.values {
-            guard let chunk else { return [:] }
-            for e in chunk { out[e.record.relativePath] = e }
+
+        func entry(_ k: Int, source: String) throws -> CacheEntry {
+            let s = slots[k]
+            var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
+            let record = try RecordCodec.decodeReport(&r, source: { _ in source })
+            guard r.atEnd, record.relativePath.utf8.elementsEqual(bytes[s.path]) else { throw CodecError("bad record") }
+            return CacheEntry(stamp: s.stamp, hash: s.hash, sidecarStamp: s.sidecarStamp, sidecarHash: s.sidecarHash,
+                              record: record, encoded: bytes[s.record])
+        }
+    }
+
+    static func read(_ path: String, version: String) -> File {
+        guard let bytes = SiteWriter.readFile(path), bytes.starts(with: magic) else { return .empty }
+        var r = ByteReader(bytes, at: magic.count)
+        do {
+            guard String(decoding: try r.blob(), as: UTF8.self) == version else { return .empty }
+            let n = try r.count()
+            var slots: [Slot] = []
+            slots.reserveCapacity(n)
+            var lengths: [Int] = []
+            lengths.reserveCapacity(n)
+            for _ in 0..<n {
+                let len = try r.count()
+                guard r.pos + len <= bytes.count else { return .empty }
+                let p = r.pos..<(r.pos + len)
+                r.pos += len
+                func stamp() throws -> FileStamp { FileStamp(size: try r.int(), seconds: try r.int(), nanoseconds: try r.int()) }
+                let st = try stamp()
+                let h = try r.raw(32)
+                var ss: FileStamp? = nil, sh: [UInt8]? = nil
+                if try r.u8() == 1 { ss = try stamp(); sh = try r.raw(32) }
+                lengths.append(try r.count())
+                slots.append(Slot(path: p, stamp: st, hash: h, sidecarStamp: ss, sidecarHash: sh, record: 0..<0))
+            }
+            var at = r.pos
+            for k in 0..<n {
+                guard lengths[k] <= bytes.count - at else { return .empty }
+                slots[k].record = at..<(at + lengths[k])
+                at += lengths[k]
+            }
+            guard at == bytes.count else { return .empty }
+            return File(bytes: bytes, slots: slots)
+        } catch { return .empty }
+    }
+
+    /// Every record of the file, by relative path, with `prefix` + path as its source (the build
+    /// that found nothing changed, when its records are asked for).
+    static func all(_ file: File, prefix: String) -> [String: LoadedReport] {
+        var out: [String: LoadedReport] = [:]
+        for k in file.slots.indices {
+            let rel = String(decoding: file.bytes[file.slots[k].path], as: UTF8.self)
+            if let e = try? file.entry(k, source: prefix + rel) { out[rel] = e.record }
         }
         return out
     }
 
-    static func decodeChunk(_ bytes: [UInt8]) throws -> [CacheEntry] {
-        var r = ByteReader(bytes)
-        let n = try r.count()
-        var out: [CacheEntry] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n {
-            func stamp() throws -> FileStamp { FileStamp(size: try r.int(), seconds: try r.int(), nanoseconds: try r.int()) }
-            let s = try stamp()
-            let h = try r.raw(32)
-            var ss: FileStamp? = nil, sh: [UInt8]? = nil
-            if try r.u8() == 1 { ss = try stamp(); sh = try r.raw(32) }
-            let rec = try RecordCodec.decodeReport(&r, source: { $0 })
-            out.append(CacheEntry(stamp: s, hash: h, sidecarStamp: ss, sidecarHash: sh, record: rec))
-        }
-        return out
+    static func encodeRecord(_ record: LoadedReport) -> [UInt8] {
+        var w = seededWriter
+        RecordCodec.encode(record, &w)
+        return w.bytes
     }
 
     static func encode(_ entries: [CacheEntry], version: String) -> [UInt8] {
-        let per = max(1, (entries.count + chunks - 1) / chunks)
-        let n = entries.isEmpty ? 0 : (entries.count + per - 1) / per
-        let slots = Slots<[UInt8]>(count: n)
-        DispatchQueue.concurrentPerform(iterations: n) { k in
-            var w = ByteWriter(capacity: per * 1200 + 64)
-            let part = entries[(k * per)..<min(entries.count, (k + 1) * per)]
-            w.uint(UInt64(part.count))
-            for e in part {
-                func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
-                stamp(e.stamp)
-                w.raw(e.hash)
-                if let ss = e.sidecarStamp, let sh = e.sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
-                RecordCodec.encode(e.record, &w)
+        // Records read from the old file are copied; the others are encoded, on every core when many.
+        let missing = entries.indices.filter { entries[$0].encoded == nil }
+        var fresh: [Int: [UInt8]] = [:]
+        if missing.count > 64 {
+            let parts = 16
+            let slots = Slots<[[UInt8]]>(count: parts)
+            DispatchQueue.concurrentPerform(iterations: parts) { k in
+                let range = (k * missing.count / parts)..<((k + 1) * missing.count / parts)
+                slots.set(k, range.map { encodeRecord(entries[missing[$0]].record) })
             }
-            slots.set(k, w.bytes)
+            for (k, e) in zip(missing, slots.values.joined()) { fresh[k] = e }
+        } else {
+            for k in missing { fresh[k] = encodeRecord(entries[k].record) }
         }
-        var w = ByteWriter(capacity: entries.count * 1200 + 64)
+        var total = 0
+        for (k, e) in entries.enumerated() { total += e.encoded?.count ?? fresh[k]!.count }
+        var w = ByteWriter(capacity: total + entries.count * 96 + 64)
         w.raw(magic)
-        w.string(version)
-        w.uint(UInt64(n))
-        for b in slots.values { w.blob(b) }
+        w.utf8(version)
+        w.uint(UInt64(entries.count))
+        for (k, e) in entries.enumerated() {
+            w.utf8(e.record.relativePath)
+            func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
+            stamp(e.stamp)
+            w.raw(e.hash)
+            if let ss = e.sidecarStamp, let sh = e.sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
+            w.uint(UInt64(e.encoded?.count ?? fresh[k]!.count))
+        }
+        for (k, e) in entries.enumerated() {
+            if let b = e.encoded { w.raw(b) } else { w.raw(fresh[k]!) }
+        }
         return w.bytes
     }
 }
 
-/// The manifest of the previous build.
+/// The manifest of the previous build. Format 2: five text lines (format, tool version, global
+/// digest, inputs digest, counts), then binary: the units in build order, each with its name, key
+/// (16 bytes) and output files (path and the first 16 bytes of the SHA-256 of their content).
+/// Names and paths stay byte ranges of the file: a build whose units come in the same order
+/// compares them in place. Format 1 (all text) is still read, for the files it lists.
 struct Manifest {
-    static let header = "gongkai-manifest 1"
+    static let header = "gongkai-manifest 2"
+    static let header1 = "gongkai-manifest 1"
     var version = ""
     var global = ""
     var inputs = ""
     var fileCount = 0
     var pageCount = 0
-    var units: [String: String] = [:]
-    var outputs: [String: String] = [:]
 
-    /// The header lines only (version, digests, counts): all a build that changes nothing reads.
-    static func header(_ bytes: [UInt8]) -> Manifest? {
+    struct Unit { var name: Range<Int>; var key: Range<Int>; var outputs: Range<Int> }
+    struct Output { var path: Range<Int>; var hash: Range<Int> }
+    var bytes: [UInt8] = []
+    var units: [Unit] = []
+    var outputs: [Output] = []
+    /// Format 1's files and their hashes (as 16 bytes).
+    var legacyOutputs: [String: [UInt8]] = [:]
+
+    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+
+    /// Every file the manifest lists.
+    var outputPaths: [String] { legacyOutputs.isEmpty ? outputs.map { string($0.path) } : Array(legacyOutputs.keys) }
+
+    /// The header lines (version, digests, counts) and where they end: all a build that changes
+    /// nothing reads.
+    static func header(_ bytes: [UInt8]) -> Manifest? { parseHeader(bytes)?.0 }
+
+    static func parseHeader(_ bytes: [UInt8]) -> (Manifest, Int, Bool)? {
         var m = Manifest()
         var lines = 0
         var start = 0
         var i = 0
-        while i < bytes.count, lines < 6 {
+        var legacy = false
+        while i < bytes.count, lines < 5 {
             if bytes[i] == 0x0A {
                 let s = String(decoding: bytes[start..<i], as: UTF8.self)
-                if lines == 0 { guard s == header else { return nil } } else {
+                if lines == 0 {
+                    if s == header1 { legacy = true } else { guard s == header else { return nil } }
+                } else {
                     let parts = s.split(separator: " ", maxSplits: 2)
                     if parts.count == 3 {
                         switch parts[0] {
@@ -322,32 +451,69 @@ struct Manifest {
             }
             i += 1
         }
-        return lines > 0 ? m : nil
+        return lines > 0 ? (m, start, legacy) : nil
     }
 
     static func read(_ bytes: [UInt8]) -> Manifest? {
-        var m = Manifest()
-        var first = true
-        for line in bytes.split(separator: 0x0A) {
-            let s = String(decoding: line, as: UTF8.self)
-            if first {
-                guard s == header else { return nil }
-                first = false
-                continue
+        guard let parsed = parseHeader(bytes) else { return nil }
+        var m = parsed.0
+        let start = parsed.1, legacy = parsed.2
+        if legacy {
+            // Format 1: `o <hash> <path>` lines (units are not needed: a new format means a new
+            // tool, whose builds render every unit).
+            for line in bytes[start...].split(separator: 0x0A) where line.first == UInt8(ascii: "o") {
+                let parts = String(decoding: line, as: UTF8.self).split(separator: " ", maxSplits: 2)
+                guard parts.count == 3 else { continue }
+                m.legacyOutputs[String(parts[2])] = []
             }
-            let parts = s.split(separator: " ", maxSplits: 2)
-            guard parts.count == 3 else { continue }
-            switch parts[0] {
-            case "v": m.version = String(parts[1]) + " " + parts[2]
-            case "g": m.global = String(parts[1])
-            case "i": m.inputs = String(parts[1])
-            case "c": m.fileCount = Int(parts[1]) ?? 0; m.pageCount = Int(parts[2]) ?? 0
-            case "u": m.units[String(parts[2])] = String(parts[1])
-            case "o": m.outputs[String(parts[2])] = String(parts[1])
-            default: continue
-            }
+            return m
         }
-        return first ? nil : m
+        m.bytes = bytes
+        var r = ByteReader(bytes, at: start)
+        do {
+            let n = try r.count()
+            m.units.reserveCapacity(n)
+            for _ in 0..<n {
+                func range(_ len: Int) throws -> Range<Int> {
+                    guard len >= 0, r.pos + len <= bytes.count else { throw CodecError("truncated") }
+                    defer { r.pos += len }
+                    return r.pos..<(r.pos + len)
+                }
+                let name = try range(try r.count())
+                let key = try range(16)
+                let k = try r.count()
+                let first = m.outputs.count
+                for _ in 0..<k {
+                    let p = try range(try r.count())
+                    m.outputs.append(Output(path: p, hash: try range(16)))
+                }
+                m.units.append(Unit(name: name, key: key, outputs: first..<m.outputs.count))
+            }
+            guard r.atEnd else { return nil }
+        } catch { return nil }
+        return m
+    }
+
+    static func same(_ s: String, _ bytes: [UInt8], _ r: Range<Int>) -> Bool {
+        var s = s
+        return s.withUTF8 { u in
+            u.count == r.count && bytes.withUnsafeBufferPointer { b in r.isEmpty || memcmp(u.baseAddress!, b.baseAddress! + r.lowerBound, r.count) == 0 }
+        }
+    }
+
+    /// Writes the manifest of a build.
+    static func encode(version: String, global: String, inputs: String, fileCount: Int, pageCount: Int,
+                       units: [(name: String, key: [UInt8], outputs: [(path: String, hash: [UInt8])])]) -> [UInt8] {
+        var w = ByteWriter(capacity: units.count * 120 + 256)
+        w.raw(Array((header + "\nv " + version + "\ng \(global) -\ni \(inputs) -\nc \(fileCount) \(pageCount)\n").utf8))
+        w.uint(UInt64(units.count))
+        for u in units {
+            w.utf8(u.name)
+            w.raw(u.key)
+            w.uint(UInt64(u.outputs.count))
+            for o in u.outputs { w.utf8(o.path); w.raw(o.hash) }
+        }
+        return w.bytes
     }
 }
 
@@ -425,7 +591,11 @@ struct IncrementalBuild {
         let root = output.hasSuffix("/") ? output : output + "/"
         let state = root + ".gongkai/"
         // Fail before the lock on a missing corpus (and do not leave an output folder behind).
-        let paths = try SiteBuilder.scan(options.corpus)
+        // The scan also takes every report's stamp, and its sidecar's (only where the folder
+        // listing shows a sidecar at all).
+        let scanned = try SiteBuilder.scanStamped(options.corpus)
+        let paths = scanned.map(\.path)
+        let stamps = scanned.map { ($0.stamp, $0.sidecar) }
         let lock = try OutputLock(output: output)
         mark("scan")
         defer { lock.release() }
@@ -439,13 +609,8 @@ struct IncrementalBuild {
         let version = IncrementalBuild.toolVersion
         mark("theme")
 
-        // Stamps of every report and sidecar; with the configuration, templates and tool, they
-        // decide whether anything at all changed since the last build.
-        let stampSlots = Slots<(FileStamp?, FileStamp?)>(count: paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            stampSlots.set(i, (FileStamp.of(paths[i]), FileStamp.of(Sidecar.path(for: paths[i]))))
-        }
-        let stamps = stampSlots.values
+        // With the configuration, templates and tool, the stamps decide whether anything at all
+        // changed since the last build.
         var g = SHA256()
         g.feed(Array(version.utf8))
         g.feed(configBytes ?? Array("(none)".utf8))
@@ -455,8 +620,16 @@ struct IncrementalBuild {
         let globalHex = Hex.string(globalBase.finalize())
         var inputs = SHA256()
         for (i, p) in paths.enumerated() {
-            inputs.feed(Array(p.utf8))
-            for s in [stamps[i].0, stamps[i].1] { inputs.feed(s.map { Array("\($0.size) \($0.seconds) \($0.nanoseconds)".utf8) } ?? []) }
+            inputs.feed(p)
+            for s in [stamps[i].0, stamps[i].1] {
+                if let s {
+                    var v = (UInt64(1), Int64(s.size).littleEndian, Int64(s.seconds).littleEndian, Int64(s.nanoseconds).littleEndian)
+                    withUnsafeBytes(of: &v) { inputs.update(bufferPointer: $0) }
+                } else {
+                    var z = UInt64(0)
+                    withUnsafeBytes(of: &z) { inputs.update(bufferPointer: $0) }
+                }
+            }
         }
         let inputsHex = Hex.string(inputs.finalize())
         let oldManifestBytes = SiteWriter.readFile(state + "manifest")
@@ -472,15 +645,13 @@ struct IncrementalBuild {
             let cachePath = state + "records"
             let manifestBytes = oldManifestBytes!
             let lazy = LazyRecords(load: {
-                let cache = RecordCache.read(cachePath, version: version)
+                let cache = RecordCache.all(RecordCache.read(cachePath, version: version), prefix: corpusPrefix)
                 return paths.compactMap { p in
                     let rel = p.hasPrefix(corpusPrefix) ? String(p.dropFirst(corpusPrefix.count)) : p
-                    guard var r = cache[rel]?.record else { return nil }
-                    r.checked.report.source = p
-                    return r
+                    return cache[rel]
                 }
             }, aggregate: { [config] in SiteBuilder.aggregate($0, configuration: config) },
-               paths: { (Manifest.read(manifestBytes)?.outputs.keys.sorted()) ?? [] })
+               paths: { (Manifest.read(manifestBytes)?.outputPaths.sorted()) ?? [] })
             mark("no change")
             return BuildResult(reportCount: paths.count, files: [], fileCount: oldHeader.fileCount, pages: oldHeader.pageCount, rendered: 0,
                                write: WriteSummary(written: [], unchanged: oldHeader.fileCount, removed: []),
@@ -488,45 +659,101 @@ struct IncrementalBuild {
         }
 
         // Load: from the cache when the stamp (or else the hash) matches.
-        let previous = options.clean ? [:] : RecordCache.read(state + "records", version: version)
+        let previous = options.clean ? RecordCache.File.empty : RecordCache.read(state + "records", version: version)
         mark("cache")
         let (reports, entries, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
         // Extraction leaves freed memory scattered between the records it keeps; give it back.
-        IncrementalBuild.trimMemory()
+        if entries.count - reusedCount(entries) > 256 { IncrementalBuild.trimMemory() }
         mark("load")
         let aggregates = SiteBuilder.aggregate(reports, configuration: config)
         mark("aggregate")
 
         if IncrementalBuild.templatesShowCounts(theme) { g.feed(Array("\(reports.count) \(aggregates.agencies.count)".utf8)) }
-        let keys = DependencyKeys(global: Array(g.finalize()), reports: reports, content: entries.map(\.content), aggregates: aggregates)
+        let keys = DependencyKeys(global: Array(g.finalize()), reports: reports, entries: entries, aggregates: aggregates)
 
         let renderer = SiteRenderer(reports: reports, aggregates: aggregates, configuration: config, theme: theme)
         let units = renderer.units(keys)
         mark("keys")
 
-        // What the previous build left, and which of its claims to trust.
+        // What the previous build left, and which of its claims to trust: per unit, whether its key
+        // is the same, and per output file the hash the manifest gives it (nil: not trusted).
         let old = oldManifestBytes.flatMap(Manifest.read) ?? Manifest()
         let pendingPaths = pendingBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
         let legacyPaths = legacyBytes.map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) } ?? []
-        var trusted = (options.clean || old.version != version) ? [:] : old.outputs
-        for p in pendingPaths { trusted[p] = nil }
         if !pendingPaths.isEmpty { IncrementalBuild.removeTemporaryFiles(root: root, near: pendingPaths) }
         let renderAll = options.clean || options.keepFiles
+        let trustOld = !options.clean && old.version == version && old.legacyOutputs.isEmpty
+        let distrusted = Set(pendingPaths)
+        var sameKey = [Bool](repeating: false, count: units.count)
+        var trusted = [[[UInt8]?]](repeating: [], count: units.count)
+        // Units in the same order as last time, with the same files, are matched in place.
+        var sameLayout = old.units.count == units.count && old.legacyOutputs.isEmpty
+        var oldUnitIndex: [String: Int]? = nil
+        var oldOutputIndex: [String: Int]? = nil
+        for (i, u) in units.enumerated() {
+            var k: Int? = nil
+            if i < old.units.count, Manifest.same(u.name, old.bytes, old.units[i].name) { k = i } else {
+                sameLayout = false
+                if oldUnitIndex == nil {
+                    var d: [String: Int] = [:]
+                    for (j, x) in old.units.enumerated() { d[old.string(x.name)] = j }
+                    oldUnitIndex = d
+                }
+                k = oldUnitIndex![u.name]
+            }
+            var hashes = [[UInt8]?](repeating: nil, count: u.paths.count)
+            if let k {
+                let ou = old.units[k]
+                sameKey[i] = old.bytes[ou.key].elementsEqual(u.key)
+                let outs = old.outputs[ou.outputs]
+                if outs.count == u.paths.count, zip(outs, u.paths).allSatisfy({ Manifest.same($1, old.bytes, $0.path) }) {
+                    for (j, o) in outs.enumerated() { hashes[j] = Array(old.bytes[o.hash]) }
+                } else {
+                    sameLayout = false
+                    if oldOutputIndex == nil {
+                        var d: [String: Int] = [:]
+                        for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
+                        oldOutputIndex = d
+                    }
+                    for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { hashes[j] = Array(old.bytes[old.outputs[x].hash]) } }
+                }
+            } else if oldOutputIndex != nil || !old.outputs.isEmpty {
+                if oldOutputIndex == nil {
+                    var d: [String: Int] = [:]
+                    for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
+                    oldOutputIndex = d
+                }
+                for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { hashes[j] = Array(old.bytes[old.outputs[x].hash]) } }
+            }
+            if !trustOld { hashes = hashes.map { _ in nil } }
+            if !distrusted.isEmpty { for (j, p) in u.paths.enumerated() where distrusted.contains(p) { hashes[j] = nil } }
+            trusted[i] = hashes
+        }
         mark("manifest")
         let trustedOutputs = trusted
 
-        var current = Set<String>()
         var dirty: [Int] = []
-        for (i, u) in units.enumerated() {
-            for p in u.paths {
-                guard current.insert(p).inserted else { throw BuildError("two outputs at \(p)") }
+        let stale: [String]
+        if sameLayout {
+            // The same units with the same files as the last build (which checked them for
+            // clashes): only files a killed build may have left are stale.
+            for i in units.indices where renderAll || !sameKey[i] || trusted[i].contains(where: { $0 == nil }) { dirty.append(i) }
+            var current = Set<String>()
+            if !pendingPaths.isEmpty || !legacyPaths.isEmpty { for u in units { current.formUnion(u.paths) } }
+            stale = Set(pendingPaths + legacyPaths).filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
+        } else {
+            var current = Set<String>()
+            for (i, u) in units.enumerated() {
+                for p in u.paths {
+                    guard current.insert(p).inserted else { throw BuildError("two outputs at \(p)") }
+                }
+                if renderAll || !sameKey[i] || trusted[i].contains(where: { $0 == nil }) { dirty.append(i) }
             }
-            if renderAll || old.units[u.name] != Hex.string(u.key) || u.paths.contains(where: { trusted[$0] == nil }) { dirty.append(i) }
+            var owned = Set(old.outputPaths)
+            owned.formUnion(pendingPaths)
+            owned.formUnion(legacyPaths)
+            stale = owned.filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
         }
-        var owned = Set(old.outputs.keys)
-        owned.formUnion(pendingPaths)
-        owned.formUnion(legacyPaths)
-        let stale = owned.filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
 
         // Journal before touching anything.
         if !dirty.isEmpty || !stale.isEmpty {
@@ -536,7 +763,7 @@ struct IncrementalBuild {
         }
 
         // Render and write, a batch at a time on every core; results placed by unit index.
-        struct Done { var outputs: [(path: String, hash: String, written: Bool)]; var files: [OutputFile] }
+        struct Done { var outputs: [(path: String, hash: [UInt8], written: Bool)]; var files: [OutputFile] }
         var done: [Int: Done] = [:]
         var start = 0
         while start < dirty.count {
@@ -546,16 +773,18 @@ struct IncrementalBuild {
             DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 slots.set(k, Result {
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    let files = try SiteRenderer.checked(units[slice[k]])
+                    let unit = units[slice[k]]
+                    let files = try SiteRenderer.checked(unit)
                     if IncrementalBuild.timing {
                         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                        if ms > 50 { FileHandle.standardError.write(Data("  slow unit \(units[slice[k]].name): \(Int(ms)) ms\n".utf8)) }
-                        IncrementalBuild.unitTimes.add(String(units[slice[k]].name.prefix { $0 != "/" }), ms)
+                        if ms > 50 { FileHandle.standardError.write(Data("  slow unit \(unit.name): \(Int(ms)) ms\n".utf8)) }
+                        IncrementalBuild.unitTimes.add(String(unit.name.prefix { $0 != "/" }), ms)
                     }
-                    var outs: [(String, String, Bool)] = []
+                    var outs: [(String, [UInt8], Bool)] = []
                     for f in files {
-                        let h = Hex.string(SHA256.hash(data: f.bytes).prefix(16))
-                        if trustedOutputs[f.path] == h, FileStamp.of(root + f.path) != nil {
+                        let h = Array(SHA256.hash(data: f.bytes).prefix(16))
+                        let j = unit.paths.firstIndex(of: f.path)!
+                        if trustedOutputs[slice[k]][j] == h, FileStamp.of(root + f.path) != nil {
                             outs.append((f.path, h, false))
                         } else {
                             try SiteWriter.writeAtomically(root + f.path, f.bytes, makeFolders: true)
@@ -586,28 +815,31 @@ struct IncrementalBuild {
         if cacheChanged || options.clean {
             try SiteWriter.writeAtomically(state + "records", RecordCache.encode(entries, version: version))
         }
-        let outputCount = units.reduce(0) { $0 + $1.paths.count }
-        let pageCount = units.reduce(0) { $0 + $1.paths.reduce(0) { $0 + ($1.hasSuffix(".html") ? 1 : 0) } }
-        var manifest = Manifest.header + "\n" + "v " + version + "\n" + "g \(globalHex) -\n" + "i \(inputsHex) -\n" + "c \(outputCount) \(pageCount)\n"
+        var outputCount = 0, pageCount = 0
         var files: [OutputFile] = []
-        var allPaths: [String] = []
         var written: [String] = []
+        var listed: [(name: String, key: [UInt8], outputs: [(path: String, hash: [UInt8])])] = []
+        listed.reserveCapacity(units.count)
         for (i, u) in units.enumerated() {
-            manifest += "u \(Hex.string(u.key)) \(u.name)\n"
+            outputCount += u.paths.count
+            for p in u.paths where p.hasSuffix(".html") { pageCount += 1 }
             if let d = done[i] {
-                for o in d.outputs {
-                    manifest += "o \(o.hash) \(o.path)\n"
-                    if o.written { written.append(o.path) }
+                // In the order the unit declares them.
+                var outs: [(path: String, hash: [UInt8])] = []
+                for p in u.paths {
+                    let o = d.outputs.first { $0.path == p }!
+                    outs.append((p, o.hash))
+                    if o.written { written.append(p) }
                 }
+                listed.append((u.name, u.key, outs))
                 files += d.files
             } else {
-                for p in u.paths { manifest += "o \(trusted[p]!) \(p)\n" }
+                listed.append((u.name, u.key, u.paths.indices.map { (u.paths[$0], trusted[i][$0]!) }))
             }
-            allPaths += u.paths
         }
+        let manifestBytes = Manifest.encode(version: version, global: globalHex, inputs: inputsHex, fileCount: outputCount, pageCount: pageCount, units: listed)
         var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
         diagnostics += SiteBuilder.collectDiagnostics(reports, aggregates)
-        let manifestBytes = Array(manifest.utf8)
         if manifestBytes != oldManifestBytes || FileStamp.of(state + "diagnostics") == nil {
             // The findings first: a manifest that lets the next build stop early must find them.
             try SiteWriter.writeAtomically(state + "diagnostics", DiagnosticsFile.encode(diagnostics, prefix: corpusPrefix))
@@ -619,13 +851,15 @@ struct IncrementalBuild {
 
         written.sort()
         summary.written = written
-        summary.unchanged = allPaths.count - written.count
+        summary.unchanged = outputCount - written.count
         files.sort { $0.path < $1.path }
-        allPaths.sort()
         _ = fm
+        let lazyPaths: @Sendable () -> [String] = { units.flatMap(\.paths).sorted() }
         return BuildResult(reportCount: reports.count, files: files, fileCount: outputCount, pages: pageCount, rendered: dirty.count,
-                           write: summary, diagnostics: diagnostics, lazy: LazyRecords(reports: reports, aggregates: aggregates, paths: allPaths))
+                           write: summary, diagnostics: diagnostics, lazy: LazyRecords(reports: reports, aggregates: aggregates, paths: lazyPaths))
     }
+
+    func reusedCount(_ entries: [CacheEntry]) -> Int { entries.reduce(0) { $0 + ($1.encoded != nil ? 1 : 0) } }
 
     /// Whether a template shows the number of reports or agencies on pages that otherwise do not
     /// depend on the whole corpus (then every page's key includes them).
@@ -639,50 +873,57 @@ struct IncrementalBuild {
 
     /// Reports from the cache or the file, in path order; the cache entries to keep; whether
     /// anything differs from the cache that was read.
-    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: [String: CacheEntry]) -> ([LoadedReport], [CacheEntry], Bool) {
+    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], Bool) {
+        let rels = paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+        let slotOf = cache.lookup(rels)
         let slots = Slots<CacheEntry>(count: paths.count)
         let changed = Slots<Bool>(count: paths.count)
         let extractor = ReportExtractor()
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let path = paths[i]
-            let rel = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-            let sidecarPath = Sidecar.path(for: path)
-            let (stamp, sidecarStamp) = stamps[i]
-            if var c = cache[rel], let stamp, c.stamp == stamp, c.sidecarStamp == sidecarStamp {
-                c.record.checked.report.source = path
-                slots.set(i, c)
-                changed.set(i, false)
-                return
-            }
-            let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
-            let sidecarBytes = sidecarStamp == nil ? nil : FileManager.default.contents(atPath: sidecarPath).map { [UInt8]($0) }
-            let hash = bytes.map { Array(SHA256.hash(data: $0)) } ?? []
-            let sidecarHash = sidecarBytes.map { Array(SHA256.hash(data: $0)) }
-            if var c = cache[rel], let stamp, !hash.isEmpty, c.hash == hash, c.sidecarHash == sidecarHash {
-                // Touched, not changed.
-                c.stamp = stamp
-                c.sidecarStamp = sidecarStamp
-                c.record.checked.report.source = path
-                slots.set(i, c)
+        // In parts (records from the cache take a microsecond or two each).
+        let parts = min(paths.count, max(1, min(64, paths.count / 64)))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for i in (part * paths.count / parts)..<((part + 1) * paths.count / parts) {
+                let path = paths[i]
+                let rel = rels[i]
+                let (stamp, sidecarStamp) = stamps[i]
+                let slot = slotOf[i]
+                if let slot, let stamp, cache.slots[slot].stamp == stamp, cache.slots[slot].sidecarStamp == sidecarStamp,
+                   let c = try? cache.entry(slot, source: path) {
+                    slots.set(i, c)
+                    changed.set(i, false)
+                    continue
+                }
+                let sidecarPath = Sidecar.path(for: path)
+                let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+                let sidecarBytes = sidecarStamp == nil ? nil : FileManager.default.contents(atPath: sidecarPath).map { [UInt8]($0) }
+                let hash = bytes.map { Array(SHA256.hash(data: $0)) } ?? []
+                let sidecarHash = sidecarBytes.map { Array(SHA256.hash(data: $0)) }
+                if let slot, let stamp, !hash.isEmpty, cache.slots[slot].hash == hash, cache.slots[slot].sidecarHash == sidecarHash,
+                   var c = try? cache.entry(slot, source: path) {
+                    // Touched, not changed.
+                    c.stamp = stamp
+                    c.sidecarStamp = sidecarStamp
+                    slots.set(i, c)
+                    changed.set(i, true)
+                    continue
+                }
+                var report: Report
+                if let bytes {
+                    report = extractor.extract(bytes: bytes, source: path)
+                } else {
+                    report = Report(source: path, diagnostics: [.error("cannot read the file")])
+                }
+                let (sidecar, sd) = Sidecar.load(for: path)
+                report.diagnostics += sd
+                let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
+                slots.set(i, CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
+                                        sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr))
                 changed.set(i, true)
-                return
+                progress?(changed.increment(), paths.count)
             }
-            var report: Report
-            if let bytes {
-                report = extractor.extract(bytes: bytes, source: path)
-            } else {
-                report = Report(source: path, diagnostics: [.error("cannot read the file")])
-            }
-            let (sidecar, sd) = Sidecar.load(for: path)
-            report.diagnostics += sd
-            let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
-            slots.set(i, CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
-                                    sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr))
-            changed.set(i, true)
-            progress?(changed.increment(), paths.count)
         }
         let entries = slots.values
-        let anyChanged = changed.values.contains(true) || cache.count != paths.count
+        let anyChanged = changed.values.contains(true) || cache.slots.count != paths.count
         return (entries.map(\.record), entries, anyChanged)
     }
 }

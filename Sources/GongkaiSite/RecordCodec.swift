@@ -11,11 +11,17 @@ import GongkaiCheck
 /// (metadata, every cell, diagnostics, sidecar, the number of identity breaks). Narrative
 /// sections and identity results are left out (`LoadedReport.isPartial`): a report page that has
 /// to be rendered again re-reads its file anyway (for the source view) and extracts it again.
-public struct ByteWriter {
+public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var strings: [String: Int] = [:]
 
     public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+
+    /// A writer whose string table starts with `seed` (a reader must be given the same seed).
+    public init(capacity: Int, seed: [String]) {
+        bytes.reserveCapacity(capacity)
+        for s in seed where strings[s] == nil { strings[s] = strings.count }
+    }
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
@@ -41,6 +47,13 @@ public struct ByteWriter {
     }
 
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    public mutating func raw(_ b: ArraySlice<UInt8>) { bytes.append(contentsOf: b) }
+
+    /// A string's bytes with their length (no string table).
+    public mutating func utf8(_ s: String) {
+        var s = s
+        s.withUTF8 { uint(UInt64($0.count)); bytes.append(contentsOf: $0) }
+    }
 
     /// Raw bytes with their length.
     public mutating func blob(_ b: [UInt8]) { uint(UInt64(b.count)); bytes.append(contentsOf: b) }
@@ -69,23 +82,33 @@ public struct CodecError: Error, CustomStringConvertible {
 public struct ByteReader {
     let bytes: [UInt8]
     var pos: Int
+    /// Reading stops here (a part of a larger buffer is read without copying it).
+    let end: Int
     private var strings: [String] = []
 
-    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos }
+    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos; self.end = bytes.count }
 
-    public var atEnd: Bool { pos >= bytes.count }
+    /// Reads `bytes[pos..<end]` with a string table that starts with `seed` (the writer's).
+    public init(_ bytes: [UInt8], at pos: Int, end: Int, seed: [String]) {
+        self.bytes = bytes; self.pos = pos; self.end = min(end, bytes.count)
+        strings = seed
+    }
+
+    public var atEnd: Bool { pos >= end }
 
     public mutating func u8() throws -> UInt8 {
-        guard pos < bytes.count else { throw CodecError("truncated") }
+        guard pos < end else { throw CodecError("truncated") }
         defer { pos += 1 }
         return bytes[pos]
     }
 
     public mutating func uint() throws -> UInt64 {
+        // One byte (nearly every count, flag and small number) without the loop.
+        if pos < end, bytes[pos] < 0x80 { pos += 1; return UInt64(bytes[pos - 1]) }
         var v: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard pos < bytes.count, shift < 64 else { throw CodecError("bad integer") }
+            guard pos < end, shift < 64 else { throw CodecError("bad integer") }
             let b = bytes[pos]; pos += 1
             v |= UInt64(b & 0x7F) << shift
             if b < 0x80 { return v }
@@ -100,14 +123,14 @@ public struct ByteReader {
 
     public mutating func count() throws -> Int {
         let n = try uint()
-        guard n <= UInt64(bytes.count - pos) * 8 + 64 else { throw CodecError("bad count") }
+        guard n <= UInt64(max(0, end - pos)) * 8 + 64 else { throw CodecError("bad count") }
         return Int(n)
     }
 
     public mutating func optInt() throws -> Int? { try u8() == 0 ? nil : try int() }
 
     public mutating func raw64() throws -> UInt64 {
-        guard pos + 8 <= bytes.count else { throw CodecError("truncated") }
+        guard pos + 8 <= end else { throw CodecError("truncated") }
         var v: UInt64 = 0
         for k in 0..<8 { v |= UInt64(bytes[pos + k]) << (8 * UInt64(k)) }
         pos += 8
@@ -119,7 +142,7 @@ public struct ByteReader {
     }
 
     public mutating func raw(_ n: Int) throws -> [UInt8] {
-        guard n >= 0, pos + n <= bytes.count else { throw CodecError("truncated") }
+        guard n >= 0, pos + n <= end else { throw CodecError("truncated") }
         defer { pos += n }
         return Array(bytes[pos..<(pos + n)])
     }
@@ -133,7 +156,7 @@ public struct ByteReader {
             return strings[Int(tag) - 1]
         }
         let n = try count()
-        guard pos + n <= bytes.count else { throw CodecError("truncated") }
+        guard pos + n <= end else { throw CodecError("truncated") }
         let s = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[pos..<(pos + n)]), as: UTF8.self) }
         pos += n
         strings.append(s)

@@ -48,6 +48,27 @@ import GongkaiSynth
         for (a, b) in zip(reports, try Self.roundTrip(reports)) { Self.expectSame(a, b) }
     }
 
+    /// A writer and reader seeded with the same strings refer to them by index from the start; a
+    /// reader of part of a buffer stops at its end.
+    @Test func seededTablesAndBoundedReaders() throws {
+        let seed = ["received", "total"]
+        var w = ByteWriter(capacity: 64, seed: seed)
+        w.string("total"); w.string("新"); w.string("新"); w.int(-5)
+        let body = w.bytes
+        #expect(body.count < 12)
+        let buffer: [UInt8] = [9, 9] + body + [7, 7]
+        var r = ByteReader(buffer, at: 2, end: 2 + body.count, seed: seed)
+        #expect(try r.string() == "total")
+        #expect(try r.string() == "新")
+        #expect(try r.string() == "新")
+        #expect(try r.int() == -5)
+        #expect(r.atEnd)
+        #expect(throws: (any Error).self) { _ = try r.u8() }
+        // Without the seed the first string is a reference into an empty table.
+        var plain = ByteReader(buffer, at: 2, end: 2 + body.count, seed: [])
+        #expect(throws: (any Error).self) { _ = try plain.string() }
+    }
+
     @Test func numbersAndStringsRoundTrip() throws {
         var w = ByteWriter()
         let ints = [0, 1, -1, 63, -64, 1 << 40, Int.max, Int.min]

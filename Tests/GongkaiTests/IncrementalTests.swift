@@ -174,6 +174,59 @@ import GongkaiSynth
         #expect(!FileManager.default.fileExists(atPath: out + "/.index.html.tmp-999999"), "a killed build's temporary file is removed")
     }
 
+    /// A record cache or manifest of an older format, or a damaged one, is ignored: the build reads
+    /// what it needs again and still removes the files the old manifest listed.
+    @Test func oldOrDamagedStateFilesAreIgnoredSafely() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", out = root + "/out"
+        let pool = Array(SyntheticCorpus(seed: 7, count: 8))
+        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        let state = out + "/.gongkai/"
+        func edit(_ k: Int, _ step: Int) throws {
+            let p = corpus + "/" + pool[k].fileName
+            try Self.write(try String(contentsOfFile: p, encoding: .utf8) + "\n补充说明 \(step)。\n", p)
+        }
+        func checkSameAsClean(_ step: String) throws {
+            let clean = root + "/clean"
+            _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: clean, clean: true))
+            #expect(Self.compare(out, clean, step: step))
+            try? FileManager.default.removeItem(atPath: clean)
+        }
+        // Format 2 cache (one string table per chunk) and format 1 manifest (text), listing a file
+        // this build no longer makes.
+        try Data("GKRC2\n".utf8 + [3, 0x61, 0x62, 0x63, 1, 2, 3]).write(to: URL(fileURLWithPath: state + "records"))
+        try "stale".write(toFile: out + "/stale.html", atomically: false, encoding: .utf8)
+        try "gongkai-manifest 1\nv gongkai-site 2 1-2.3\ng 00 -\ni 00 -\nc 1 1\nu 00 index.html\no 00 index.html\no 00 stale.html\n"
+            .write(toFile: state + "manifest", atomically: false, encoding: .utf8)
+        try edit(1, 1)
+        let first = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        #expect(first.write.removed == ["stale.html"])
+        #expect(!FileManager.default.fileExists(atPath: out + "/stale.html"))
+        try checkSameAsClean("after an old-format cache and manifest")
+        // A cache cut short, and a manifest whose binary part is cut short.
+        let records = try Data(contentsOf: URL(fileURLWithPath: state + "records"))
+        try records.prefix(records.count / 2).write(to: URL(fileURLWithPath: state + "records"))
+        try edit(2, 2)
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        try checkSameAsClean("after a truncated cache")
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: state + "manifest"))
+        try manifest.prefix(manifest.count - 7).write(to: URL(fileURLWithPath: state + "manifest"))
+        try edit(3, 3)
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        try checkSameAsClean("after a truncated manifest")
+        // And the state written by this build is read back: nothing to do.
+        let again = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        #expect(again.rendered == 0 && again.write.written.isEmpty)
+        // Records come back from the cache with their figures (a blank stays nil, never 0).
+        try edit(4, 4)
+        let cached = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        let fresh = try SiteBuilder.build(BuildOptions(corpus: corpus, output: root + "/fresh", clean: true))
+        #expect(cached.aggregates.entries.map(\.figures) == fresh.aggregates.entries.map(\.figures))
+        #expect(cached.reports.map(\.report.applications) == fresh.reports.map(\.report.applications))
+    }
+
     @Test func aSecondBuildOfTheSameFolderIsRefused() throws {
         let out = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
