@@ -11,7 +11,7 @@ struct ExtractCommand: ParsableCommand {
         abstract: "Extract every table cell of each report; print the records as JSON (the data contract) or as text."
     )
 
-    @Argument(help: "Report files (.txt, .html, .md).")
+    @Argument(help: "Report files (.txt, .html, .md), or folders of them (any nesting).")
     var files: [String]
 
     @Option(help: "json: one record per file with source and diagnostics; text: the tables for a person.")
@@ -22,6 +22,8 @@ struct ExtractCommand: ParsableCommand {
     }
 
     func run() throws {
+        let files = try ReportPipeline.expand(self.files)
+        guard !files.isEmpty else { throw ValidationError("\(self.files.joined(separator: " ")): no report files (.txt, .html, .md) found") }
         let progress = ProgressLine(total: files.count, label: "extracting")
         let checked = ReportPipeline.process(files, progress: { progress.update($0) })
         progress.finish()

@@ -1,10 +1,26 @@
 import Foundation
 import GongkaiCore
+import GongkaiRead
 import GongkaiExtract
 import GongkaiCheck
 
 /// Extracts and checks files on every core, results in the order of the paths.
 public enum ReportPipeline {
+    /// The report files named: a folder stands for the report files below it (any nesting,
+    /// sorted); anything else is taken as a file (a missing one becomes a record with an error).
+    public static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                files += try CorpusScanner.reportFiles(in: path)
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
     public static func process(_ paths: [String], progress: (@Sendable (Int) -> Void)? = nil) -> [CheckedReport] {
         let extractor = ReportExtractor()
         let results = ResultBox<CheckedReport>(count: paths.count)

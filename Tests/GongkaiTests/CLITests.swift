@@ -17,6 +17,17 @@ struct CLITests {
         #expect(diagnostics?.contains { $0["severity"] as? String == "warning" && $0["line"] as? Int == 67 } == true)
     }
 
+    @Test func extractOnAFolderReadsTheReportsBelowIt() throws {
+        let dir = Fixture.path("extract")
+        let r = try CLI.run(["extract", dir, "--format", "json"])
+        #expect(r.status == 0)
+        let records = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        let sources = records?.compactMap { $0["source"] as? String } ?? []
+        #expect(sources.count == 10, "every fixture report, not one record for the folder")
+        #expect(sources.contains(dir + "/tab-2021.txt"))
+        #expect(sources == sources.sorted())
+    }
+
     @Test func extractAsTextShowsBlanksAsDashes() throws {
         let r = try CLI.run(["extract", Fixture.path("extract/tab-2021.txt"), "--format", "text"])
         #expect(r.status == 0)
