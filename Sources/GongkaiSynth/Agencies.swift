@@ -21,11 +21,16 @@ enum Places {
         ("澄岚", "chenglan"), ("雁汀", "yanting"), ("芷洲", "zhizhou"), ("霁原", "jiyuan"),
         ("桐汐", "tongxi"), ("枫泠", "fengling"), ("沄水", "yunshui"), ("璟山", "jingshan"),
         ("朔澜", "shuolan"), ("岫宁", "xiuning"), ("溪棠", "xitang"), ("昀川", "yunchuan"),
+        ("汀芷", "tingzhi"), ("澹川", "danchuan"), ("槿原", "jinyuan"), ("栖汐", "qixi"),
+        ("蘅洲", "hengzhou"), ("泠枫", "lingfeng"), ("璇水", "xuanshui"), ("沅汀", "yuanting"),
+        ("棠溪", "tangxi"), ("翎山", "lingshan"), ("箬澜", "ruolan"), ("渟宁", "tingning"),
     ]
     /// District names are two invented syllables, unique nationwide (district d belongs to city
-    /// d % 12), so a title that leaves out the city still names one body.
-    static let districtFirst = Array("临望青栖云松鹤金长东西南北新石柏兰苇蓉杏梨桂荻芦菱蒲茗蔚澹泓".map(String.init))
-    static let districtSecond = Array("湖江杉梧阶汀鸣穗堤岚汐屏泠港榴川桥岭塘坪湾洲渚原岗陂坞圩埠滩".map(String.init))
+    /// d % cities.count), so a title that leaves out the city still names one body. With 24 cities
+    /// and 1,600 districts there are 40,816 bodies: a 100,000-report corpus (about 25,000 bodies
+    /// of four years each) names each once.
+    static let districtFirst = Array("临望青栖云松鹤金长东西南北新石柏兰苇蓉杏梨桂荻芦菱蒲茗蔚澹泓桃枣梓栎桑榆槐杨柘椿".map(String.init))
+    static let districtSecond = Array("湖江杉梧阶汀鸣穗堤岚汐屏泠港榴川桥岭塘坪湾洲渚原岗陂坞圩埠滩泽浦渡沙矶峪沟垣墩畈".map(String.init))
     static var districtCount: Int { districtFirst.count * districtSecond.count }
     static func district(_ d: Int) -> String { districtFirst[d / districtSecond.count] + districtSecond[d % districtSecond.count] }
     static let streets = ["柳岸", "桂坊", "荷塘", "竹溪", "清源", "双桥"]
@@ -62,7 +67,7 @@ enum Places {
         var rng = SplitMix64(seed: seed, stream: UInt64(index), 1)
         let jitter = rng.logUniform(0.25, 4)
         let total = capacity
-        let slot = (index % total * 7919 + Int(seed % UInt64(total))) % total   // 7919 is prime and shares no factor with total
+        let slot = (index % total * 7919 + Int(seed % UInt64(total))) % total   // 7919 is prime and does not divide total
         if slot < citySlots {
             let city = cities[slot / cityBodies.count]
             let b = cityBodies[slot % cityBodies.count]
