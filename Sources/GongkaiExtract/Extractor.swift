@@ -31,6 +31,20 @@ public struct ReportExtractor: Sendable {
         return extract(st, source: source, diagnostics: diagnostics)
     }
 
+    /// Only the narrative sections — what `extract(bytes:source:)` puts in `Report.sections` —
+    /// without reading the title or the tables: a build keeps records without their narrative
+    /// (memory) and reads it again for the report's page, which reads the file anyway.
+    public func sections(bytes: [UInt8]) -> [NarrativeSection] {
+        var diagnostics = Diagnostics()
+        guard let text = SourceReader.read(bytes: bytes, diagnostics: &diagnostics) else { return [] }
+        let lines = text.lines
+        let headings = SectionFinder.headings(lines)
+        let ranges = Regions.locate(lines, headings: headings)
+        // `extract` stops before the narrative when none of the tables is there.
+        if ranges.active == nil && ranges.applications == nil && ranges.review == nil { return [] }
+        return Narrative.sections(lines, headings: headings)
+    }
+
     public func extract(_ text: SourceText, source: String, diagnostics: Diagnostics = Diagnostics()) -> Report {
         var job = ExtractionJob(lines: text.lines, diagnostics: diagnostics)
         job.run()

@@ -274,11 +274,12 @@ public enum RecordCodec {
     /// records straight from the extractor take several times more.
     public static func compact(_ lr: LoadedReport) -> LoadedReport {
         var w = ByteWriter(capacity: 4096)
-        encode(lr, &w, sections: true)
+        encode(lr, &w, sections: false)
         var r = ByteReader(w.bytes)
-        // Identity results are not kept: the report page computes them again from the cells.
+        // Identity results and the narrative are not kept: the report page computes the first
+        // again from the cells and reads the second from the file, which it reads anyway.
         guard var out = try? decodeReport(&r, source: { _ in lr.report.source }) else { return lr }
-        out.isPartial = false
+        out.isPartial = true
         return out
     }
 

@@ -19,7 +19,7 @@ extension SiteRenderer {
         if text == nil || lr.isPartial, let data = FileManager.default.contents(atPath: lr.report.source) {
             let bytes = [UInt8](data)
             if text == nil { text = try? SourceDecoder.decode(bytes).text }
-            if lr.isPartial { r.sections = ReportExtractor().extract(bytes: bytes, source: lr.report.source).sections }
+            if lr.isPartial { r.sections = ReportExtractor().sections(bytes: bytes) }
         }
         // Records are kept without their identity results (memory): they depend on the cells only.
         checked.identities = IdentityChecker.check(r)

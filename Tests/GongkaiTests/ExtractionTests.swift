@@ -2,6 +2,9 @@ import Testing
 import GongkaiCore
 import GongkaiExtract
 import GongkaiCheck
+import GongkaiRead
+import GongkaiSynth
+import Foundation
 
 /// Each layout family prints the same figures; every one must read to the same record.
 @Suite("Layout families")
@@ -142,5 +145,22 @@ struct UnrecognizedTests {
     @Test func aMissingFileIsAnError() {
         let r = ReportExtractor().extract(path: "/nonexistent/report.txt")
         #expect(r.diagnostics.first?.message == "cannot read the file")
+    }
+
+    @Test func sectionsAloneAreTheSectionsOfTheWholeExtraction() throws {
+        var n = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: Fixture.path("extract")).sorted() {
+            let bytes = try #require(FileBytes.read(Fixture.path("extract/" + name)))
+            #expect(ReportExtractor().sections(bytes: bytes) == ReportExtractor().extract(bytes: bytes, source: name).sections, "\(name)")
+            n += 1
+        }
+        for s in SyntheticCorpus(seed: 3, count: 40) {
+            let bytes = Array(s.text.utf8)
+            let full = ReportExtractor().extract(bytes: bytes, source: s.fileName).sections
+            #expect(!full.isEmpty)
+            #expect(ReportExtractor().sections(bytes: bytes) == full, "\(s.fileName)")
+            n += 1
+        }
+        #expect(n == 50)
     }
 }
