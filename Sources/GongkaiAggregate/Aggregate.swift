@@ -581,6 +581,13 @@ public struct AggregateInput: Sendable {
     /// Line of the last cell of table 三's `carried_over` row (cited by cross-year findings).
     public var carriedOverLine: Int?
 
+    public init(source: String, agency: String?, year: Int?, figures: Figures, errorCount: Int, warningCount: Int, identityBreaks: Int,
+                carriedOverLine: Int?) {
+        self.source = source; self.agency = agency; self.year = year; self.figures = figures
+        self.errorCount = errorCount; self.warningCount = warningCount; self.identityBreaks = identityBreaks
+        self.carriedOverLine = carriedOverLine
+    }
+
     /// `identityBreaks` when the report's identity results were not kept; else they are counted.
     public init(_ r: Report, identities: [IdentityResult] = [], identityBreaks: Int? = nil) {
         source = r.source

@@ -296,6 +296,11 @@ public enum SiteBuilder {
 
     // MARK: 3. aggregate
 
+    /// The same, from what aggregation reads of each record (kept in the record cache).
+    static func aggregate(inputs: [AggregateInput], labels: [String], configuration: SiteConfiguration) -> Aggregates {
+        Aggregator.aggregate(inputs: inputs, configuration: configuration.aggregateConfiguration, labels: labels)
+    }
+
     public static func aggregate(_ reports: [LoadedReport], configuration: SiteConfiguration) -> Aggregates {
         // What aggregation reads of each record, on every core (figures come from the cells).
         let parts = min(8, max(1, reports.count / 512))

@@ -59,65 +59,110 @@ struct DependencyKeys {
         return Array(h.finalize())
     }
 
+    /// The same bytes `CacheEntry.feedContent` feeds, from the flat array of `init`.
+    static func feedContent(_ h: inout SHA256, _ i: Int, _ c: UnsafeBufferPointer<UInt8>) {
+        var len = UInt64(32).littleEndian
+        withUnsafeBytes(of: &len) { h.update(bufferPointer: $0) }
+        h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(c)[(i * 65)..<(i * 65 + 32)]))
+        var sl = UInt64(c[i * 65 + 32] == 1 ? 32 : 0).littleEndian
+        withUnsafeBytes(of: &sl) { h.update(bufferPointer: $0) }
+        if c[i * 65 + 32] == 1 { h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(c)[(i * 65 + 33)..<(i * 65 + 65)])) }
+    }
+
     /// `entries[i]`: report `i`'s cache entry (the hashes of its file and sidecar).
     init(global: [UInt8], reports: [LoadedReport], entries: [CacheEntry], aggregates agg: Aggregates) {
         self.global = global
+        // What the digests read, in flat arrays (the loops below run on every core and must not
+        // copy records or share reference counts).
+        let n = reports.count
+        let rel = reports.map(\.relativePath)
+        var content = [UInt8](repeating: 0, count: n * 65)
+        for (i, e) in entries.enumerated() {
+            for k in 0..<32 { content[i * 65 + k] = e.hash[k] }
+            if let sh = e.sidecarHash { content[i * 65 + 32] = 1; for k in 0..<32 { content[i * 65 + 33 + k] = sh[k] } }
+        }
         var c = SHA256()
-        for (i, r) in reports.enumerated() { c.feed(r.relativePath); entries[i].feedContent(&c) }
+        content.withUnsafeBufferPointer { cb in
+            for i in 0..<n { c.feed(rel[i]); DependencyKeys.feedContent(&c, i, cb) }
+        }
         corpus = Array(c.finalize())
         var y = SHA256()
         for ya in agg.years { y.feed("\(ya.year)") }
         years = Array(y.finalize())
         // Per agency and per report, on every core.
-        let n = agg.agencies.count
-        let agencySlots = Slots<[UInt8]>(count: n)
-        DispatchQueue.concurrentPerform(iterations: min(n, 8)) { part in
-            for k in (part * n / min(n, 8))..<((part + 1) * n / min(n, 8)) {
-                let a = agg.agencies[k]
-                var h = SHA256()
-                h.feed(a.key)
-                for j in a.entries { h.feed(reports[j].relativePath); entries[j].feedContent(&h) }
-                agencySlots.set(k, Array(h.finalize()))
-            }
-        }
-        let agencyDigests = n == 0 ? [] : agencySlots.values
-        var agency: [String: [UInt8]] = [:]
-        agency.reserveCapacity(n)
-        for (k, a) in agg.agencies.enumerated() { agency[a.key] = agencyDigests[k] }
-        self.agency = agency
+        let agencyCount = agg.agencies.count
+        let agencyKeys = agg.agencies.map(\.key)
+        let agencyEntries = agg.agencies.map(\.entries)
+        var agencyDigests = [UInt8](repeating: 0, count: agencyCount * 32)
         let m = agg.entries.count
-        let rowSlots = Slots<([UInt8], [UInt8])>(count: m)
-        DispatchQueue.concurrentPerform(iterations: min(m, 8)) { part in
-            for k in (part * m / min(m, 8))..<((part + 1) * m / min(m, 8)) {
-                let e = agg.entries[k]
-                var h = SHA256()
-                h.feed(reports[e.index].relativePath); entries[e.index].feedContent(&h)
-                h.feed(e.agencyKey ?? "\u{0}"); h.feed(e.agencyName ?? "\u{0}"); h.feed(e.regionKey ?? "\u{0}")
-                h.feed("\(e.level.rawValue) \(e.errorCount) \(e.identityBreaks)")
-                let row = Array(h.finalize())
-                let owner: [UInt8]
-                if let a = e.agencyKey.flatMap({ agg.agencyIndex[$0] }) { owner = agencyDigests[a] } else {
-                    var h = SHA256()
-                    h.feed("solo"); h.feed(reports[e.index].relativePath); entries[e.index].feedContent(&h)
-                    owner = Array(h.finalize())
+        var rowDigests = [UInt8](repeating: 0, count: m * 32)
+        var ownerDigests = [UInt8](repeating: 0, count: m * 32)
+        var ownerAgency = [Int](repeating: -1, count: m)
+        var rowText: [String] = []
+        rowText.reserveCapacity(m)
+        for (k, e) in agg.entries.enumerated() {
+            if let a = e.agencyKey.flatMap({ agg.agencyIndex[$0] }) { ownerAgency[k] = a }
+            // Length-prefixed parts: unambiguous.
+            func part(_ s: String?) -> String { s.map { "\($0.utf8.count):" + $0 } ?? "-" }
+            rowText.append(part(e.agencyKey) + part(e.agencyName) + part(e.regionKey) + "\(e.level.rawValue) \(e.errorCount) \(e.identityBreaks)")
+        }
+        let indexOf = agg.entries.map(\.index)
+        let owners = ownerAgency, texts = rowText
+        content.withUnsafeBufferPointer { cbp in
+            let cb = UncheckedSendable(cbp)
+            agencyDigests.withUnsafeMutableBufferPointer { adp in
+                let ad = UncheckedSendable(adp)
+                let parts = max(1, min(agencyCount, 8))
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    for k in (part * agencyCount / parts)..<((part + 1) * agencyCount / parts) {
+                        var h = SHA256()
+                        h.feed(agencyKeys[k])
+                        for j in agencyEntries[k] { h.feed(rel[j]); DependencyKeys.feedContent(&h, j, cb.value) }
+                        h.finalize().withUnsafeBytes { for b in 0..<32 { ad.value[k * 32 + b] = $0[b] } }
+                    }
                 }
-                rowSlots.set(k, (row, owner))
+            }
+            let ad = agencyDigests
+            rowDigests.withUnsafeMutableBufferPointer { rdp in
+                ownerDigests.withUnsafeMutableBufferPointer { odp in
+                    let rd = UncheckedSendable(rdp), od = UncheckedSendable(odp)
+                    let parts = max(1, min(m, 8))
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for k in (part * m / parts)..<((part + 1) * m / parts) {
+                            let i = indexOf[k]
+                            var h = SHA256()
+                            h.feed(rel[i]); DependencyKeys.feedContent(&h, i, cb.value)
+                            h.feed(texts[k])
+                            h.finalize().withUnsafeBytes { for b in 0..<32 { rd.value[k * 32 + b] = $0[b] } }
+                            if owners[k] >= 0 {
+                                for b in 0..<32 { od.value[k * 32 + b] = ad[owners[k] * 32 + b] }
+                            } else {
+                                var h = SHA256()
+                                h.feed("solo"); h.feed(rel[i]); DependencyKeys.feedContent(&h, i, cb.value)
+                                h.finalize().withUnsafeBytes { for b in 0..<32 { od.value[k * 32 + b] = $0[b] } }
+                            }
+                        }
+                    }
+                }
             }
         }
-        let rows = m == 0 ? [] : rowSlots.values
+        var agency: [String: [UInt8]] = [:]
+        agency.reserveCapacity(agencyCount)
+        for k in 0..<agencyCount { agency[agencyKeys[k]] = Array(agencyDigests[(k * 32)..<(k * 32 + 32)]) }
+        self.agency = agency
         var byYear: [Int: [Int]] = [:]
         for e in agg.entries { if let y = e.year { byYear[y, default: []].append(e.index) } }
-        ownerDigests = rows.map(\.1)
+        self.ownerDigests = (0..<m).map { Array(ownerDigests[($0 * 32)..<($0 * 32 + 32)]) }
         self.byYear = byYear
-        rowDigests = rows.map(\.0)
+        self.rowDigests = (0..<m).map { Array(rowDigests[($0 * 32)..<($0 * 32 + 32)]) }
     }
 
     func key(_ kind: String, _ parts: [UInt8]...) -> [UInt8] {
         var h = SHA256()
         h.feed(global)
-        h.feed(Array(kind.utf8))
+        h.feed(kind)
         for p in parts { h.feed(p) }
-        return Array(h.finalize().prefix(16))
+        return h.finalize().withUnsafeBytes { Array($0.prefix(16)) }
     }
 
     func owner(_ i: Int, agg: Aggregates) -> [UInt8] { ownerDigests[i] }
@@ -138,6 +183,12 @@ struct DependencyKeys {
         list.sort { $0.lexicographicallyPrecedes($1) }
         return Array(list.joined())
     }
+}
+
+/// A value shared with the closures of `concurrentPerform`, each of which touches its own part.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 extension SHA256 {
@@ -235,6 +286,8 @@ struct CacheEntry {
     var sidecarStamp: FileStamp?
     var sidecarHash: [UInt8]?
     var record: LoadedReport
+    /// What aggregation reads of the record.
+    var input: AggregateInput
     /// The record's bytes in the cache file it was read from: an unchanged entry is written
     /// back as these bytes, not encoded again.
     var encoded: ArraySlice<UInt8>? = nil
@@ -246,14 +299,16 @@ struct CacheEntry {
     }
 }
 
-/// The record cache (`.gongkai/records`, format 3): a header, an index (per report: its path in
+/// The record cache (`.gongkai/records`, format 4): a header, an index (per report: its path in
 /// the corpus, stamps and hashes of file and sidecar, the length of its record), then the records,
-/// each encoded on its own (`RecordCodec`, string table seeded with the form's keys). A build reads
-/// the index, decodes the records of the reports whose stamps match, and writes unchanged records
+/// each encoded on its own (string table seeded with the form's keys) as a head — metadata,
+/// diagnostics, sidecar, identity breaks, the figures aggregation reads — and the whole record
+/// (`RecordCodec`). A build decodes the heads of the reports whose stamps match; a record's tables
+/// are decoded only if a rendered unit reads them (`RecordGate`); unchanged records are written
 /// back byte for byte. A file of another format or tool version is ignored (everything is read
 /// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC3\n".utf8)
+    static let magic: [UInt8] = Array("GKRC4\n".utf8)
     /// Strings every record repeats: the string table of each record starts with them.
     static let seed: [String] = FormSchema.applicationRows.map(\.key) + FormSchema.reviewGroups.map(\.key)
     static let seededWriter = ByteWriter(capacity: 0, seed: seed)
@@ -295,14 +350,72 @@ enum RecordCache {
             return rels.map { index[$0] }
         }
 
-        func entry(_ k: Int, source: String) throws -> CacheEntry {
+        /// Entry `k`: with only its head decoded (its record then has no tables; see `full`), or
+        /// whole.
+        func entry(_ k: Int, source: String, headOnly: Bool) throws -> CacheEntry {
             let s = slots[k]
             var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
-            let record = try RecordCodec.decodeReport(&r, source: { _ in source })
-            guard r.atEnd, record.relativePath.utf8.elementsEqual(bytes[s.path]) else { throw CodecError("bad record") }
+            let head = try RecordCache.decodeHead(&r, source: source)
+            let record: LoadedReport
+            if headOnly {
+                record = LoadedReport(partial: head.report, relativePath: String(decoding: bytes[s.path], as: UTF8.self), sidecar: head.sidecar,
+                                      identityBreaks: head.input.identityBreaks)
+            } else {
+                record = try RecordCodec.decodeReport(&r, source: { _ in source })
+                guard r.atEnd, record.relativePath.utf8.elementsEqual(bytes[s.path]) else { throw CodecError("bad record") }
+            }
             return CacheEntry(stamp: s.stamp, hash: s.hash, sidecarStamp: s.sidecarStamp, sidecarHash: s.sidecarHash,
-                              record: record, encoded: bytes[s.record])
+                              record: record, input: head.input, encoded: bytes[s.record])
         }
+
+        /// The whole record of entry `k` (its tables too).
+        func full(_ k: Int, source: String) -> LoadedReport? { try? entry(k, source: source, headOnly: false).record }
+    }
+
+    /// The head of a record: what aggregation, the diagnostics and the site's layout read.
+    static func encodeHead(_ lr: LoadedReport, _ input: AggregateInput, _ w: inout ByteWriter) {
+        let r = lr.report
+        w.optString(r.metadata.agency)
+        w.optInt(r.metadata.year)
+        w.optString(r.metadata.template?.rawValue)
+        w.optInt(r.metadata.titleLine)
+        w.uint(UInt64(r.diagnostics.count))
+        for d in r.diagnostics {
+            w.u8(d.severity == .error ? 1 : 0)
+            w.optInt(d.line)
+            w.string(d.message)
+        }
+        if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
+        w.int(lr.identityBreaks)
+        for v in input.figures.values { if let v { w.u8(1); w.double(v) } else { w.u8(0) } }
+        w.optInt(input.carriedOverLine)
+    }
+
+    static func decodeHead(_ r: inout ByteReader, source: String) throws -> (report: Report, sidecar: Sidecar?, input: AggregateInput) {
+        var meta = ReportMetadata()
+        meta.agency = try r.optString()
+        meta.year = try r.optInt()
+        meta.template = try r.optString().flatMap(Template.init(rawValue:))
+        meta.titleLine = try r.optInt()
+        let nd = try r.count()
+        var diags: [Diagnostic] = []
+        diags.reserveCapacity(nd)
+        var errors = 0, warnings = 0
+        for _ in 0..<nd {
+            let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
+            if sev == .error { errors += 1 } else { warnings += 1 }
+            let line = try r.optInt()
+            diags.append(Diagnostic(sev, line: line, try r.string()))
+        }
+        var sidecar: Sidecar? = nil
+        if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
+        let breaks = try r.int()
+        var values = [Double?](repeating: nil, count: Metric.allCases.count)
+        for m in values.indices { if try r.u8() == 1 { values[m] = try r.double() } }
+        let line = try r.optInt()
+        let report = Report(source: source, metadata: meta, diagnostics: diags)
+        return (report, sidecar, AggregateInput(source: source, agency: meta.agency, year: meta.year, figures: Figures(values: values),
+                                                 errorCount: errors, warningCount: warnings, identityBreaks: breaks, carriedOverLine: line))
     }
 
     static func read(_ path: String, version: String) -> File {
@@ -345,14 +458,15 @@ enum RecordCache {
         var out: [String: LoadedReport] = [:]
         for k in file.slots.indices {
             let rel = String(decoding: file.bytes[file.slots[k].path], as: UTF8.self)
-            if let e = try? file.entry(k, source: prefix + rel) { out[rel] = e.record }
+            if let e = try? file.entry(k, source: prefix + rel, headOnly: false) { out[rel] = e.record }
         }
         return out
     }
 
-    static func encodeRecord(_ record: LoadedReport) -> [UInt8] {
+    static func encodeRecord(_ e: CacheEntry) -> [UInt8] {
         var w = seededWriter
-        RecordCodec.encode(record, &w)
+        encodeHead(e.record, e.input, &w)
+        RecordCodec.encode(e.record, &w)
         return w.bytes
     }
 
@@ -365,11 +479,11 @@ enum RecordCache {
             let slots = Slots<[[UInt8]]>(count: parts)
             DispatchQueue.concurrentPerform(iterations: parts) { k in
                 let range = (k * missing.count / parts)..<((k + 1) * missing.count / parts)
-                slots.set(k, range.map { encodeRecord(entries[missing[$0]].record) })
+                slots.set(k, range.map { encodeRecord(entries[missing[$0]]) })
             }
             for (k, e) in zip(missing, slots.values.joined()) { fresh[k] = e }
         } else {
-            for k in missing { fresh[k] = encodeRecord(entries[k].record) }
+            for k in missing { fresh[k] = encodeRecord(entries[k]) }
         }
         var total = 0
         for (k, e) in entries.enumerated() { total += e.encoded?.count ?? fresh[k]!.count }
@@ -537,6 +651,37 @@ struct IncrementalBuild {
 
     static let batch = 512
 
+    /// The last build's records, aggregates, units and state, kept until the next build: a
+    /// process that ends after one build then ends without freeing ten thousand records one by
+    /// one (tens of milliseconds at 10,000 reports); a server that builds again frees them then.
+    final class Parking: @unchecked Sendable {
+        private let lock = NSLock()
+        private var held: [Any] = []
+        func park(_ objects: [Any]) {
+            lock.lock()
+            let old = held
+            held = objects
+            lock.unlock()
+            _ = old  // freed here, outside the lock
+        }
+    }
+    static let parking = Parking()
+
+    /// Hands out ranges of `0..<count` to whichever thread asks next.
+    final class WorkQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var at = 0
+        let count: Int, chunk: Int
+        init(count: Int, chunk: Int) { self.count = count; self.chunk = chunk }
+        func next() -> Range<Int>? {
+            lock.lock(); defer { lock.unlock() }
+            guard at < count else { return nil }
+            let r = at..<min(count, at + chunk)
+            at = r.upperBound
+            return r
+        }
+    }
+
     final class Totals: @unchecked Sendable {
         let lock = NSLock()
         var ms: [String: (Double, Int)] = [:]
@@ -661,15 +806,55 @@ struct IncrementalBuild {
         // Load: from the cache when the stamp (or else the hash) matches.
         let previous = options.clean ? RecordCache.File.empty : RecordCache.read(state + "records", version: version)
         mark("cache")
-        let (reports, entries, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
+        let (heads, entries, headOnly, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
         // Extraction leaves freed memory scattered between the records it keeps; give it back.
         if entries.count - reusedCount(entries) > 256 { IncrementalBuild.trimMemory() }
+        // Records from the cache have their heads only (what aggregation, the keys and the units'
+        // layout read). Their tables are decoded on the other core while this one aggregates, and
+        // by this one too once it is done (`decodeRest`).
+        let fullSlots = Slots<LoadedReport?>(count: paths.count)
+        let work = WorkQueue(count: paths.count, chunk: 64)
+        let decodeChunks: @Sendable () -> Void = {
+            while let range = work.next() {
+                for i in range {
+                    if let k = headOnly[i] { fullSlots.set(i, previous.full(k, source: paths[i])) } else { fullSlots.set(i, nil) }
+                }
+            }
+        }
+        let decoding = DispatchGroup()
+        DispatchQueue.global().async(group: decoding, execute: decodeChunks)
+        func decodeRest() -> [LoadedReport] {
+            decodeChunks()
+            decoding.wait()
+            let full = fullSlots.values
+            return heads.indices.map { i in
+                if headOnly[i] == nil { return heads[i] }
+                if let f = full[i] { return f }
+                // A record whose head decoded but whose tables do not: a damaged cache, whose
+                // figures cannot be trusted either.
+                brokenRecord = paths[i]
+                return heads[i]
+            }
+        }
+        var brokenRecord: String? = nil
         mark("load")
-        let aggregates = SiteBuilder.aggregate(reports, configuration: config)
+        let aggregates = SiteBuilder.aggregate(inputs: entries.map(\.input), labels: heads.map(\.relativePath), configuration: config)
         mark("aggregate")
 
-        if IncrementalBuild.templatesShowCounts(theme) { g.feed(Array("\(reports.count) \(aggregates.agencies.count)".utf8)) }
-        let keys = DependencyKeys(global: Array(g.finalize()), reports: reports, entries: entries, aggregates: aggregates)
+        if IncrementalBuild.templatesShowCounts(theme) { g.feed(Array("\(heads.count) \(aggregates.agencies.count)".utf8)) }
+        let keys = DependencyKeys(global: Array(g.finalize()), reports: heads, entries: entries, aggregates: aggregates)
+        // The findings read records' heads only.
+        var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
+        diagnostics += SiteBuilder.collectDiagnostics(heads, aggregates)
+        mark("digests")
+        let reports = decodeRest()
+        if brokenRecord != nil {
+            // Nothing is written yet: start again without the cache (written anew at the end).
+            unlink(state + "records")
+            lock.release()
+            return try IncrementalBuild(options: options, progress: progress).run()
+        }
+        mark("decode")
 
         let renderer = SiteRenderer(reports: reports, aggregates: aggregates, configuration: config, theme: theme)
         let units = renderer.units(keys)
@@ -838,8 +1023,6 @@ struct IncrementalBuild {
             }
         }
         let manifestBytes = Manifest.encode(version: version, global: globalHex, inputs: inputsHex, fileCount: outputCount, pageCount: pageCount, units: listed)
-        var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
-        diagnostics += SiteBuilder.collectDiagnostics(reports, aggregates)
         if manifestBytes != oldManifestBytes || FileStamp.of(state + "diagnostics") == nil {
             // The findings first: a manifest that lets the next build stop early must find them.
             try SiteWriter.writeAtomically(state + "diagnostics", DiagnosticsFile.encode(diagnostics, prefix: corpusPrefix))
@@ -855,8 +1038,27 @@ struct IncrementalBuild {
         files.sort { $0.path < $1.path }
         _ = fm
         let lazyPaths: @Sendable () -> [String] = { units.flatMap(\.paths).sorted() }
+        let lazy = LazyRecords(reports: reports, aggregates: aggregates, paths: lazyPaths)
+        IncrementalBuild.parking.park([lazy, entries, previous, old, keys, units, done])
         return BuildResult(reportCount: reports.count, files: files, fileCount: outputCount, pages: pageCount, rendered: dirty.count,
-                           write: summary, diagnostics: diagnostics, lazy: LazyRecords(reports: reports, aggregates: aggregates, paths: lazyPaths))
+                           write: summary, diagnostics: diagnostics, lazy: lazy)
+    }
+
+    /// A report read and extracted from its file (`bytes`, nil when it could not be read).
+    static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
+                        sidecarHash: [UInt8]?, extractor: ReportExtractor) -> CacheEntry {
+        var report: Report
+        if let bytes {
+            report = extractor.extract(bytes: bytes, source: path)
+        } else {
+            report = Report(source: path, diagnostics: [.error("cannot read the file")])
+        }
+        let (sidecar, sd) = Sidecar.load(for: path)
+        report.diagnostics += sd
+        let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
+        return CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
+                          sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr,
+                          input: AggregateInput(lr.report, identityBreaks: lr.identityBreaks))
     }
 
     func reusedCount(_ entries: [CacheEntry]) -> Int { entries.reduce(0) { $0 + ($1.encoded != nil ? 1 : 0) } }
@@ -873,7 +1075,7 @@ struct IncrementalBuild {
 
     /// Reports from the cache or the file, in path order; the cache entries to keep; whether
     /// anything differs from the cache that was read.
-    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], Bool) {
+    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], [Int?], Bool) {
         let rels = paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let slotOf = cache.lookup(rels)
         let slots = Slots<CacheEntry>(count: paths.count)
@@ -888,7 +1090,7 @@ struct IncrementalBuild {
                 let (stamp, sidecarStamp) = stamps[i]
                 let slot = slotOf[i]
                 if let slot, let stamp, cache.slots[slot].stamp == stamp, cache.slots[slot].sidecarStamp == sidecarStamp,
-                   let c = try? cache.entry(slot, source: path) {
+                   let c = try? cache.entry(slot, source: path, headOnly: true) {
                     slots.set(i, c)
                     changed.set(i, false)
                     continue
@@ -899,7 +1101,7 @@ struct IncrementalBuild {
                 let hash = bytes.map { Array(SHA256.hash(data: $0)) } ?? []
                 let sidecarHash = sidecarBytes.map { Array(SHA256.hash(data: $0)) }
                 if let slot, let stamp, !hash.isEmpty, cache.slots[slot].hash == hash, cache.slots[slot].sidecarHash == sidecarHash,
-                   var c = try? cache.entry(slot, source: path) {
+                   var c = try? cache.entry(slot, source: path, headOnly: true) {
                     // Touched, not changed.
                     c.stamp = stamp
                     c.sidecarStamp = sidecarStamp
@@ -907,24 +1109,17 @@ struct IncrementalBuild {
                     changed.set(i, true)
                     continue
                 }
-                var report: Report
-                if let bytes {
-                    report = extractor.extract(bytes: bytes, source: path)
-                } else {
-                    report = Report(source: path, diagnostics: [.error("cannot read the file")])
-                }
-                let (sidecar, sd) = Sidecar.load(for: path)
-                report.diagnostics += sd
-                let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
-                slots.set(i, CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
-                                        sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr))
+                slots.set(i, IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
+                                                      sidecarHash: sidecarHash, extractor: extractor))
                 changed.set(i, true)
                 progress?(changed.increment(), paths.count)
             }
         }
         let entries = slots.values
         let anyChanged = changed.values.contains(true) || cache.slots.count != paths.count
-        return (entries.map(\.record), entries, anyChanged)
+        // Records taken from the cache have only their heads: which slot holds the rest.
+        let headOnly = (0..<paths.count).map { entries[$0].encoded != nil ? slotOf[$0] : nil }
+        return (entries.map(\.record), entries, headOnly, anyChanged)
     }
 }
 

@@ -216,6 +216,16 @@ import GongkaiSynth
         try edit(3, 3)
         _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         try checkSameAsClean("after a truncated manifest")
+        // A record whose head decodes but whose tables do not (the last byte of the last record,
+        // its narrative flag, made to announce sections that are not there): the build starts
+        // again without the cache.
+        var damaged = try [UInt8](Data(contentsOf: URL(fileURLWithPath: state + "records")))
+        #expect(damaged.last == 0)
+        damaged[damaged.count - 1] = 1
+        try Data(damaged).write(to: URL(fileURLWithPath: state + "records"))
+        try edit(5, 5)
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        try checkSameAsClean("after a damaged record")
         // And the state written by this build is read back: nothing to do.
         let again = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         #expect(again.rendered == 0 && again.write.written.isEmpty)
