@@ -416,16 +416,27 @@ public struct GroupTotals: Hashable, Sendable {
 /// Sums figures one report at a time, in the order given (the same sums, bit for bit, as
 /// `GroupTotals.of` over the same list), without building the list.
 struct GroupAccumulator {
+    static let M = Figures.metricCount, R = Figures.rateCount
     var count = 0
-    var value = [Double](repeating: 0, count: Figures.metricCount)
-    var covered = [Int](repeating: 0, count: Figures.metricCount)
-    var numerator = [Double](repeating: 0, count: Figures.rateCount)
-    var denominator = [Double](repeating: 0, count: Figures.rateCount)
-    var rateCovered = [Int](repeating: 0, count: Figures.rateCount)
+    /// Per metric its sum, then per rate its numerator and denominator sums.
+    var sums = [Double](repeating: 0, count: M + 2 * R)
+    /// Per metric, then per rate, how many reports gave it.
+    var covered = [Int](repeating: 0, count: M + R)
 
-    /// Each rate's metrics as flat index lists.
-    static let numerators: [[Int]] = Figures.rateParts.map(\.numerator)
-    static let denominators: [[Int]] = Figures.rateParts.map(\.denominator)
+    /// Each rate's metrics, six slots per rate: count and up to two numerator metrics, count and
+    /// up to two denominator metrics (a plain buffer: the hot loop reads it without retaining).
+    nonisolated(unsafe) static let plan: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: 6 * R)
+        p.initialize(repeating: 0, count: 6 * R)
+        for (r, parts) in Figures.rateParts.enumerated() {
+            precondition(parts.numerator.count <= 2 && parts.denominator.count <= 2)
+            p[6 * r] = parts.numerator.count
+            for (k, m) in parts.numerator.enumerated() { p[6 * r + 1 + k] = m }
+            p[6 * r + 3] = parts.denominator.count
+            for (k, m) in parts.denominator.enumerated() { p[6 * r + 4 + k] = m }
+        }
+        return p
+    }()
 
     mutating func add(_ f: Figures) {
         f.values.withUnsafeBufferPointer { add($0[...]) }
@@ -435,23 +446,29 @@ struct GroupAccumulator {
     mutating func add(_ v: UnsafeBufferPointer<Double?>.SubSequence) {
         count += 1
         let b = v.startIndex
-        for m in 0..<Figures.metricCount { if let x = v[b + m] { value[m] += x; covered[m] += 1 } }
-        let nums = GroupAccumulator.numerators, dens = GroupAccumulator.denominators
-        rates: for r in 0..<nums.count {
-            var n = 0.0, d = 0.0
-            for m in nums[r] { guard let x = v[b + m] else { continue rates }; n += x }
-            for m in dens[r] { guard let x = v[b + m] else { continue rates }; d += x }
-            numerator[r] += n; denominator[r] += d; rateCovered[r] += 1
+        let M = GroupAccumulator.M, R = GroupAccumulator.R, plan = GroupAccumulator.plan
+        sums.withUnsafeMutableBufferPointer { s in
+            covered.withUnsafeMutableBufferPointer { c in
+                for m in 0..<M { if let x = v[b + m] { s[m] += x; c[m] += 1 } }
+                rates: for r in 0..<R {
+                    var n = 0.0, d = 0.0
+                    let q = plan + 6 * r
+                    for k in 0..<q[0] { guard let x = v[b + q[1 + k]] else { continue rates }; n += x }
+                    for k in 0..<q[3] { guard let x = v[b + q[4 + k]] else { continue rates }; d += x }
+                    s[M + 2 * r] += n; s[M + 2 * r + 1] += d; c[M + r] += 1
+                }
+            }
         }
     }
 
     var totals: GroupTotals {
+        let M = GroupAccumulator.M, R = GroupAccumulator.R
         var t: [Total] = []
-        t.reserveCapacity(value.count)
-        for m in 0..<value.count { t.append(Total(value: value[m], covered: covered[m], of: count)) }
+        t.reserveCapacity(M)
+        for m in 0..<M { t.append(Total(value: sums[m], covered: covered[m], of: count)) }
         var r: [PooledRate] = []
-        r.reserveCapacity(numerator.count)
-        for k in 0..<numerator.count { r.append(PooledRate(numerator: numerator[k], denominator: denominator[k], covered: rateCovered[k], of: count)) }
+        r.reserveCapacity(R)
+        for k in 0..<R { r.append(PooledRate(numerator: sums[M + 2 * k], denominator: sums[M + 2 * k + 1], covered: covered[M + k], of: count)) }
         return GroupTotals(reportCount: count, totals: t, rates: r)
     }
 }
@@ -652,10 +669,11 @@ public enum Aggregator {
         var titleYear: [Int] = []               // placement → latest year seen (for display)
         var entries: [ReportEntry] = []
         entries.reserveCapacity(n)
-        for (i, r) in inputs.enumerated() {
+        for i in 0..<n {
             var key: String? = nil, name: String? = nil
             var level = Level.department
-            if let a = r.agency {
+            let year = inputs[i].year
+            if let a = inputs[i].agency {
                 let pi: Int
                 if let known = placementOf[BytesKey(string: a)] { pi = known } else {
                     let norm = AgencyName.normalize(a)
@@ -679,13 +697,13 @@ public enum Aggregator {
                 let p = placements[pi]
                 key = keys[p.agency]; name = p.name; level = levels[p.agency]
                 entryPlacement[i] = pi
-                titleYear[pi] = max(titleYear[pi], r.year ?? 0)
+                titleYear[pi] = max(titleYear[pi], year ?? 0)
             }
             // The region is set below from the agency's chain (nil without an agency).
-            entries.append(ReportEntry(index: i, source: r.source, agencyKey: key, agencyName: name, year: r.year, level: level,
-                                       regionKey: nil, figures: r.figures, counted: key != nil && r.year != nil,
-                                       duplicate: false, errorCount: r.errorCount, warningCount: r.warningCount,
-                                       identityBreaks: r.identityBreaks))
+            entries.append(ReportEntry(index: i, source: inputs[i].source, agencyKey: key, agencyName: name, year: year, level: level,
+                                       regionKey: nil, figures: inputs[i].figures, counted: key != nil && year != nil,
+                                       duplicate: false, errorCount: inputs[i].errorCount, warningCount: inputs[i].warningCount,
+                                       identityBreaks: inputs[i].identityBreaks))
         }
         let entryAgency = entryPlacement.map { $0 >= 0 ? placements[$0].agency : -1 }
         // The names the reports themselves use, with the latest year of each; the display name is
@@ -698,7 +716,9 @@ public enum Aggregator {
         }
         // Figures in one flat buffer (no array per access in the loops below).
         var flat = [Double?](repeating: nil, count: n * M)
-        for i in 0..<n { for m in 0..<M { flat[i * M + m] = inputs[i].figures.values[m] } }
+        flat.withUnsafeMutableBufferPointer { f in
+            for i in 0..<n { inputs[i].figures.values.withUnsafeBufferPointer { v in for m in 0..<M { f[i * M + m] = v[m] } } }
+        }
 
         var findings: [AggregateFinding] = []
 

@@ -45,12 +45,15 @@ struct DependencyKeys {
     /// Per report, what its row in the data files shows: its content and the few aggregate
     /// values printed beside it (agency name and id, level, region, error and break counts).
     let rowDigests: [[UInt8]]
+    /// Per report, what its owner digest is made from: its agency (position), or itself (-1 - index).
+    let ownerIds: [Int]
 
     static let none = DependencyKeys(global: [], corpus: [], years: [], ownerDigests: [], agency: [:], byYear: [:], rowDigests: [])
 
     init(global: [UInt8], corpus: [UInt8], years: [UInt8], ownerDigests: [[UInt8]], agency: [String: [UInt8]], byYear: [Int: [Int]], rowDigests: [[UInt8]]) {
         self.global = global; self.corpus = corpus; self.years = years
         self.ownerDigests = ownerDigests; self.agency = agency; self.byYear = byYear; self.rowDigests = rowDigests
+        ownerIds = ownerDigests.indices.map { -1 - $0 }
     }
 
     func rows(_ indices: [Int]) -> [UInt8] {
@@ -77,9 +80,9 @@ struct DependencyKeys {
         let n = reports.count
         let rel = reports.map(\.relativePath)
         var content = [UInt8](repeating: 0, count: n * 65)
-        for (i, e) in entries.enumerated() {
-            for k in 0..<32 { content[i * 65 + k] = e.hash[k] }
-            if let sh = e.sidecarHash { content[i * 65 + 32] = 1; for k in 0..<32 { content[i * 65 + 33 + k] = sh[k] } }
+        for i in 0..<n {
+            entries[i].hash.withUnsafeBufferPointer { h in for k in 0..<32 { content[i * 65 + k] = h[k] } }
+            if let sh = entries[i].sidecarHash { content[i * 65 + 32] = 1; for k in 0..<32 { content[i * 65 + 33 + k] = sh[k] } }
         }
         var c = SHA256()
         content.withUnsafeBufferPointer { cb in
@@ -100,11 +103,13 @@ struct DependencyKeys {
         var ownerAgency = [Int](repeating: -1, count: m)
         var rowText: [String] = []
         rowText.reserveCapacity(m)
-        for (k, e) in agg.entries.enumerated() {
-            if let a = e.agencyKey.flatMap({ agg.agencyIndex[$0] }) { ownerAgency[k] = a }
-            // Length-prefixed parts: unambiguous.
-            func part(_ s: String?) -> String { s.map { "\($0.utf8.count):" + $0 } ?? "-" }
-            rowText.append(part(e.agencyKey) + part(e.agencyName) + part(e.regionKey) + "\(e.level.rawValue) \(e.errorCount) \(e.identityBreaks)")
+        // Entries of one agency are in `agg.agencies[a].entries`.
+        for (a, list) in agencyEntries.enumerated() { for k in list { ownerAgency[k] = a } }
+        // Length-prefixed parts: unambiguous.
+        func part(_ s: String?) -> String { s.map { "\($0.utf8.count):" + $0 } ?? "-" }
+        for k in 0..<m {
+            rowText.append(part(agg.entries[k].agencyKey) + part(agg.entries[k].agencyName) + part(agg.entries[k].regionKey)
+                           + "\(agg.entries[k].level.rawValue) \(agg.entries[k].errorCount) \(agg.entries[k].identityBreaks)")
         }
         let indexOf = agg.entries.map(\.index)
         let owners = ownerAgency, texts = rowText
@@ -155,6 +160,7 @@ struct DependencyKeys {
         self.ownerDigests = (0..<m).map { Array(ownerDigests[($0 * 32)..<($0 * 32 + 32)]) }
         self.byYear = byYear
         self.rowDigests = (0..<m).map { Array(rowDigests[($0 * 32)..<($0 * 32 + 32)]) }
+        ownerIds = (0..<m).map { owners[$0] >= 0 ? owners[$0] : -1 - $0 }
     }
 
     func key(_ kind: String, _ parts: [UInt8]...) -> [UInt8] {
@@ -169,11 +175,17 @@ struct DependencyKeys {
 
     /// The distinct owner digests of `indices`, in a canonical order.
     func owners(_ indices: [Int], agg: Aggregates) -> [UInt8] {
-        var seen = Set<[UInt8]>()
+        // Reports of one agency share their owner digest: one look per agency.
+        var seen = Set<Int>()
         var list: [[UInt8]] = []
-        for i in indices where seen.insert(ownerDigests[i]).inserted { list.append(ownerDigests[i]) }
+        for i in indices where seen.insert(ownerIds[i]).inserted { list.append(ownerDigests[i]) }
         list.sort { $0.lexicographicallyPrecedes($1) }
-        return Array(list.joined())
+        // Each distinct digest once, as with a set of digests.
+        var out: [UInt8] = []
+        out.reserveCapacity(list.count * 32)
+        var last: [UInt8]? = nil
+        for d in list where d != last { out += d; last = d }
+        return out
     }
 
     func owners(year: Int, agg: Aggregates) -> [UInt8] { owners(byYear[year] ?? [], agg: agg) }
@@ -808,7 +820,8 @@ struct IncrementalBuild {
         mark("cache")
         let (heads, entries, headOnly, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
         // Extraction leaves freed memory scattered between the records it keeps; give it back.
-        if entries.count - reusedCount(entries) > 256 { IncrementalBuild.trimMemory() }
+        let reused = headOnly.reduce(0) { $0 + ($1 != nil ? 1 : 0) }
+        if entries.count - reused > 256 { IncrementalBuild.trimMemory() }
         // Records from the cache have their heads only (what aggregation, the keys and the units'
         // layout read). Their tables are decoded on the other core while this one aggregates, and
         // by this one too once it is done (`decodeRest`).
@@ -822,7 +835,17 @@ struct IncrementalBuild {
             }
         }
         let decoding = DispatchGroup()
-        DispatchQueue.global().async(group: decoding, execute: decodeChunks)
+        // Then, on that thread, the record cache: its records are known now (a killed build
+        // leaves a cache that is right for the files it read; the manifest comes last).
+        let cacheWrite = Slots<Result<Void, Error>>(count: 1)
+        let writeCache = cacheChanged || options.clean
+        let cachePath = state + "records"
+        DispatchQueue.global().async(group: decoding) {
+            decodeChunks()
+            cacheWrite.set(0, Result {
+                if writeCache { try SiteWriter.writeAtomically(cachePath, RecordCache.encode(entries, version: version)) }
+            })
+        }
         func decodeRest() -> [LoadedReport] {
             decodeChunks()
             decoding.wait()
@@ -838,7 +861,8 @@ struct IncrementalBuild {
         }
         var brokenRecord: String? = nil
         mark("load")
-        let aggregates = SiteBuilder.aggregate(inputs: entries.map(\.input), labels: heads.map(\.relativePath), configuration: config)
+        let aggregates = SiteBuilder.aggregate(inputs: entries.indices.map { entries[$0].input }, labels: heads.indices.map { heads[$0].relativePath },
+                                               configuration: config)
         mark("aggregate")
 
         if IncrementalBuild.templatesShowCounts(theme) { g.feed(Array("\(heads.count) \(aggregates.agencies.count)".utf8)) }
@@ -997,9 +1021,7 @@ struct IncrementalBuild {
         }
 
         // The cache, then the manifest (last, atomically), then the journal goes.
-        if cacheChanged || options.clean {
-            try SiteWriter.writeAtomically(state + "records", RecordCache.encode(entries, version: version))
-        }
+        try cacheWrite.values[0].get()
         var outputCount = 0, pageCount = 0
         var files: [OutputFile] = []
         var written: [String] = []
@@ -1061,7 +1083,6 @@ struct IncrementalBuild {
                           input: AggregateInput(lr.report, identityBreaks: lr.identityBreaks))
     }
 
-    func reusedCount(_ entries: [CacheEntry]) -> Int { entries.reduce(0) { $0 + ($1.encoded != nil ? 1 : 0) } }
 
     /// Whether a template shows the number of reports or agencies on pages that otherwise do not
     /// depend on the whole corpus (then every page's key includes them).
@@ -1119,7 +1140,7 @@ struct IncrementalBuild {
         let anyChanged = changed.values.contains(true) || cache.slots.count != paths.count
         // Records taken from the cache have only their heads: which slot holds the rest.
         let headOnly = (0..<paths.count).map { entries[$0].encoded != nil ? slotOf[$0] : nil }
-        return (entries.map(\.record), entries, headOnly, anyChanged)
+        return (entries.indices.map { entries[$0].record }, entries, headOnly, anyChanged)
     }
 }
 
