@@ -4,19 +4,50 @@ import Glibc
 import Darwin
 #endif
 
+private func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.read(fd, buf, n)
+    #else
+    Darwin.read(fd, buf, n)
+    #endif
+}
+
 /// Whole files as bytes, through the C library (no Foundation `Data` on the hot path).
 public enum FileBytes {
     /// The file's bytes, or nil when it cannot be opened or read.
     public static func read(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return readStream(fd) }
+        // One read of the size `stat` gives, then to the end (the file may have grown).
+        let size = Int(st.st_size)
+        var out = [UInt8](unsafeUninitializedCapacity: size + 1) { buf, count in
+            count = 0
+            while count < size {
+                let n = sysRead(fd, buf.baseAddress! + count, size + 1 - count)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; break }
+                count += n
+            }
+        }
+        if out.count < size { return nil }   // shrank or failed
+        if out.count > size {
+            guard let rest = readStream(fd) else { return nil }
+            out += rest
+        }
+        return out
+    }
+
+    /// The rest of `fd` read in blocks.
+    static func readStream(_ fd: Int32) -> [UInt8]? {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { out.append(contentsOf: buf[0..<n]) }
-            if n < buf.count { break }
+            let n = buf.withUnsafeMutableBytes { sysRead(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buf[0..<n])
         }
-        return ferror(f) == 0 ? out : nil
     }
 }

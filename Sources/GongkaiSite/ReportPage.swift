@@ -16,8 +16,7 @@ extension SiteRenderer {
         // The source view (and, for a record from the cache, its narrative and identity results)
         // comes from the file itself: nothing this large is kept in memory between steps.
         var text = lr.sourceText
-        if text == nil || lr.isPartial, let data = FileManager.default.contents(atPath: lr.report.source) {
-            let bytes = [UInt8](data)
+        if text == nil || lr.isPartial, let bytes = FileBytes.read(lr.report.source) {
             if text == nil { text = try? SourceDecoder.decode(bytes).text }
             if lr.isPartial { r.sections = ReportExtractor().sections(bytes: bytes) }
         }
