@@ -66,6 +66,13 @@ public enum AgencyName {
     /// The identity of a name: white space removed, full-width ASCII made half-width.
     /// (Names come from the extractor already in simplified characters.)
     public static func normalize(_ s: String) -> String {
+        // Nearly every name is CJK ideographs and printable ASCII already: nothing to change.
+        var plain = true
+        for b in s.utf8 where b < 0x21 || b == 0x7F { plain = false; break }
+        if plain {
+            for u in s.unicodeScalars where u.value >= 0x80 && !(0x4E00...0x9FFF).contains(u.value) { plain = false; break }
+        }
+        if plain { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
             // CJK unified ideographs (nearly every character of a name) are never white space:
@@ -859,24 +866,25 @@ public enum Aggregator {
         for i in 0..<n where counted[i] && entryPosition[i] >= 0 && inputs[i].year != nil {
             for r in chainIndices[entryPosition[i]] { regionEntries[r].append(i) }
         }
+        // Years as small indices: one accumulator per region, year and level, in flat arrays.
+        let yearList = Array(Set(inputs.compactMap(\.year))).sorted()
+        var yearSlot: [Int: Int] = [:]
+        for (k, y) in yearList.enumerated() { yearSlot[y] = k }
+        let entryYear = inputs.map { $0.year.flatMap { yearSlot[$0] } ?? -1 }
         flat.withUnsafeBufferPointer { fv in
+            var sums = [GroupAccumulator?](repeating: nil, count: yearList.count * 2)
             for r in regions.indices {
                 regions[r].reportCount = regionEntries[r].count
-                var sums: [Int: (rollup: GroupAccumulator?, department: GroupAccumulator?)] = [:]
+                for k in sums.indices { sums[k] = nil }
                 for i in regionEntries[r] {
-                    let y = inputs[i].year!
-                    if rollup[i] {
-                        if sums[y] == nil { sums[y] = (GroupAccumulator(), nil) } else if sums[y]!.rollup == nil { sums[y]!.rollup = GroupAccumulator() }
-                        sums[y]!.rollup!.add(fv[(i * M)..<(i * M + M)])
-                    } else {
-                        if sums[y] == nil { sums[y] = (nil, GroupAccumulator()) } else if sums[y]!.department == nil { sums[y]!.department = GroupAccumulator() }
-                        sums[y]!.department!.add(fv[(i * M)..<(i * M + M)])
-                    }
+                    let k = entryYear[i] * 2 + (rollup[i] ? 0 : 1)
+                    if sums[k] == nil { sums[k] = GroupAccumulator() }
+                    sums[k]!.add(fv[(i * M)..<(i * M + M)])
                 }
-                for (y, s) in sums {
+                for (yk, y) in yearList.enumerated() where sums[yk * 2] != nil || sums[yk * 2 + 1] != nil {
                     var t: [Level: GroupTotals] = [:]
-                    if let a = s.rollup { t[.rollup] = a.totals }
-                    if let a = s.department { t[.department] = a.totals }
+                    if let a = sums[yk * 2] { t[.rollup] = a.totals }
+                    if let a = sums[yk * 2 + 1] { t[.department] = a.totals }
                     regions[r].totals[y] = t
                 }
             }
