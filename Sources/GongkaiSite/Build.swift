@@ -213,7 +213,7 @@ public enum SiteBuilder {
 
     /// A report file found by the scan: its path, its stamp and its sidecar's (the sidecar is
     /// looked for only in folders whose listing has a `.meta.yml` file).
-    struct Scanned {
+    struct Scanned: Sendable {
         var path: String
         var stamp: FileStamp?
         var sidecar: FileStamp?
@@ -228,44 +228,61 @@ public enum SiteBuilder {
         }
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
         var out: [Scanned] = []
-        var folders = [""]
-        while let rel = folders.popLast() {
-            guard let dir = opendir(prefix + rel) else { continue }
-            defer { closedir(dir) }
-            let fd = dirfd(dir)
-            var hasSidecar = false
-            let first = out.count
-            while let entry = readdir(dir) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) { p in
-                    p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                guard !name.hasPrefix(".") else { continue }
-                if name.hasSuffix(".meta.yml") { hasSidecar = true }
-                let path = rel + name
-                var type = Int32(entry.pointee.d_type)
-                var st = stat()
-                var statted = false
-                if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
-                    guard fstatat(fd, name, &st, 0) == 0 else { continue }
-                    statted = true
-                    let fmt = st.st_mode & S_IFMT
-                    // Like the enumerator, a link to a folder is not followed.
-                    type = fmt == S_IFREG ? Int32(DT_REG) : (fmt == S_IFDIR && type != Int32(DT_LNK)) ? Int32(DT_DIR) : -1
-                }
-                if type == Int32(DT_DIR) {
-                    folders.append(path + "/")
-                } else if type == Int32(DT_REG) {
-                    guard let dot = name.lastIndex(of: "."), CorpusScanner.reportExtensions.contains(name[name.index(after: dot)...].lowercased()) else { continue }
-                    if !statted { statted = fstatat(fd, name, &st, 0) == 0 }
-                    out.append(Scanned(path: prefix + path, stamp: statted ? FileStamp(st) : nil, sidecar: nil))
-                }
+        // Folder by folder, a level of the tree at a time, the folders of a level on every core.
+        var level = [""]
+        while !level.isEmpty {
+            let results = Slots<([Scanned], [String])>(count: level.count)
+            let folders = level
+            DispatchQueue.concurrentPerform(iterations: folders.count) { k in
+                results.set(k, scanFolder(prefix: prefix, rel: folders[k]))
             }
-            if hasSidecar {
-                for k in first..<out.count { out[k].sidecar = FileStamp.of(Sidecar.path(for: out[k].path)) }
+            level = []
+            for (files, subfolders) in results.values {
+                out += files
+                level += subfolders
             }
         }
         out.sort { $0.path < $1.path }
         return out
+    }
+
+    /// One folder of `scanStamped`: its report files with their stamps, and its subfolders.
+    static func scanFolder(prefix: String, rel: String) -> ([Scanned], [String]) {
+        var out: [Scanned] = []
+        var folders: [String] = []
+        guard let dir = opendir(prefix + rel) else { return ([], []) }
+        defer { closedir(dir) }
+        let fd = dirfd(dir)
+        var hasSidecar = false
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            guard !name.hasPrefix(".") else { continue }
+            if name.hasSuffix(".meta.yml") { hasSidecar = true }
+            let path = rel + name
+            var type = Int32(entry.pointee.d_type)
+            var st = stat()
+            var statted = false
+            if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
+                guard fstatat(fd, name, &st, 0) == 0 else { continue }
+                statted = true
+                let fmt = st.st_mode & S_IFMT
+                // Like the enumerator, a link to a folder is not followed.
+                type = fmt == S_IFREG ? Int32(DT_REG) : (fmt == S_IFDIR && type != Int32(DT_LNK)) ? Int32(DT_DIR) : -1
+            }
+            if type == Int32(DT_DIR) {
+                folders.append(path + "/")
+            } else if type == Int32(DT_REG) {
+                guard let dot = name.lastIndex(of: "."), CorpusScanner.reportExtensions.contains(name[name.index(after: dot)...].lowercased()) else { continue }
+                if !statted { statted = fstatat(fd, name, &st, 0) == 0 }
+                out.append(Scanned(path: prefix + path, stamp: statted ? FileStamp(st) : nil, sidecar: nil))
+            }
+        }
+        if hasSidecar {
+            for k in out.indices { out[k].sidecar = FileStamp.of(Sidecar.path(for: out[k].path)) }
+        }
+        return (out, folders)
     }
 
     // MARK: 2. load

@@ -78,7 +78,7 @@ struct DependencyKeys {
         // What the digests read, in flat arrays (the loops below run on every core and must not
         // copy records or share reference counts).
         let n = reports.count
-        let rel = reports.map(\.relativePath)
+        let rel = reports.indices.map { reports[$0].relativePath }
         var content = [UInt8](repeating: 0, count: n * 65)
         for i in 0..<n {
             entries[i].hash.withUnsafeBufferPointer { h in for k in 0..<32 { content[i * 65 + k] = h[k] } }
@@ -94,8 +94,8 @@ struct DependencyKeys {
         years = Array(y.finalize())
         // Per agency and per report, on every core.
         let agencyCount = agg.agencies.count
-        let agencyKeys = agg.agencies.map(\.key)
-        let agencyEntries = agg.agencies.map(\.entries)
+        let agencyKeys = agg.agencies.indices.map { agg.agencies[$0].key }
+        let agencyEntries = agg.agencies.indices.map { agg.agencies[$0].entries }
         var agencyDigests = [UInt8](repeating: 0, count: agencyCount * 32)
         let m = agg.entries.count
         var rowDigests = [UInt8](repeating: 0, count: m * 32)
@@ -111,7 +111,7 @@ struct DependencyKeys {
             rowText.append(part(agg.entries[k].agencyKey) + part(agg.entries[k].agencyName) + part(agg.entries[k].regionKey)
                            + "\(agg.entries[k].level.rawValue) \(agg.entries[k].errorCount) \(agg.entries[k].identityBreaks)")
         }
-        let indexOf = agg.entries.map(\.index)
+        let indexOf = agg.entries.indices.map { agg.entries[$0].index }
         let owners = ownerAgency, texts = rowText
         content.withUnsafeBufferPointer { cbp in
             let cb = UncheckedSendable(cbp)
@@ -1099,23 +1099,28 @@ struct IncrementalBuild {
     func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], [Int?], Bool) {
         let rels = paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let slotOf = cache.lookup(rels)
-        let slots = Slots<CacheEntry>(count: paths.count)
-        let changed = Slots<Bool>(count: paths.count)
-        let extractor = ReportExtractor()
-        // In parts (records from the cache take a microsecond or two each).
+        // In parts (a record's head from the cache takes a microsecond or two), each part's
+        // results kept together.
         let parts = min(paths.count, max(1, min(64, paths.count / 64)))
+        let results = Slots<([CacheEntry], Bool)>(count: parts)
+        let extracted = Slots<Bool>(count: 1)
+        let extractor = ReportExtractor()
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            for i in (part * paths.count / parts)..<((part + 1) * paths.count / parts) {
+            let range = (part * paths.count / parts)..<((part + 1) * paths.count / parts)
+            var out: [CacheEntry] = []
+            out.reserveCapacity(range.count)
+            var anyChanged = false
+            for i in range {
                 let path = paths[i]
                 let rel = rels[i]
                 let (stamp, sidecarStamp) = stamps[i]
                 let slot = slotOf[i]
                 if let slot, let stamp, cache.slots[slot].stamp == stamp, cache.slots[slot].sidecarStamp == sidecarStamp,
                    let c = try? cache.entry(slot, source: path, headOnly: true) {
-                    slots.set(i, c)
-                    changed.set(i, false)
+                    out.append(c)
                     continue
                 }
+                anyChanged = true
                 let sidecarPath = Sidecar.path(for: path)
                 let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
                 let sidecarBytes = sidecarStamp == nil ? nil : FileManager.default.contents(atPath: sidecarPath).map { [UInt8]($0) }
@@ -1126,18 +1131,19 @@ struct IncrementalBuild {
                     // Touched, not changed.
                     c.stamp = stamp
                     c.sidecarStamp = sidecarStamp
-                    slots.set(i, c)
-                    changed.set(i, true)
+                    out.append(c)
                     continue
                 }
-                slots.set(i, IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
-                                                      sidecarHash: sidecarHash, extractor: extractor))
-                changed.set(i, true)
-                progress?(changed.increment(), paths.count)
+                out.append(IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
+                                                    sidecarHash: sidecarHash, extractor: extractor))
+                progress?(extracted.increment(), paths.count)
             }
+            results.set(part, (out, anyChanged))
         }
-        let entries = slots.values
-        let anyChanged = changed.values.contains(true) || cache.slots.count != paths.count
+        var entries: [CacheEntry] = []
+        entries.reserveCapacity(paths.count)
+        var anyChanged = cache.slots.count != paths.count
+        for (part, changed) in results.values { entries += part; anyChanged = anyChanged || changed }
         // Records taken from the cache have only their heads: which slot holds the rest.
         let headOnly = (0..<paths.count).map { entries[$0].encoded != nil ? slotOf[$0] : nil }
         return (entries.indices.map { entries[$0].record }, entries, headOnly, anyChanged)
