@@ -482,7 +482,9 @@ enum RecordCache {
         return w.bytes
     }
 
-    static func encode(_ entries: [CacheEntry], version: String) -> [UInt8] {
+    /// The file's parts: the header and index, then each record's bytes (most of them slices of
+    /// the file that was read, in order: written as long runs, not copied into one array).
+    static func parts(_ entries: [CacheEntry], version: String) -> (head: [UInt8], records: [ArraySlice<UInt8>]) {
         // Records read from the old file are copied; the others are encoded, on every core when many.
         let missing = entries.indices.filter { entries[$0].encoded == nil }
         var fresh: [Int: [UInt8]] = [:]
@@ -497,24 +499,65 @@ enum RecordCache {
         } else {
             for k in missing { fresh[k] = encodeRecord(entries[k]) }
         }
-        var total = 0
-        for (k, e) in entries.enumerated() { total += e.encoded?.count ?? fresh[k]!.count }
-        var w = ByteWriter(capacity: total + entries.count * 96 + 64)
+        var records: [ArraySlice<UInt8>] = []
+        records.reserveCapacity(entries.count)
+        for k in entries.indices { records.append(entries[k].encoded ?? fresh[k]![...]) }
+        var w = ByteWriter(capacity: entries.count * 96 + 64)
         w.raw(magic)
         w.utf8(version)
         w.uint(UInt64(entries.count))
-        for (k, e) in entries.enumerated() {
-            w.utf8(e.record.relativePath)
+        for k in entries.indices {
+            w.utf8(entries[k].record.relativePath)
             func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
-            stamp(e.stamp)
-            w.raw(e.hash)
-            if let ss = e.sidecarStamp, let sh = e.sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
-            w.uint(UInt64(e.encoded?.count ?? fresh[k]!.count))
+            stamp(entries[k].stamp)
+            w.raw(entries[k].hash)
+            if let ss = entries[k].sidecarStamp, let sh = entries[k].sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
+            w.uint(UInt64(records[k].count))
         }
-        for (k, e) in entries.enumerated() {
-            if let b = e.encoded { w.raw(b) } else { w.raw(fresh[k]!) }
+        return (w.bytes, records)
+    }
+
+    /// Writes the cache to `path` (through a temporary file renamed over it).
+    static func write(_ entries: [CacheEntry], version: String, to path: String) throws {
+        let (head, records) = parts(entries, version: version)
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let tmp = dir + "/." + name + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BuildError("\(tmp): cannot write the record cache: \(String(cString: strerror(errno)))") }
+        func put(_ p: UnsafeRawBufferPointer) -> Bool {
+            var at = 0
+            while at < p.count {
+                #if canImport(Glibc)
+                let n = Glibc.write(fd, p.baseAddress! + at, p.count - at)
+                #else
+                let n = Darwin.write(fd, p.baseAddress! + at, p.count - at)
+                #endif
+                if n < 0 { if errno == EINTR { continue }; return false }
+                at += n
+            }
+            return true
         }
-        return w.bytes
+        var ok = head.withUnsafeBytes { put($0) }
+        // Runs of records that follow each other in one buffer go out in one write.
+        var k = 0
+        while ok, k < records.count {
+            var j = k + 1
+            let base = records[k].withUnsafeBytes { $0.baseAddress }
+            var end = records[k].count
+            while j < records.count, records[j].withUnsafeBytes({ $0.baseAddress }) == base.map({ $0 + end }) { end += records[j].count; j += 1 }
+            if let base { ok = put(UnsafeRawBufferPointer(start: base, count: end)) } else { ok = records[k].withUnsafeBytes { put($0) } }
+            // The buffers stay alive: `records` holds them until this function returns.
+            withExtendedLifetime(records) {}
+            k = j
+        }
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw BuildError("\(path): cannot write the record cache: \(String(cString: strerror(e)))")
+        }
     }
 }
 
@@ -834,17 +877,23 @@ struct IncrementalBuild {
                 }
             }
         }
-        let decoding = DispatchGroup()
+        let decoding = DispatchGroup(), cacheWriting = DispatchGroup()
         // Then, on that thread, the record cache: its records are known now (a killed build
         // leaves a cache that is right for the files it read; the manifest comes last).
         let cacheWrite = Slots<Result<Void, Error>>(count: 1)
         let writeCache = cacheChanged || options.clean
         let cachePath = state + "records"
-        DispatchQueue.global().async(group: decoding) {
+        decoding.enter()
+        cacheWriting.enter()
+        // However this build ends, the cache is whole before the lock goes.
+        defer { cacheWriting.wait() }
+        DispatchQueue.global().async {
             decodeChunks()
+            decoding.leave()
             cacheWrite.set(0, Result {
-                if writeCache { try SiteWriter.writeAtomically(cachePath, RecordCache.encode(entries, version: version)) }
+                if writeCache { try RecordCache.write(entries, version: version, to: cachePath) }
             })
+            cacheWriting.leave()
         }
         func decodeRest() -> [LoadedReport] {
             decodeChunks()
@@ -874,6 +923,7 @@ struct IncrementalBuild {
         let reports = decodeRest()
         if brokenRecord != nil {
             // Nothing is written yet: start again without the cache (written anew at the end).
+            cacheWriting.wait()
             unlink(state + "records")
             lock.release()
             return try IncrementalBuild(options: options, progress: progress).run()
@@ -1021,6 +1071,7 @@ struct IncrementalBuild {
         }
 
         // The cache, then the manifest (last, atomically), then the journal goes.
+        cacheWriting.wait()
         try cacheWrite.values[0].get()
         var outputCount = 0, pageCount = 0
         var files: [OutputFile] = []
