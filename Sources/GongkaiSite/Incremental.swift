@@ -15,32 +15,44 @@ import Darwin
 /// Incremental builds. State lives in `OUTPUT/.gongkai/`:
 ///
 /// - `lock`: `flock`ed for the whole build; a second build of the same folder fails at once.
-/// - `records`: the record cache (binary, `RecordCodec`): per report file its path, size,
-///   modification time and SHA-256, the same for its sidecar, and the record. A file whose size
-///   and time match is not read; one whose bytes hash the same is not parsed.
-/// - `manifest` (text): `u <key> <unit>` per unit — the SHA-256 (first 128 bits) of every input the
-///   unit reads — and `o <hash> <path>` per output file. A unit whose key is unchanged is not
-///   rendered; a rendered file whose hash is unchanged is not written.
+/// - `records`: the record cache (`RecordCache`, binary): per report file its path, size,
+///   modification time and SHA-256, the same for its sidecar, and the record (head, then
+///   tables). A file whose size and time match is not read; one whose bytes hash the same is not
+///   parsed.
+/// - `manifest` (`Manifest`; text header, then binary): per unit its key — the SHA-256 (first
+///   128 bits) of every input the unit reads — and per output file the hash of its bytes. A unit
+///   whose key is unchanged is not rendered; a rendered file whose hash is unchanged is not
+///   written.
 /// - `pending`: written before the first output of a build is touched, listing every path the
 ///   build may write or delete; removed after the manifest. When a build is killed, the next one
 ///   distrusts exactly those paths (renders their units, rewrites them, deletes the stale ones).
 ///   The manifest itself is replaced last, atomically, and only lists files that were written.
 ///
-/// Keys (`DependencyKeys`) are built from content digests: every key starts from the global
-/// digest (tool version, `gongkai.yml`, every template file of every layer, `--base-url`, and the
-/// report and agency counts when a template shows them on every page). An agency's digest covers
-/// the paths and content of all its reports (its aggregate, its reports' slugs, duplicates and
-/// cross-year findings are functions of them). A report page reads its agency's digest; a year
-/// page the digests of the agencies reporting that year or the year before (like-for-like
-/// change) and the list of years; a region page those of the agencies in its subtree; per-year
-/// data files those of their reports' agencies; home, the indexes, the corpus-wide aggregates,
-/// sitemap and feed the digest of the whole corpus.
+/// Keys (`DependencyKeys`) are built from digests: every key starts from the global digest (tool
+/// version, `gongkai.yml`, every template file of every layer, `--base-url`, and the report and
+/// agency counts when a template shows them on every page). A report's content digest covers its
+/// file and sidecar; its head digest what the cache keeps in front of its tables (metadata,
+/// findings, sidecar, identity breaks, the figures aggregation reads). An agency unit (its page
+/// and data files print every cell) reads the content of all its reports; a report page its own
+/// content and the heads of its agency's reports; a year page the heads of the agencies
+/// reporting that year or the year before (like-for-like change) and the list of years; a
+/// region page those of the agencies in its subtree; per-year data files the content of their
+/// reports and their agencies' few values; home, the indexes, the corpus-wide aggregates,
+/// sitemap and feed the heads of the whole corpus. So a cell that no aggregate reads, when it
+/// changes, re-renders only its report, its agency and its year's data files.
 struct DependencyKeys {
     let global: [UInt8]
+    /// Every report's path and head: what the corpus-wide pages read.
     let corpus: [UInt8]
     let years: [UInt8]
+    /// Per report, its agency's summary digest (or its own when it has no agency).
     let ownerDigests: [[UInt8]]
+    /// Per agency key, the content digest: paths and file hashes of all its reports.
     let agency: [String: [UInt8]]
+    /// Per agency key, the summary digest: paths and heads of all its reports.
+    let agencySummary: [String: [UInt8]]
+    /// Per report, what its page reads: its own content and its agency's summary.
+    let reportOwners: [[UInt8]]
     let byYear: [Int: [Int]]
     /// Per report, what its row in the data files shows: its content and the few aggregate
     /// values printed beside it (agency name and id, level, region, error and break counts).
@@ -48,12 +60,11 @@ struct DependencyKeys {
     /// Per report, what its owner digest is made from: its agency (position), or itself (-1 - index).
     let ownerIds: [Int]
 
-    static let none = DependencyKeys(global: [], corpus: [], years: [], ownerDigests: [], agency: [:], byYear: [:], rowDigests: [])
+    static let none = DependencyKeys()
 
-    init(global: [UInt8], corpus: [UInt8], years: [UInt8], ownerDigests: [[UInt8]], agency: [String: [UInt8]], byYear: [Int: [Int]], rowDigests: [[UInt8]]) {
-        self.global = global; self.corpus = corpus; self.years = years
-        self.ownerDigests = ownerDigests; self.agency = agency; self.byYear = byYear; self.rowDigests = rowDigests
-        ownerIds = ownerDigests.indices.map { -1 - $0 }
+    private init() {
+        global = []; corpus = []; years = []; ownerDigests = []; agency = [:]; agencySummary = [:]; reportOwners = []
+        byYear = [:]; rowDigests = []; ownerIds = []
     }
 
     func rows(_ indices: [Int]) -> [UInt8] {
@@ -72,7 +83,26 @@ struct DependencyKeys {
         if c[i * 65 + 32] == 1 { h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(c)[(i * 65 + 33)..<(i * 65 + 65)])) }
     }
 
-    /// `entries[i]`: report `i`'s cache entry (the hashes of its file and sidecar).
+    /// A report's summary (32 bytes of the flat array), length-prefixed.
+    static func feedSummary(_ h: inout SHA256, _ i: Int, _ sm: UnsafeBufferPointer<UInt8>) {
+        var len = UInt64(32).littleEndian
+        withUnsafeBytes(of: &len) { h.update(bufferPointer: $0) }
+        h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(sm)[(i * 32)..<(i * 32 + 32)]))
+    }
+
+    /// `entries[i]`: report `i`'s cache entry (the hashes of its file and sidecar, the digest of
+    /// its head).
+    ///
+    /// Which digest a unit's key takes is a statement about what the unit reads:
+    /// - `agency[key]` and `rows` (agency pages and data files, which print every cell): the
+    ///   content of the files;
+    /// - `corpus` (home, the indexes, the corpus-wide data, sitemap, feed), `owners(year:)` (year
+    ///   pages) and `agencies` (region pages): the heads only — metadata, findings, sidecar and
+    ///   the figures aggregation reads — since they show aggregates and metadata, never a cell
+    ///   aggregation does not read;
+    /// - `owner(i)` (a report's page): its own content and its agency's heads (the other years
+    ///   it links to and the cross-year checks).
+    /// A page that starts printing a cell of another report must take a content digest.
     init(global: [UInt8], reports: [LoadedReport], entries: [CacheEntry], aggregates agg: Aggregates) {
         self.global = global
         // What the digests read, in flat arrays (the loops below run on every core and must not
@@ -80,13 +110,15 @@ struct DependencyKeys {
         let n = reports.count
         let rel = reports.indices.map { reports[$0].relativePath }
         var content = [UInt8](repeating: 0, count: n * 65)
+        var summary = [UInt8](repeating: 0, count: n * 32)
         for i in 0..<n {
             entries[i].hash.withUnsafeBufferPointer { h in for k in 0..<32 { content[i * 65 + k] = h[k] } }
             if let sh = entries[i].sidecarHash { content[i * 65 + 32] = 1; for k in 0..<32 { content[i * 65 + 33 + k] = sh[k] } }
+            entries[i].summary.withUnsafeBufferPointer { h in for k in 0..<32 { summary[i * 32 + k] = h[k] } }
         }
         var c = SHA256()
-        content.withUnsafeBufferPointer { cb in
-            for i in 0..<n { c.feed(rel[i]); DependencyKeys.feedContent(&c, i, cb) }
+        summary.withUnsafeBufferPointer { sb in
+            for i in 0..<n { c.feed(rel[i]); DependencyKeys.feedSummary(&c, i, sb) }
         }
         corpus = Array(c.finalize())
         var y = SHA256()
@@ -97,9 +129,11 @@ struct DependencyKeys {
         let agencyKeys = agg.agencies.indices.map { agg.agencies[$0].key }
         let agencyEntries = agg.agencies.indices.map { agg.agencies[$0].entries }
         var agencyDigests = [UInt8](repeating: 0, count: agencyCount * 32)
+        var agencySummaries = [UInt8](repeating: 0, count: agencyCount * 32)
         let m = agg.entries.count
         var rowDigests = [UInt8](repeating: 0, count: m * 32)
         var ownerDigests = [UInt8](repeating: 0, count: m * 32)
+        var reportOwners = [UInt8](repeating: 0, count: m * 32)
         var ownerAgency = [Int](repeating: -1, count: m)
         var rowText: [String] = []
         rowText.reserveCapacity(m)
@@ -114,50 +148,70 @@ struct DependencyKeys {
         let indexOf = agg.entries.indices.map { agg.entries[$0].index }
         let owners = ownerAgency, texts = rowText
         content.withUnsafeBufferPointer { cbp in
-            let cb = UncheckedSendable(cbp)
-            agencyDigests.withUnsafeMutableBufferPointer { adp in
-                let ad = UncheckedSendable(adp)
-                let parts = max(1, min(agencyCount, 8))
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    for k in (part * agencyCount / parts)..<((part + 1) * agencyCount / parts) {
-                        var h = SHA256()
-                        h.feed(agencyKeys[k])
-                        for j in agencyEntries[k] { h.feed(rel[j]); DependencyKeys.feedContent(&h, j, cb.value) }
-                        h.finalize().withUnsafeBytes { for b in 0..<32 { ad.value[k * 32 + b] = $0[b] } }
+            summary.withUnsafeBufferPointer { sbp in
+                let cb = UncheckedSendable(cbp), sb = UncheckedSendable(sbp)
+                agencyDigests.withUnsafeMutableBufferPointer { adp in
+                    agencySummaries.withUnsafeMutableBufferPointer { asp in
+                        let ad = UncheckedSendable(adp), asm = UncheckedSendable(asp)
+                        let parts = max(1, min(agencyCount, 8))
+                        DispatchQueue.concurrentPerform(iterations: parts) { part in
+                            for k in (part * agencyCount / parts)..<((part + 1) * agencyCount / parts) {
+                                var h = SHA256(), hs = SHA256()
+                                h.feed(agencyKeys[k]); hs.feed(agencyKeys[k])
+                                for j in agencyEntries[k] {
+                                    h.feed(rel[j]); DependencyKeys.feedContent(&h, j, cb.value)
+                                    hs.feed(rel[j]); DependencyKeys.feedSummary(&hs, j, sb.value)
+                                }
+                                h.finalize().withUnsafeBytes { for b in 0..<32 { ad.value[k * 32 + b] = $0[b] } }
+                                hs.finalize().withUnsafeBytes { for b in 0..<32 { asm.value[k * 32 + b] = $0[b] } }
+                            }
+                        }
                     }
                 }
-            }
-            let ad = agencyDigests
-            rowDigests.withUnsafeMutableBufferPointer { rdp in
-                ownerDigests.withUnsafeMutableBufferPointer { odp in
-                    let rd = UncheckedSendable(rdp), od = UncheckedSendable(odp)
-                    let parts = max(1, min(m, 8))
-                    DispatchQueue.concurrentPerform(iterations: parts) { part in
-                        for k in (part * m / parts)..<((part + 1) * m / parts) {
-                            let i = indexOf[k]
-                            var h = SHA256()
-                            h.feed(rel[i]); DependencyKeys.feedContent(&h, i, cb.value)
-                            h.feed(texts[k])
-                            h.finalize().withUnsafeBytes { for b in 0..<32 { rd.value[k * 32 + b] = $0[b] } }
-                            if owners[k] >= 0 {
-                                for b in 0..<32 { od.value[k * 32 + b] = ad[owners[k] * 32 + b] }
-                            } else {
-                                var h = SHA256()
-                                h.feed("solo"); h.feed(rel[i]); DependencyKeys.feedContent(&h, i, cb.value)
-                                h.finalize().withUnsafeBytes { for b in 0..<32 { od.value[k * 32 + b] = $0[b] } }
+                let asums = agencySummaries
+                rowDigests.withUnsafeMutableBufferPointer { rdp in
+                    ownerDigests.withUnsafeMutableBufferPointer { odp in
+                        reportOwners.withUnsafeMutableBufferPointer { rop in
+                            let rd = UncheckedSendable(rdp), od = UncheckedSendable(odp), ro = UncheckedSendable(rop)
+                            let parts = max(1, min(m, 8))
+                            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                                for k in (part * m / parts)..<((part + 1) * m / parts) {
+                                    let i = indexOf[k]
+                                    var h = SHA256()
+                                    h.feed(rel[i]); DependencyKeys.feedContent(&h, i, cb.value)
+                                    h.feed(texts[k])
+                                    h.finalize().withUnsafeBytes { for b in 0..<32 { rd.value[k * 32 + b] = $0[b] } }
+                                    if owners[k] >= 0 {
+                                        for b in 0..<32 { od.value[k * 32 + b] = asums[owners[k] * 32 + b] }
+                                    } else {
+                                        var h = SHA256()
+                                        h.feed("solo"); h.feed(rel[i]); DependencyKeys.feedSummary(&h, i, sb.value)
+                                        h.finalize().withUnsafeBytes { for b in 0..<32 { od.value[k * 32 + b] = $0[b] } }
+                                    }
+                                    var o = SHA256()
+                                    DependencyKeys.feedContent(&o, i, cb.value)
+                                    o.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(od.value)[(k * 32)..<(k * 32 + 32)]))
+                                    o.finalize().withUnsafeBytes { for b in 0..<32 { ro.value[k * 32 + b] = $0[b] } }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        var agency: [String: [UInt8]] = [:]
+        var agency: [String: [UInt8]] = [:], agencySummary: [String: [UInt8]] = [:]
         agency.reserveCapacity(agencyCount)
-        for k in 0..<agencyCount { agency[agencyKeys[k]] = Array(agencyDigests[(k * 32)..<(k * 32 + 32)]) }
+        agencySummary.reserveCapacity(agencyCount)
+        for k in 0..<agencyCount {
+            agency[agencyKeys[k]] = Array(agencyDigests[(k * 32)..<(k * 32 + 32)])
+            agencySummary[agencyKeys[k]] = Array(agencySummaries[(k * 32)..<(k * 32 + 32)])
+        }
         self.agency = agency
+        self.agencySummary = agencySummary
         var byYear: [Int: [Int]] = [:]
         for e in agg.entries { if let y = e.year { byYear[y, default: []].append(e.index) } }
         self.ownerDigests = (0..<m).map { Array(ownerDigests[($0 * 32)..<($0 * 32 + 32)]) }
+        self.reportOwners = (0..<m).map { Array(reportOwners[($0 * 32)..<($0 * 32 + 32)]) }
         self.byYear = byYear
         self.rowDigests = (0..<m).map { Array(rowDigests[($0 * 32)..<($0 * 32 + 32)]) }
         ownerIds = (0..<m).map { owners[$0] >= 0 ? owners[$0] : -1 - $0 }
@@ -171,7 +225,7 @@ struct DependencyKeys {
         return h.finalize().withUnsafeBytes { Array($0.prefix(16)) }
     }
 
-    func owner(_ i: Int, agg: Aggregates) -> [UInt8] { ownerDigests[i] }
+    func owner(_ i: Int, agg: Aggregates) -> [UInt8] { reportOwners[i] }
 
     /// The distinct owner digests of `indices`, in a canonical order.
     func owners(_ indices: [Int], agg: Aggregates) -> [UInt8] {
@@ -191,7 +245,7 @@ struct DependencyKeys {
     func owners(year: Int, agg: Aggregates) -> [UInt8] { owners(byYear[year] ?? [], agg: agg) }
 
     func agencies(_ keys: [String]) -> [UInt8] {
-        var list = keys.compactMap { agency[$0] }
+        var list = keys.compactMap { agencySummary[$0] }
         list.sort { $0.lexicographicallyPrecedes($1) }
         return Array(list.joined())
     }
@@ -300,6 +354,9 @@ struct CacheEntry {
     var record: LoadedReport
     /// What aggregation reads of the record.
     var input: AggregateInput
+    /// SHA-256 of the record's head (`RecordCache.encodeHead`): what pages that show only
+    /// metadata, findings and aggregates read of it.
+    var summary: [UInt8]
     /// The record's bytes in the cache file it was read from: an unchanged entry is written
     /// back as these bytes, not encoded again.
     var encoded: ArraySlice<UInt8>? = nil
@@ -368,6 +425,7 @@ enum RecordCache {
             let s = slots[k]
             var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
             let head = try RecordCache.decodeHead(&r, source: source)
+            let summary = Array(SHA256.hash(data: bytes[s.record.lowerBound..<r.pos]))
             let record: LoadedReport
             if headOnly {
                 record = LoadedReport(partial: head.report, relativePath: String(decoding: bytes[s.path], as: UTF8.self), sidecar: head.sidecar,
@@ -377,7 +435,7 @@ enum RecordCache {
                 guard r.atEnd, record.relativePath.utf8.elementsEqual(bytes[s.path]) else { throw CodecError("bad record") }
             }
             return CacheEntry(stamp: s.stamp, hash: s.hash, sidecarStamp: s.sidecarStamp, sidecarHash: s.sidecarHash,
-                              record: record, input: head.input, encoded: bytes[s.record])
+                              record: record, input: head.input, summary: summary, encoded: bytes[s.record])
         }
 
         /// The whole record of entry `k` (its tables too).
@@ -722,6 +780,60 @@ struct IncrementalBuild {
     }
     static let parking = Parking()
 
+    /// The record cache, read and decoded on another thread from the start of a build: the file
+    /// and its index first (`file`), then every record whole, in the file's order (`finish`
+    /// decodes the rest on the calling thread too and returns them by slot). A build that stops
+    /// early (nothing changed) cancels it.
+    final class CachePrefetch: @unchecked Sendable {
+        private let read = DispatchGroup(), decoded = DispatchGroup()
+        private var loaded = RecordCache.File.empty
+        private var work = WorkQueue(count: 0, chunk: 64)
+        private var results: Slots<[LoadedReport?]>? = nil
+        private let stop = NSLock()
+        private var cancelled = false
+        let prefix: String
+
+        init(path: String?, version: String, prefix: String) {
+            self.prefix = prefix
+            read.enter()
+            decoded.enter()
+            guard let path else { read.leave(); decoded.leave(); return }
+            DispatchQueue.global().async {
+                let file = self.isCancelled ? .empty : RecordCache.read(path, version: version)
+                self.loaded = file
+                self.work = WorkQueue(count: file.slots.count, chunk: 64)
+                self.results = Slots(count: (file.slots.count + 63) / 64)
+                self.read.leave()
+                self.decodeChunks()
+                self.decoded.leave()
+            }
+        }
+
+        var isCancelled: Bool { stop.lock(); defer { stop.unlock() }; return cancelled }
+        func cancel() { stop.lock(); cancelled = true; stop.unlock() }
+
+        /// The file as read (waits for it).
+        var file: RecordCache.File { read.wait(); return loaded }
+
+        private func decodeChunks() {
+            guard let results else { return }
+            while !isCancelled, let range = work.next() {
+                let file = loaded
+                let part = range.map { k in file.full(k, source: prefix + String(decoding: file.bytes[file.slots[k].path], as: UTF8.self)) }
+                results.set(range.lowerBound / 64, part)
+            }
+        }
+
+        /// Every record whole, by slot (nil where it did not decode).
+        func finish() -> [LoadedReport?] {
+            read.wait()
+            decodeChunks()
+            decoded.wait()
+            guard let results else { return [] }
+            return Array(results.values.joined())
+        }
+    }
+
     /// Hands out ranges of `0..<count` to whichever thread asks next.
     final class WorkQueue: @unchecked Sendable {
         private let lock = NSLock()
@@ -790,6 +902,11 @@ struct IncrementalBuild {
         let output = options.output
         let root = output.hasSuffix("/") ? output : output + "/"
         let state = root + ".gongkai/"
+        // The record cache is read and decoded on another thread meanwhile (unless this build
+        // stops early, when nothing changed).
+        let prefetch = CachePrefetch(path: options.clean ? nil : state + "records", version: IncrementalBuild.toolVersion,
+                                     prefix: options.corpus.hasSuffix("/") ? options.corpus : options.corpus + "/")
+        defer { prefetch.cancel() }
         // Fail before the lock on a missing corpus (and do not leave an output folder behind).
         // The scan also takes every report's stamp, and its sidecar's (only where the folder
         // listing shows a sidecar at all).
@@ -859,49 +976,35 @@ struct IncrementalBuild {
         }
 
         // Load: from the cache when the stamp (or else the hash) matches.
-        let previous = options.clean ? RecordCache.File.empty : RecordCache.read(state + "records", version: version)
+        let previous = prefetch.file
         mark("cache")
         let (heads, entries, headOnly, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
         // Extraction leaves freed memory scattered between the records it keeps; give it back.
         let reused = headOnly.reduce(0) { $0 + ($1 != nil ? 1 : 0) }
         if entries.count - reused > 256 { IncrementalBuild.trimMemory() }
         // Records from the cache have their heads only (what aggregation, the keys and the units'
-        // layout read). Their tables are decoded on the other core while this one aggregates, and
-        // by this one too once it is done (`decodeRest`).
-        let fullSlots = Slots<LoadedReport?>(count: paths.count)
-        let work = WorkQueue(count: paths.count, chunk: 64)
-        let decodeChunks: @Sendable () -> Void = {
-            while let range = work.next() {
-                for i in range {
-                    if let k = headOnly[i] { fullSlots.set(i, previous.full(k, source: paths[i])) } else { fullSlots.set(i, nil) }
-                }
-            }
-        }
-        let decoding = DispatchGroup(), cacheWriting = DispatchGroup()
-        // Then, on that thread, the record cache: its records are known now (a killed build
-        // leaves a cache that is right for the files it read; the manifest comes last).
+        // layout read). Their tables are being decoded on the other core (`prefetch`), and by
+        // this one too once it is done (`decodeRest`).
+        let cacheWriting = DispatchGroup()
+        // The record cache: its records are known now (a killed build leaves a cache that is
+        // right for the files it read; the manifest comes last).
         let cacheWrite = Slots<Result<Void, Error>>(count: 1)
         let writeCache = cacheChanged || options.clean
         let cachePath = state + "records"
-        decoding.enter()
         cacheWriting.enter()
         // However this build ends, the cache is whole before the lock goes.
         defer { cacheWriting.wait() }
         DispatchQueue.global().async {
-            decodeChunks()
-            decoding.leave()
             cacheWrite.set(0, Result {
                 if writeCache { try RecordCache.write(entries, version: version, to: cachePath) }
             })
             cacheWriting.leave()
         }
         func decodeRest() -> [LoadedReport] {
-            decodeChunks()
-            decoding.wait()
-            let full = fullSlots.values
+            let full = prefetch.finish()
             return heads.indices.map { i in
-                if headOnly[i] == nil { return heads[i] }
-                if let f = full[i] { return f }
+                guard let k = headOnly[i] else { return heads[i] }
+                if k < full.count, let f = full[k] { return f }
                 // A record whose head decoded but whose tables do not: a damaged cache, whose
                 // figures cannot be trusted either.
                 brokenRecord = paths[i]
@@ -1129,9 +1232,11 @@ struct IncrementalBuild {
         let (sidecar, sd) = Sidecar.load(for: path)
         report.diagnostics += sd
         let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
+        let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
+        var w = RecordCache.seededWriter
+        RecordCache.encodeHead(lr, input, &w)
         return CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
-                          sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr,
-                          input: AggregateInput(lr.report, identityBreaks: lr.identityBreaks))
+                          sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr, input: input, summary: Array(SHA256.hash(data: w.bytes)))
     }
 
 

@@ -155,6 +155,45 @@ import GongkaiSynth
         #expect(fourth.aggregates.agencies.count == second.aggregates.agencies.count)
     }
 
+    /// A cell no aggregate reads (table 二's 规章 row) re-renders only its report's page, its
+    /// agency's unit and its year's data files; a cell a figure is made of (table 三's 本年新收)
+    /// re-renders the pages that show aggregates too. Both give the clean build's bytes.
+    @Test func aCellRendersWhatShowsIt() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
+        let pool = Array(SyntheticCorpus(seed: 21, count: 24))
+        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        // A report whose table 二 prints the 规章 row with tab-separated cells.
+        let k = try #require(pool.firstIndex(where: { $0.text.contains("\n规章\t") }))
+        let p = corpus + "/" + pool[k].fileName
+        var lines = try String(contentsOfFile: p, encoding: .utf8).components(separatedBy: "\n")
+        let row = try #require(lines.firstIndex(where: { $0.hasPrefix("规章\t") }))
+        var cells = lines[row].components(separatedBy: "\t")
+        cells[1] = String((Int(cells[1]) ?? 0) + 3)
+        lines[row] = cells.joined(separator: "\t")
+        try Self.write(lines.joined(separator: "\n"), p)
+        let narrow = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: clean, clean: true))
+        #expect(Self.compare(out, clean, step: "a cell no aggregate reads"))
+        #expect(narrow.rendered <= 3, "rendered \(narrow.rendered) units")
+        #expect(!narrow.write.written.contains("index.html"))
+        // 本年新收 (table 三, first data row): aggregates change, and the pages showing them.
+        let r3 = try #require(lines.firstIndex(where: { $0.contains("本年新收") && $0.contains("\t") }))
+        var c3 = lines[r3].components(separatedBy: "\t")
+        // Its last number is the 总计 column, which the figures read.
+        let last = try #require(c3.lastIndex { Int($0.trimmingCharacters(in: .whitespaces)) != nil })
+        c3[last] = String(Int(c3[last].trimmingCharacters(in: .whitespaces))! + 5)
+        lines[r3] = c3.joined(separator: "\t")
+        try Self.write(lines.joined(separator: "\n"), p)
+        let broad = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        try? FileManager.default.removeItem(atPath: clean)
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: clean, clean: true))
+        #expect(Self.compare(out, clean, step: "a figure's cell"))
+        #expect(broad.rendered > narrow.rendered)
+    }
+
     @Test func aKilledBuildIsRepairedByTheNextOne() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
