@@ -104,7 +104,7 @@ extension SiteRenderer {
     func failingReports() -> (html: String, count: Int) {
         let failing = agg.entries.filter { e in
             e.errorCount > 0 || e.identityBreaks > 0 || e.duplicate || (findingsBySource[e.source]?.contains { $0.severity == .error } ?? false)
-                || (e.agencyKey.flatMap { agg.agency($0) }?.crossYear.contains { $0.source == e.source && $0.status == .breaks } ?? false)
+                || (e.agencyKey != nil && crossBreaks[e.source] != nil)
         }
         guard !failing.isEmpty else { return ("<p class=\"ok\">所有报告均通过核对。</p>", 0) }
         var t = TableHTML(caption: "未通过核对的报告", head: ["问题", "首个问题"])
@@ -254,14 +254,29 @@ extension SiteRenderer {
         var rank = "<div class=\"rankings\">"
         let counted = y.entries.filter { agg.entries[$0].counted }
         func ranking(_ title: String, _ value: (Int) -> Double?, _ fmt: (Double) -> String) {
-            let known = counted.compactMap { i in value(i).map { (i, $0) } }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : (agg.entries[$0.0].agencyName ?? "") < (agg.entries[$1.0].agencyName ?? "") }
-            let missing = counted.count - known.count
+            // The first ten by value (then by name), kept sorted as they come: no sort of all.
+            func before(_ x: (Int, Double), _ y: (Int, Double)) -> Bool {
+                x.1 != y.1 ? x.1 > y.1 : (agg.entries[x.0].agencyName ?? "") < (agg.entries[y.0].agencyName ?? "")
+            }
+            var top: [(Int, Double)] = []
+            var knownCount = 0
+            for i in counted {
+                guard let v = value(i) else { continue }
+                knownCount += 1
+                let item = (i, v)
+                if top.count == 10, !before(item, top[9]) { continue }
+                var k = top.count
+                while k > 0, before(item, top[k - 1]) { k -= 1 }
+                top.insert(item, at: k)
+                if top.count > 10 { top.removeLast() }
+            }
+            let missing = counted.count - knownCount
             rank += "<section class=\"ranking\"><h3>\(Escape.html(title))</h3>"
-            if known.isEmpty { rank += "<p>没有机关填报。</p>" } else {
+            if top.isEmpty { rank += "<p>没有机关填报。</p>" } else {
                 rank += "<ol>"
-                for (i, v) in known.prefix(10) { rank += "<li>\(a(reportLink(i), agg.entries[i].agencyName ?? "?")) <span class=\"v\">\(fmt(v))</span></li>" }
+                for (i, v) in top { rank += "<li>\(a(reportLink(i), agg.entries[i].agencyName ?? "?")) <span class=\"v\">\(fmt(v))</span></li>" }
                 rank += "</ol>"
-                if known.count > 10 { rank += "<p><small>另有 \(known.count - 10) 个机关，见上表。</small></p>" }
+                if knownCount > 10 { rank += "<p><small>另有 \(knownCount - 10) 个机关，见上表。</small></p>" }
             }
             if missing > 0 { rank += "<p><small>\(missing) 个机关未填报或无法计算，不参与排名。</small></p>" }
             rank += "</section>"
@@ -347,14 +362,14 @@ extension SiteRenderer {
     func reportIndex() throws -> OutputFile {
         var blocks = HTMLBlocks()
         var t = TableHTML(caption: "全部报告（\(reports.count) 份）", head: ["年度", "源文件", "核对"])
+        let years = reports.map { $0.report.year }
         let order = reports.indices.sorted { x, y in
-            let a = reports[x].report.year ?? 0, b = reports[y].report.year ?? 0
+            let a = years[x] ?? 0, b = years[y] ?? 0
             return a != b ? a > b : reports[x].relativePath < reports[y].relativePath
         }
         for i in order {
-            let r = reports[i]
-            t.row(a(reportLink(i), agg.entries[i].agencyName ?? r.report.agency ?? "未识别的机关"),
-                  ["<td>\(r.report.year.map(String.init) ?? "?")</td>", "<td><small>\(Escape.html(r.relativePath))</small></td>", "<td>\(statusBadges(agg.entries[i]))</td>"])
+            t.row(a(reportLink(i), agg.entries[i].agencyName ?? reports[i].report.agency ?? "未识别的机关"),
+                  ["<td>\(years[i].map(String.init) ?? "?")</td>", "<td><small>\(Escape.html(reports[i].relativePath))</small></td>", "<td>\(statusBadges(agg.entries[i]))</td>"])
         }
         let context: [String: Any] = ["table": blocks.add(t.html)]
         return try page("reports/", kind: "reports", title: "全部报告", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)

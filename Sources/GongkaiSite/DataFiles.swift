@@ -306,9 +306,10 @@ extension SiteRenderer {
     // MARK: sitemap, feed, robots
 
     func sitemap(_ indexPages: [String]) -> OutputFile {
-        let pages = indexPages.map { String($0.dropLast("index.html".count)) }
+        // Paths are ASCII (see `SiteWriter.isSafe`): byte order is the order of `<`.
+        let pages = Set(indexPages.map { String(decoding: $0.utf8.dropLast(10), as: UTF8.self) }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-        for p in Set(pages).sorted() { s += "  <url><loc>\(Escape.xml(urls.absolute(p)))</loc></url>\n" }
+        for p in pages { s += "  <url><loc>\(Escape.xml(urls.absolute(p)))</loc></url>\n" }
         s += "</urlset>\n"
         return OutputFile(path: "sitemap.xml", text: s)
     }
@@ -322,8 +323,9 @@ extension SiteRenderer {
     }
 
     func feed() -> OutputFile {
+        let dates = reports.indices.map(published)
         let order = reports.indices.sorted { x, y in
-            let a = published(x), b = published(y)
+            let a = dates[x], b = dates[y]
             return a != b ? a > b : reports[x].relativePath < reports[y].relativePath
         }
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"\(Escape.xml(config.language))\">\n"
@@ -331,7 +333,7 @@ extension SiteRenderer {
         s += "  <id>\(Escape.xml(urls.absoluteBase.map { $0 + "feed.xml" } ?? "urn:gongkai:feed:" + Slug.hash(config.title)))</id>\n"
         s += "  <link rel=\"self\" href=\"\(Escape.xml(urls.absolute("feed.xml")))\"/>\n"
         s += "  <link rel=\"alternate\" type=\"text/html\" href=\"\(Escape.xml(urls.absolute("")))\"/>\n"
-        s += "  <updated>\(order.first.map(published) ?? "2000-01-01T00:00:00Z")</updated>\n"
+        s += "  <updated>\(order.first.map { dates[$0] } ?? "2000-01-01T00:00:00Z")</updated>\n"
         s += "  <author><name>\(Escape.xml(config.title))</name></author>\n"
         for i in order {
             let e = agg.entries[i]
@@ -339,7 +341,7 @@ extension SiteRenderer {
             s += "    <title>\(Escape.xml(reportTitle(i) + " 政府信息公开工作年度报告"))</title>\n"
             s += "    <id>urn:gongkai:report:\(reportDirs[i].dropFirst("reports/".count).dropLast())</id>\n"
             s += "    <link rel=\"alternate\" type=\"text/html\" href=\"\(Escape.xml(urls.absolute(reportDirs[i])))\"/>\n"
-            s += "    <updated>\(published(i))</updated>\n"
+            s += "    <updated>\(dates[i])</updated>\n"
             var summary = "新收申请 \(e.figures[.received].map(Format.number) ?? "未填报") 件"
             if let r = e.figures.rate(.disclosure) { summary += "，公开率 \(Format.percent(r))" }
             if e.identityBreaks > 0 { summary += "，\(e.identityBreaks) 处勾稽关系不成立" }

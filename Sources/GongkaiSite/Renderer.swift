@@ -26,6 +26,8 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
     let layouts: LayoutSkeletons
     /// Whether `pages/report.md` reads `sections` (the built-in one prints `narrative`).
     let reportTemplateIteratesSections: Bool
+    /// Cross-year breaks by the source of the later report (few: looked up for every badge).
+    let crossBreaks: [String: Int]
 
     init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) {
         self.reports = reports
@@ -75,6 +77,9 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         ]
         self.theme = theme.prerenderingPartials(["site": self.site])
         self.layouts = LayoutSkeletons(theme: self.theme, site: self.site)
+        var crossBreaks: [String: Int] = [:]
+        for ag in aggregates.agencies { for c in ag.crossYear where c.status == .breaks { crossBreaks[c.source, default: 0] += 1 } }
+        self.crossBreaks = crossBreaks
         self.reportTemplateIteratesSections = (theme.files["pages/report.md"] ?? "").replacingOccurrences(of: "hasSections", with: "").contains("sections")
     }
 
@@ -292,8 +297,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         if e.duplicate { s.append("<span class=\"badge err\">重复</span>") }
         if e.errorCount > 0 { s.append("<span class=\"badge err\">\(e.errorCount) 个错误</span>") }
         if e.identityBreaks > 0 { s.append("<span class=\"badge warn\">\(e.identityBreaks) 处勾稽不符</span>") }
-        let crossBreaks = e.agencyKey.flatMap { agg.agency($0) }?.crossYear.filter { $0.status == .breaks && $0.source == e.source }.count ?? 0
-        if crossBreaks > 0 { s.append("<span class=\"badge warn\">跨年结转不符</span>") }
+        if e.agencyKey != nil, (crossBreaks[e.source] ?? 0) > 0 { s.append("<span class=\"badge warn\">跨年结转不符</span>") }
         if s.isEmpty { s.append(e.warningCount > 0 ? "<span class=\"badge note\">\(e.warningCount) 条提示</span>" : "<span class=\"badge ok\">通过</span>") }
         return s.joined(separator: " ")
     }
