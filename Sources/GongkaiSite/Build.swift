@@ -14,7 +14,13 @@ import Darwin
 /// A report as the site uses it: the checked record, its path inside the corpus, its source
 /// text (for the line-numbered view) and its sidecar.
 public struct LoadedReport: Sendable {
-    public var checked: CheckedReport
+    /// The checked record, in a box: a record from the incremental build's cache may have its
+    /// tables decoded only when something reads them (see `RecordGate`).
+    private var storage: RecordStorage
+    public var checked: CheckedReport {
+        get { storage.checked }
+        set { storage = RecordStorage(newValue) }
+    }
     /// Path relative to the corpus folder, `/`-separated (shown on pages and in the data).
     public var relativePath: String
     /// The decoded text of the file, lines as in the file (nil when it could not be decoded).
@@ -27,7 +33,7 @@ public struct LoadedReport: Sendable {
     public var isPartial: Bool
 
     public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
-        self.checked = checked
+        self.storage = RecordStorage(checked)
         self.relativePath = relativePath
         self.sourceText = sourceText
         self.sidecar = sidecar
@@ -41,7 +47,7 @@ public struct LoadedReport: Sendable {
     public init(partial report: Report, relativePath: String, sidecar: Sidecar?, identityBreaks: Int) {
         var c = LoadedReport.emptyChecked
         c.report = report
-        self.checked = c
+        self.storage = RecordStorage(c)
         self.relativePath = relativePath
         self.sourceText = nil
         self.sidecar = sidecar
@@ -49,7 +55,53 @@ public struct LoadedReport: Sendable {
         self.isPartial = true
     }
 
+    /// A record from the cache of which only the head is decoded: until `gate` opens it reads as
+    /// `head` (no tables); after, as the whole record, which `full` decodes the first time.
+    init(head: LoadedReport, gate: RecordGate, full: @escaping @Sendable () -> Report?) {
+        self = head
+        storage = RecordStorage(head: head.checked, gate: gate, full: full)
+    }
+
     public var report: Report { checked.report }
+}
+
+/// Opened by the incremental build once it has laid out the site's units and collected the
+/// findings, which read only the records' heads (paths, metadata, findings). Before, a record
+/// whose tables were not decoded reads as its head; after, as the whole record (rendering reads
+/// tables), decoded on first use.
+final class RecordGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    var open: Bool { lock.lock(); defer { lock.unlock() }; return isOpen }
+    func openNow() { lock.lock(); isOpen = true; lock.unlock() }
+}
+
+final class RecordStorage: @unchecked Sendable {
+    private var value: CheckedReport
+    private var pending: (@Sendable () -> Report?)?
+    private let gate: RecordGate?
+    /// Few records are decoded this way (those a rendered unit reads): a few locks for all.
+    private static let locks = (0..<16).map { _ in NSLock() }
+
+    init(_ checked: CheckedReport) { value = checked; pending = nil; gate = nil }
+
+    init(head: CheckedReport, gate: RecordGate, full: @escaping @Sendable () -> Report?) {
+        value = head; pending = full; self.gate = gate
+    }
+
+    var checked: CheckedReport {
+        guard let gate else { return value }
+        let lock = RecordStorage.locks[Int(bitPattern: UInt(bitPattern: ObjectIdentifier(self).hashValue) >> 4) & 15]
+        lock.lock(); defer { lock.unlock() }
+        if let decode = pending, gate.open {
+            // `full` reads the file again when the cache cannot give the tables; nil only if
+            // that fails too, and a page without its tables is worse than a stopped build.
+            guard let r = decode() else { fatalError("a record could not be read again; build again with --clean") }
+            value.report = r
+            pending = nil
+        }
+        return value
+    }
 }
 
 public struct BuildOptions: Sendable {

@@ -438,6 +438,14 @@ enum RecordCache {
                               record: record, input: head.input, summary: summary, encoded: bytes[s.record])
         }
 
+        /// SHA-256 of entry `k`'s head (`CacheEntry.summary`).
+        func headSummary(_ k: Int) -> [UInt8]? {
+            let s = slots[k]
+            var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
+            guard (try? RecordCache.decodeHead(&r, source: "")) != nil else { return nil }
+            return Array(SHA256.hash(data: bytes[s.record.lowerBound..<r.pos]))
+        }
+
         /// The whole record of entry `k` (its tables too).
         func full(_ k: Int, source: String) -> LoadedReport? { try? entry(k, source: source, headOnly: false).record }
     }
@@ -780,12 +788,12 @@ struct IncrementalBuild {
     }
     static let parking = Parking()
 
-    /// The record cache, read and decoded on another thread from the start of a build: the file
-    /// and its index first (`file`), then every record whole, in the file's order (`finish`
-    /// decodes the rest on the calling thread too and returns them by slot). A build that stops
-    /// early (nothing changed) cancels it.
+    /// The record cache, read on another thread from the start of a build (`file`); then, once
+    /// the build knows it needs every record whole (`decodeAll`), decoded there in the file's
+    /// order (`finish` decodes the rest on the calling thread too and returns them by slot). A
+    /// build that stops early, or needs few records whole, cancels it (`stop`).
     final class CachePrefetch: @unchecked Sendable {
-        private let read = DispatchGroup(), decoded = DispatchGroup()
+        private let read = DispatchGroup(), decoded = DispatchGroup(), decision = DispatchSemaphore(value: 0)
         private var loaded = RecordCache.File.empty
         private var work = WorkQueue(count: 0, chunk: 64)
         private var results: Slots<[LoadedReport?]>? = nil
@@ -804,13 +812,24 @@ struct IncrementalBuild {
                 self.work = WorkQueue(count: file.slots.count, chunk: 64)
                 self.results = Slots(count: (file.slots.count + 63) / 64)
                 self.read.leave()
+                self.decision.wait()
                 self.decodeChunks()
                 self.decoded.leave()
             }
         }
 
         var isCancelled: Bool { stop.lock(); defer { stop.unlock() }; return cancelled }
-        func cancel() { stop.lock(); cancelled = true; stop.unlock() }
+        private var decided = false
+        private func decide() {
+            stop.lock()
+            let first = !decided
+            decided = true
+            stop.unlock()
+            if first { decision.signal() }
+        }
+        func cancel() { stop.lock(); cancelled = true; stop.unlock(); decide() }
+        /// Every record will be read whole: decode them all, starting now.
+        func decodeAll() { decide() }
 
         /// The file as read (waits for it).
         var file: RecordCache.File { read.wait(); return loaded }
@@ -826,6 +845,7 @@ struct IncrementalBuild {
 
         /// Every record whole, by slot (nil where it did not decode).
         func finish() -> [LoadedReport?] {
+            decide()
             read.wait()
             decodeChunks()
             decoded.wait()
@@ -978,7 +998,20 @@ struct IncrementalBuild {
         // Load: from the cache when the stamp (or else the hash) matches.
         let previous = prefetch.file
         mark("cache")
-        let (heads, entries, headOnly, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
+        let (heads, entries, headOnly, slotOf, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
+        // Whether the records' heads are all as the last build left them (same files, same
+        // configuration and templates, and every changed file's head the same): then the pages
+        // that read heads only do not change, few units render, and the rest of a record is
+        // decoded only when one reads it. Otherwise every record is decoded, on both cores.
+        var narrow = !options.clean && !options.keepFiles && oldHeader.version == version && oldHeader.global == globalHex
+            && previous.slots.count == paths.count && !slotOf.contains(nil)
+        if narrow {
+            for i in entries.indices where headOnly[i] == nil {
+                guard let k = slotOf[i], previous.headSummary(k) == entries[i].summary else { narrow = false; break }
+            }
+        }
+        let gate = RecordGate()
+        if narrow { prefetch.cancel() } else { prefetch.decodeAll() }
         // Extraction leaves freed memory scattered between the records it keeps; give it back.
         let reused = headOnly.reduce(0) { $0 + ($1 != nil ? 1 : 0) }
         if entries.count - reused > 256 { IncrementalBuild.trimMemory() }
@@ -1001,6 +1034,23 @@ struct IncrementalBuild {
             cacheWriting.leave()
         }
         func decodeRest() -> [LoadedReport] {
+            if narrow {
+                return heads.indices.map { i in
+                    guard let k = headOnly[i] else { return heads[i] }
+                    let source = paths[i], rel = heads[i].relativePath
+                    return LoadedReport(head: heads[i], gate: gate, full: {
+                        if let f = previous.full(k, source: source) { return f.report }
+                        // Damaged after its head (which decoded): read from the file instead, and
+                        // let the next build start without the cache (once this one wrote it).
+                        cacheWriting.wait()
+                        unlink(cachePath)
+                        var r = IncrementalBuild.extract(source, rel: rel, bytes: FileBytes.read(source), hash: [], stamp: nil, sidecarStamp: nil,
+                                                         sidecarHash: nil, extractor: ReportExtractor()).record.report
+                        r.sections = []
+                        return r
+                    })
+                }
+            }
             let full = prefetch.finish()
             return heads.indices.map { i in
                 guard let k = headOnly[i] else { return heads[i] }
@@ -1035,6 +1085,8 @@ struct IncrementalBuild {
 
         let renderer = SiteRenderer(reports: reports, aggregates: aggregates, configuration: config, theme: theme)
         let units = renderer.units(keys)
+        // From here on a record reads whole (rendering reads tables).
+        gate.openNow()
         mark("keys")
 
         // What the previous build left, and which of its claims to trust: per unit, whether its key
@@ -1252,7 +1304,7 @@ struct IncrementalBuild {
 
     /// Reports from the cache or the file, in path order; the cache entries to keep; whether
     /// anything differs from the cache that was read.
-    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], [Int?], Bool) {
+    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], [Int?], [Int?], Bool) {
         let rels = paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let slotOf = cache.lookup(rels)
         // In parts (a record's head from the cache takes a microsecond or two), each part's
@@ -1302,7 +1354,7 @@ struct IncrementalBuild {
         for (part, changed) in results.values { entries += part; anyChanged = anyChanged || changed }
         // Records taken from the cache have only their heads: which slot holds the rest.
         let headOnly = (0..<paths.count).map { entries[$0].encoded != nil ? slotOf[$0] : nil }
-        return (entries.indices.map { entries[$0].record }, entries, headOnly, anyChanged)
+        return (entries.indices.map { entries[$0].record }, entries, headOnly, slotOf, anyChanged)
     }
 }
 

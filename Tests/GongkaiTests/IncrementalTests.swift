@@ -262,9 +262,17 @@ import GongkaiSynth
         #expect(damaged.last == 0)
         damaged[damaged.count - 1] = 1
         try Data(damaged).write(to: URL(fileURLWithPath: state + "records"))
-        try edit(5, 5)
-        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        // An edit of another report of the same year: its year's data files render again and
+        // read the damaged record, which is then read from its file.
+        let names = pool.map(\.fileName)
+        let lastName = try #require(names.sorted().last)
+        let sameYear = try #require(names.firstIndex { $0 != lastName && $0.split(separator: "/").first == lastName.split(separator: "/").first })
+        try edit(sameYear, 5)
+        let repaired = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        #expect(repaired.rendered > 0)
         try checkSameAsClean("after a damaged record")
+        let after = try? Data(contentsOf: URL(fileURLWithPath: state + "records"))
+        #expect(after?.last != 1, "the damaged record is not kept")
         // And the state written by this build is read back: nothing to do.
         let again = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         #expect(again.rendered == 0 && again.write.written.isEmpty)
