@@ -1169,6 +1169,25 @@ struct IncrementalBuild {
             stale = owned.filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
         }
 
+        // Records whose tables the units to render will read, decoded first on every core (a
+        // year's data files read all of that year's; rendering would decode them one by one on
+        // one core). Only a head start: a record not decoded here is decoded when read.
+        if narrow {
+            var warm: [Int] = []
+            for i in dirty {
+                let name = units[i].name
+                guard name.hasPrefix("data/"), name.hasSuffix("/records.csv") else { continue }
+                let slug = name.dropFirst("data/".count).dropLast("/records.csv".count)
+                if let y = Int(slug) { warm += keys.byYear[y] ?? [] }
+            }
+            if warm.count > 64 {
+                let parts = 16, warm = warm
+                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                    for j in (k * warm.count / parts)..<((k + 1) * warm.count / parts) { _ = reports[warm[j]].checked }
+                }
+            }
+        }
+
         // Journal before touching anything.
         if !dirty.isEmpty || !stale.isEmpty {
             var list = stale
