@@ -86,8 +86,10 @@ public enum AgencyName {
     }
 
     /// The marks of each tier of `regionChain` and how far each may be from the previous one.
-    static let tiers: [([Set<Unicode.Scalar>], Int)] = [([["省"]], 8), ([["市"], ["州", "盟"]], 6), ([["区", "县", "旗"]], 6)]
-    static let notAMark: Set<Unicode.Scalar> = ["场", "域", "级", "直", "属", "委"]
+    static let tiers: [([[UInt32]], Int)] = [([["省"]], 8), ([["市"], ["州", "盟"]], 6), ([["区", "县", "旗"]], 6)].map { sets, reach in
+        (sets.map { $0.map { ($0 as Unicode.Scalar).value } }, reach)
+    }
+    static let notAMark: [UInt32] = (["场", "域", "级", "直", "属", "委"] as [Unicode.Scalar]).map(\.value)
 
     /// The administrative area a body's name starts with: `青禾市石桥区教育局` → (`青禾市`, `青禾市石桥区`).
     /// Returns the chain from the widest to the narrowest area; empty when the name has none.
@@ -104,9 +106,9 @@ public enum AgencyName {
             guard start + 1 <= end else { break }
             var found: Int? = nil
             search: for marks in markSets {
-                for i in (start + 1)...end where marks.contains(u[i]) {
+                for i in (start + 1)...end where marks.contains(u[i].value) {
                     // Not the first character of a longer word such as 市场, 区域, 县域.
-                    if i + 1 < u.count, notAMark.contains(u[i + 1]) { continue }
+                    if i + 1 < u.count, notAMark.contains(u[i + 1].value) { continue }
                     found = i
                     break search
                 }

@@ -135,18 +135,17 @@ struct DependencyKeys {
         var ownerDigests = [UInt8](repeating: 0, count: m * 32)
         var reportOwners = [UInt8](repeating: 0, count: m * 32)
         var ownerAgency = [Int](repeating: -1, count: m)
-        var rowText: [String] = []
-        rowText.reserveCapacity(m)
         // Entries of one agency are in `agg.agencies[a].entries`.
         for (a, list) in agencyEntries.enumerated() { for k in list { ownerAgency[k] = a } }
-        // Length-prefixed parts: unambiguous.
-        func part(_ s: String?) -> String { s.map { "\($0.utf8.count):" + $0 } ?? "-" }
-        for k in 0..<m {
-            rowText.append(part(agg.entries[k].agencyKey) + part(agg.entries[k].agencyName) + part(agg.entries[k].regionKey)
-                           + "\(agg.entries[k].level.rawValue) \(agg.entries[k].errorCount) \(agg.entries[k].identityBreaks)")
-        }
         let indexOf = agg.entries.indices.map { agg.entries[$0].index }
-        let owners = ownerAgency, texts = rowText
+        let owners = ownerAgency
+        /// The few values of entry `k` its data-file row prints beside its cells.
+        @Sendable func feedRow(_ h: inout SHA256, _ k: Int) {
+            func part(_ s: String?) { if let s { h.feed(s) } else { h.feed("\u{0}") } }
+            part(agg.entries[k].agencyKey); part(agg.entries[k].agencyName); part(agg.entries[k].regionKey)
+            var v = (Int64(agg.entries[k].level == .rollup ? 1 : 0), Int64(agg.entries[k].errorCount), Int64(agg.entries[k].identityBreaks))
+            withUnsafeBytes(of: &v) { h.update(bufferPointer: $0) }
+        }
         content.withUnsafeBufferPointer { cbp in
             summary.withUnsafeBufferPointer { sbp in
                 let cb = UncheckedSendable(cbp), sb = UncheckedSendable(sbp)
@@ -179,7 +178,7 @@ struct DependencyKeys {
                                     let i = indexOf[k]
                                     var h = SHA256()
                                     h.feed(rel[i]); DependencyKeys.feedContent(&h, i, cb.value)
-                                    h.feed(texts[k])
+                                    feedRow(&h, k)
                                     h.finalize().withUnsafeBytes { for b in 0..<32 { rd.value[k * 32 + b] = $0[b] } }
                                     if owners[k] >= 0 {
                                         for b in 0..<32 { od.value[k * 32 + b] = asums[owners[k] * 32 + b] }
