@@ -348,8 +348,7 @@ public enum SiteBuilder {
             let rel = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
             var report: Report
             var text: String? = nil
-            if let data = FileManager.default.contents(atPath: path) {
-                let bytes = [UInt8](data)
+            if let bytes = FileBytes.read(path) {
                 report = extractor.extract(bytes: bytes, source: path)
                 text = try? SourceDecoder.decode(bytes).text
             } else {

@@ -1348,8 +1348,8 @@ struct IncrementalBuild {
                 }
                 anyChanged = true
                 let sidecarPath = Sidecar.path(for: path)
-                let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
-                let sidecarBytes = sidecarStamp == nil ? nil : FileManager.default.contents(atPath: sidecarPath).map { [UInt8]($0) }
+                let bytes = FileBytes.read(path)
+                let sidecarBytes = sidecarStamp == nil ? nil : FileBytes.read(sidecarPath)
                 let hash = bytes.map { Array(SHA256.hash(data: $0)) } ?? []
                 let sidecarHash = sidecarBytes.map { Array(SHA256.hash(data: $0)) }
                 if let slot, let stamp, !hash.isEmpty, cache.slots[slot].hash == hash, cache.slots[slot].sidecarHash == sidecarHash,
