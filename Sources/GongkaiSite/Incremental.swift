@@ -456,14 +456,7 @@ enum RecordCache {
         w.optInt(r.metadata.year)
         w.optString(r.metadata.template?.rawValue)
         w.optInt(r.metadata.titleLine)
-        w.uint(UInt64(r.diagnostics.count))
-        for d in r.diagnostics {
-            w.u8(d.severity == .error ? 1 : 0)
-            w.optInt(d.line)
-            w.string(d.message)
-        }
-        if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
-        w.int(lr.identityBreaks)
+        RecordCodec.encodeFindings(lr, &w)
         for v in input.figures.values { if let v { w.u8(1); w.double(v) } else { w.u8(0) } }
         w.optInt(input.carriedOverLine)
     }
@@ -474,19 +467,9 @@ enum RecordCache {
         meta.year = try r.optInt()
         meta.template = try r.optString().flatMap(Template.init(rawValue:))
         meta.titleLine = try r.optInt()
-        let nd = try r.count()
-        var diags: [Diagnostic] = []
-        diags.reserveCapacity(nd)
-        var errors = 0, warnings = 0
-        for _ in 0..<nd {
-            let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
-            if sev == .error { errors += 1 } else { warnings += 1 }
-            let line = try r.optInt()
-            diags.append(Diagnostic(sev, line: line, try r.string()))
-        }
-        var sidecar: Sidecar? = nil
-        if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
-        let breaks = try r.int()
+        let (diags, sidecar, breaks) = try RecordCodec.decodeFindings(&r)
+        let errors = diags.reduce(0) { $0 + ($1.severity == .error ? 1 : 0) }
+        let warnings = diags.count - errors
         var values = [Double?](repeating: nil, count: Metric.allCases.count)
         for m in values.indices { if try r.u8() == 1 { values[m] = try r.double() } }
         let line = try r.optInt()
@@ -1032,6 +1015,8 @@ struct IncrementalBuild {
             })
             cacheWriting.leave()
         }
+        /// Set by `decodeRest` when a record's tables do not decode.
+        var brokenRecord: String? = nil
         func decodeRest() -> [LoadedReport] {
             if narrow {
                 return heads.indices.map { i in
@@ -1060,7 +1045,6 @@ struct IncrementalBuild {
                 return heads[i]
             }
         }
-        var brokenRecord: String? = nil
         mark("load")
         let aggregates = SiteBuilder.aggregate(inputs: entries.indices.map { entries[$0].input }, labels: heads.indices.map { heads[$0].relativePath },
                                                configuration: config)

@@ -250,14 +250,7 @@ public enum RecordCodec {
             w.uint(UInt64(v.groups.count))
             for g in v.groups { w.string(g.key); encodeCells(g.cells, &w) }
         } else { w.u8(0) }
-        w.uint(UInt64(r.diagnostics.count))
-        for d in r.diagnostics {
-            w.u8(d.severity == .error ? 1 : 0)
-            w.optInt(d.line)
-            w.string(d.message)
-        }
-        if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
-        w.int(lr.identityBreaks)
+        encodeFindings(lr, &w)
         if sections {
             w.u8(1)
             w.uint(UInt64(r.sections.count))
@@ -281,6 +274,33 @@ public enum RecordCodec {
         guard var out = try? decodeReport(&r, source: { _ in lr.report.source }) else { return lr }
         out.isPartial = true
         return out
+    }
+
+    /// A record's findings, sidecar and number of broken identities, as the cache keeps them (in
+    /// the whole record and in its head alike).
+    static func encodeFindings(_ lr: LoadedReport, _ w: inout ByteWriter) {
+        w.uint(UInt64(lr.report.diagnostics.count))
+        for d in lr.report.diagnostics {
+            w.u8(d.severity == .error ? 1 : 0)
+            w.optInt(d.line)
+            w.string(d.message)
+        }
+        if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
+        w.int(lr.identityBreaks)
+    }
+
+    static func decodeFindings(_ r: inout ByteReader) throws -> (diagnostics: [Diagnostic], sidecar: Sidecar?, identityBreaks: Int) {
+        let nd = try r.count()
+        var diags: [Diagnostic] = []
+        diags.reserveCapacity(nd)
+        for _ in 0..<nd {
+            let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
+            let line = try r.optInt()
+            diags.append(Diagnostic(sev, line: line, try r.string()))
+        }
+        var sidecar: Sidecar? = nil
+        if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
+        return (diags, sidecar, try r.int())
     }
 
     /// The record as `encode` kept it; `source` is the path the file was read from.
@@ -316,18 +336,8 @@ public enum RecordCodec {
             for _ in 0..<n { groups.append(.init(key: try r.string(), cells: try decodeCells(&r))) }
             report.reviewLitigation = ReviewLitigation(groups: groups)
         }
-        let nd = try r.count()
-        var diags: [Diagnostic] = []
-        diags.reserveCapacity(nd)
-        for _ in 0..<nd {
-            let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
-            let line = try r.optInt()
-            diags.append(Diagnostic(sev, line: line, try r.string()))
-        }
+        let (diags, sidecar, breaks) = try decodeFindings(&r)
         report.diagnostics = diags
-        var sidecar: Sidecar? = nil
-        if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
-        let breaks = try r.int()
         if try r.u8() == 1 {
             let n = try r.count()
             var sections: [NarrativeSection] = []
