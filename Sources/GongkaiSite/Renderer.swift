@@ -44,7 +44,8 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         for r in aggregates.regions { regionDirs[r.key] = "regions/\(Slug.hash("region:" + r.key))/" }
         var dirs: [String] = []
         for e in aggregates.entries {
-            let fileHash = Slug.hash("file:" + reports[e.index].relativePath, length: 6)
+            // Only a duplicate or a report without a year needs its file's hash in its folder.
+            var fileHash: String { Slug.hash("file:" + reports[e.index].relativePath, length: 6) }
             if let k = e.agencyKey, let y = e.year {
                 let base = Slug.hash(k)
                 dirs.append(e.duplicate ? "reports/\(base)-\(y)-\(fileHash)/" : "reports/\(base)-\(y)/")
