@@ -75,6 +75,18 @@ extension SiteRenderer {
         }
         return out
     }()
+    /// The column group of each table 三 row key, and of each table 四 group key.
+    static let groupOfRow: (applications: [String: Int], review: [String: Int]) = {
+        var a: [String: Int] = [:], r: [String: Int] = [:]
+        for (g, group) in recordColumnGroups.enumerated() {
+            switch group {
+            case .applications(let row, _): a[row] = g
+            case .review(let key, _): r[key] = g
+            case .active: break
+            }
+        }
+        return (a, r)
+    }()
     static let recordsCSVHeader: [UInt8] = Array(("source,agency,agency_id,year,template,level,region,errors,identity_breaks,"
         + recordColumns.map(\.key).joined(separator: ",") + "\r\n").utf8)
 
@@ -92,17 +104,26 @@ extension SiteRenderer {
             put(SiteRenderer.csvField(lr.relativePath)); put(SiteRenderer.csvField(e.agencyName ?? "")); put(e.agencyKey.map { Slug.hash($0) } ?? "")
             put(r.year.map(String.init) ?? ""); put(r.template?.rawValue ?? ""); put(e.agencyKey == nil ? "" : e.level.rawValue)
             put(SiteRenderer.csvField(e.regionKey ?? "")); put(String(e.errorCount)); put(String(e.identityBreaks))
-            for g in SiteRenderer.recordColumnGroups {
+            // Where each table 三 row and table 四 group of this record is (the first of a key,
+            // as the tables' subscripts find it), in one pass instead of a search per column.
+            var at = [Int](repeating: -1, count: SiteRenderer.recordColumnGroups.count)
+            if let a = r.applications {
+                for (k, row) in a.rows.enumerated() { if let g = SiteRenderer.groupOfRow.applications[row.key], at[g] < 0 { at[g] = k } }
+            }
+            if let v = r.reviewLitigation {
+                for (k, group) in v.groups.enumerated() { if let g = SiteRenderer.groupOfRow.review[group.key], at[g] < 0 { at[g] = k } }
+            }
+            for (gi, g) in SiteRenderer.recordColumnGroups.enumerated() {
                 switch g {
                 case .active(let itemKey, let field):
                     let item = r.activeDisclosure?[itemKey]
                     let unit = item?.spec.fields.first { $0.key == field }?.unit ?? .count
                     put(SiteRenderer.cellText(item?[field], unit: unit))
-                case .applications(let row, let cells):
-                    let rowCells = r.applications?[row]
+                case .applications(_, let cells):
+                    let rowCells = at[gi] >= 0 ? r.applications?.rows[at[gi]].cells : nil
                     for c in cells { put(SiteRenderer.cellText(rowCells?[c], unit: .count)) }
-                case .review(let group, let cells):
-                    let groupCells = r.reviewLitigation?[group]
+                case .review(_, let cells):
+                    let groupCells = at[gi] >= 0 ? r.reviewLitigation?.groups[at[gi]].cells : nil
                     for c in cells { put(SiteRenderer.cellText(groupCells?[c], unit: .count)) }
                 }
             }
