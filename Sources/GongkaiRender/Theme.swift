@@ -122,31 +122,29 @@ public struct Theme: Sendable {
         }
     }
 
-    /// No `{{=`, no `{{%` pragma, and no tag with a transform (`(`), lambda-like or not.
-    static func hasOnlyPlainTags(_ text: String) -> Bool {
-        if text.contains("{{=") || text.contains("{{%") || text.contains("CONTENT_TYPE") { return false }
-        var s = text[...]
+    /// Whether any tag of `text` — the part between `{{` and `}}`, or to the end when a tag is
+    /// not closed — satisfies `test`.
+    static func anyTag(in text: Substring, _ test: (Substring) -> Bool) -> Bool {
+        var s = text
         while let open = s.range(of: "{{") {
             let after = s[open.upperBound...]
-            guard let close = after.range(of: "}}") else { return true }
-            if after[..<close.lowerBound].contains("(") { return false }
+            guard let close = after.range(of: "}}") else { return test(after) }
+            if test(after[..<close.lowerBound]) { return true }
             s = after[close.upperBound...]
         }
-        return true
+        return false
+    }
+
+    /// No `{{=`, no `{{%` pragma, and no tag with a transform (`(`).
+    static func hasOnlyPlainTags(_ text: String) -> Bool {
+        if text.contains("{{=") || text.contains("{{%") || text.contains("CONTENT_TYPE") { return false }
+        return !anyTag(in: text[...]) { $0.contains("(") && !$0.hasPrefix("!") }
     }
 
     /// No `{{=`, and every tag that mentions `body` is `{{{body}}}`.
     static func usesBodyPlainly(_ text: String) -> Bool {
         if text.contains("{{=") { return false }
-        let rest = text.replacingOccurrences(of: "{{{body}}}", with: "")
-        var s = rest[...]
-        while let open = s.range(of: "{{") {
-            let after = s[open.upperBound...]
-            guard let close = after.range(of: "}}") else { return !after.contains("body") }
-            if after[..<close.lowerBound].contains("body") { return false }
-            s = after[close.upperBound...]
-        }
-        return true
+        return !anyTag(in: text.replacingOccurrences(of: "{{{body}}}", with: "")[...]) { $0.contains("body") }
     }
 
     /// When the layouts and partials are the built-in ones (whose partials read only `site`),
