@@ -19,40 +19,13 @@ public indirect enum JSON: Hashable, Sendable {
     }
 
     public func write(into out: inout String, pretty: Bool, indent: Int) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += JSON.format(d)
-        case .string(let s): JSON.quote(s, into: &out)
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            // Arrays of scalars stay on one line: tables read better that way.
-            let flat = !pretty || items.allSatisfy { !$0.isContainer }
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += flat && pretty ? ", " : "," }
-                if !flat { JSON.newline(&out, indent + 1) }
-                item.write(into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if !flat { JSON.newline(&out, indent) }
-            out += "]"
-        case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{"
-            for (i, (k, v)) in members.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { JSON.newline(&out, indent + 1) }
-                JSON.quote(k, into: &out)
-                out += pretty ? ": " : ":"
-                v.write(into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if pretty { JSON.newline(&out, indent) }
-            out += "}"
-        }
+        var bytes: [UInt8] = []
+        write(into: &bytes, pretty: pretty, indent: indent)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
-    /// `write(into:pretty:indent:)` onto UTF-8 bytes (the same bytes).
+    /// The value as JSON onto UTF-8 bytes; pretty: two-space indents, arrays of scalars on one
+    /// line (tables read better that way).
     public func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
@@ -99,13 +72,6 @@ public indirect enum JSON: Hashable, Sendable {
         switch self { case .array, .object: return true; default: return false }
     }
 
-    private static let indents: [String] = (0..<32).map { "\n" + String(repeating: "  ", count: $0) }
-
-    private static func newline(_ out: inout String, _ indent: Int) {
-        if indent < indents.count { out += indents[indent]; return }
-        out += "\n"
-        out += String(repeating: "  ", count: indent)
-    }
 
     /// A number as the contract prints it: whole numbers without a fraction, at most 6 decimals.
     public static func format(_ d: Double) -> String {
