@@ -83,7 +83,7 @@ extension SiteRenderer {
         for i in indices {
             let ag = agg.agencies[i]
             let years = ag.entries.map { j -> String in
-                let label = reports[j].report.year.map(String.init) ?? "?"
+                let label = agg.entries[j].year.map(String.init) ?? "?"
                 return a(reportLink(j), label, cls: agg.entries[j].duplicate ? "dup" : nil)
             }.joined(separator: " ")
             let last = ag.byYear.keys.max().flatMap { ag.byYear[$0] }.map { agg.entries[$0] }
@@ -132,7 +132,7 @@ extension SiteRenderer {
         let cols = ag.entries
         // Years side by side.
         var head = ["项目"]
-        for j in cols { head.append((reports[j].report.year.map { "\($0) 年" } ?? "年度未识别") + (agg.entries[j].duplicate ? "（重复）" : "")) }
+        for j in cols { head.append((agg.entries[j].year.map { "\($0) 年" } ?? "年度未识别") + (agg.entries[j].duplicate ? "（重复）" : "")) }
         var t = TableHTML(caption: "\(ag.name)：历年数字（单位：件；空白为报告未填报）", head: head, cls: "data wide")
         t.row("报告", cols.map { "<td>\(a(reportLink($0), "查看报告"))</td>" })
         for m in SiteRenderer.compared {
@@ -362,7 +362,7 @@ extension SiteRenderer {
     func reportIndex() throws -> OutputFile {
         var blocks = HTMLBlocks()
         var t = TableHTML(caption: "全部报告（\(reports.count) 份）", head: ["年度", "源文件", "核对"])
-        let years = reports.map { $0.report.year }
+        let years = agg.entries.map(\.year)
         let order = reports.indices.sorted { x, y in
             let a = years[x] ?? 0, b = years[y] ?? 0
             return a != b ? a > b : reports[x].relativePath < reports[y].relativePath

@@ -339,7 +339,7 @@ extension SiteRenderer {
     /// statutory deadline), so the feed never depends on the clock.
     func published(_ i: Int) -> String {
         if let p = reports[i].sidecar?.published { return p + "T00:00:00Z" }
-        if let y = reports[i].report.year { return "\(y + 1)-01-31T00:00:00Z" }
+        if let y = agg.entries[i].year { return "\(y + 1)-01-31T00:00:00Z" }
         return "2000-01-01T00:00:00Z"
     }
 

@@ -7,7 +7,7 @@ import GongkaiRender
 /// Renders the whole site into memory. Pages are Markdown bodies from `pages/<kind>.md`
 /// (report text only ever enters them Markdown-escaped) with the generated tables and charts as
 /// trusted HTML blocks, rendered by libcmark and wrapped in `layouts/base.mustache`.
-struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` holds only strings, numbers and bools
+final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site` holds only strings, numbers and bools
     let reports: [LoadedReport]
     let agg: Aggregates
     let config: SiteConfiguration
@@ -131,41 +131,41 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
             out.append(RenderUnit(paths: paths, key: keys == nil ? [] : key(), render: render))
         }
         let k = keys ?? DependencyKeys.none
-        add(["index.html"], k.key("home", k.corpus)) { [try home()] }
-        add(["agencies/index.html"], k.key("agencies", k.corpus)) { [try agencyIndex()] }
+        add(["index.html"], k.key("home", k.corpus)) { [self] in [try home()] }
+        add(["agencies/index.html"], k.key("agencies", k.corpus)) { [self] in [try agencyIndex()] }
         for a in agg.agencies {
             let dir = agencyDirs[a.key]!
             add([dir + "index.html", dir + "records.csv", dir + "records.json", dir + "aggregates.csv", dir + "aggregates.json"],
-                k.key("agency", k.agency[a.key] ?? [])) { try agencyPage(a) }
+                k.key("agency", k.agency[a.key] ?? [])) { [self] in try agencyPage(a) }
         }
-        add(["years/index.html"], k.key("years", k.corpus)) { [try yearIndex()] }
+        add(["years/index.html"], k.key("years", k.corpus)) { [self] in [try yearIndex()] }
         for y in agg.years {
-            add(["years/\(y.year)/index.html"], k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [try yearPage(y)] }
+            add(["years/\(y.year)/index.html"], k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [self] in [try yearPage(y)] }
         }
-        add(["regions/index.html"], k.key("regions", k.corpus)) { [try regionIndex()] }
+        add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
         let subtree = regionSubtreeAgencies()
         for r in agg.regions {
             let dir = regionDirs[r.key]!
-            add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[r.key] ?? []))) { try regionPage(r) }
+            add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[r.key] ?? []))) { [self] in try regionPage(r) }
         }
-        add(["reports/index.html"], k.key("reports", k.corpus)) { [try reportIndex()] }
+        add(["reports/index.html"], k.key("reports", k.corpus)) { [self] in [try reportIndex()] }
         for i in reports.indices {
-            add([reportDirs[i] + "index.html"], k.key("report", Array(reports[i].relativePath.utf8), k.owner(i, agg: agg))) { [try reportPage(i)] }
+            add([reportDirs[i] + "index.html"], k.key("report", Array(reports[i].relativePath.utf8), k.owner(i, agg: agg))) { [self] in [try reportPage(i)] }
         }
         for name in theme.contentNames {
-            add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [try contentPage(name)] }
+            add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [self] in [try contentPage(name)] }
         }
-        add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { try dataFiles() }
+        add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { [self] in try dataFiles() }
         for (slug, indices) in recordGroups() {
-            add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.rows(indices))) {
+            add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.rows(indices))) { [self] in
                 [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices)), OutputFile(path: "data/\(slug)/records.json", bytes: recordsJSON(indices))]
             }
         }
-        add(["404.html"], k.key("404")) { [try notFound()] }
+        add(["404.html"], k.key("404")) { [self] in [try notFound()] }
         let pages = out.flatMap { $0.paths.filter { $0.hasSuffix("index.html") } }
-        add(["sitemap.xml"], k.key("sitemap", k.corpus)) { [sitemap(pages)] }
-        add(["feed.xml"], k.key("feed", k.corpus)) { [feed()] }
-        add(["robots.txt"], k.key("robots")) { [robots()] }
+        add(["sitemap.xml"], k.key("sitemap", k.corpus)) { [self] in [sitemap(pages)] }
+        add(["feed.xml"], k.key("feed", k.corpus)) { [self] in [feed()] }
+        add(["robots.txt"], k.key("robots")) { [self] in [robots()] }
         for (path, text) in theme.assets { add([path], k.key("asset", Array(path.utf8))) { [OutputFile(path: path, text: text)] } }
         return out
     }
@@ -175,7 +175,7 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
         var byYear: [Int: [Int]] = [:]
         var undated: [Int] = []
         for i in reports.indices {
-            if let y = reports[i].report.year { byYear[y, default: []].append(i) } else { undated.append(i) }
+            if let y = agg.entries[i].year { byYear[y, default: []].append(i) } else { undated.append(i) }
         }
         var out = byYear.keys.sorted().map { ("\($0)", byYear[$0]!) }
         if !undated.isEmpty { out.append(("undated", undated)) }
@@ -267,9 +267,9 @@ struct SiteRenderer: @unchecked Sendable {  // immutable after init; `site` hold
     }
 
     func reportTitle(_ i: Int) -> String {
-        let r = reports[i].report
-        let name = agg.entries[i].agencyName ?? r.agency ?? "未识别的机关"
-        return "\(name) \(r.year.map { "\($0) 年" } ?? "（年度未识别）")"
+        // The entry has the title's year; the record itself only for the rare report with no agency.
+        let name = agg.entries[i].agencyName ?? reports[i].report.agency ?? "未识别的机关"
+        return "\(name) \(agg.entries[i].year.map { "\($0) 年" } ?? "（年度未识别）")"
     }
 
     /// A figure in an aggregate table: the number, or 未填报 when the report left it blank.
