@@ -311,23 +311,19 @@ struct TableHTML {
     var rows: [String] = []
     var foot: [String] = []
     var cls = "data"
-    /// Machine-readable keys of the columns (`data-key` on their `<th>`), e.g. the form's field keys.
-    var headKeys: [String?] = []
 
-    init(caption: String, head: [String], cls: String = "data", headKeys: [String?] = []) {
+    init(caption: String, head: [String], cls: String = "data") {
         self.caption = caption
         self.head = head
         self.cls = cls
-        self.headKeys = headKeys
     }
 
     /// A row: the header cell (`<th scope="row">`, its content already HTML) and data cells
-    /// (already `<td>`); `key` becomes the row's `data-key` (a figure's key is its row's key, a
-    /// dot and its column's key).
-    mutating func row(_ header: String, _ cells: [String], cls: String? = nil, key: String? = nil) {
+    /// (already `<td>`). The report's figure tables, which key their rows and columns, are
+    /// `SiteRenderer.FigureTable`.
+    mutating func row(_ header: String, _ cells: [String], cls: String? = nil) {
         var s = "<tr"
         if let cls { s += " class=\"\(cls)\"" }
-        if let key { s += " data-key=\"\(key)\"" }
         s += "><th scope=\"row\">\(header)</th>"
         for c in cells { s += c }
         s += "</tr>"
@@ -340,10 +336,7 @@ struct TableHTML {
 
     var html: String {
         var s = "<div class=\"table-wrap\"><table class=\"\(cls)\"><caption>\(Escape.html(caption))</caption><thead><tr>"
-        for (i, h) in head.enumerated() {
-            if i < headKeys.count, let k = headKeys[i] { s += "<th scope=\"col\" data-key=\"\(k)\">\(Escape.html(h))</th>" }
-            else { s += "<th scope=\"col\">\(Escape.html(h))</th>" }
-        }
+        for h in head { s += "<th scope=\"col\">\(Escape.html(h))</th>" }
         s += "</tr></thead><tbody>"
         s += rows.joined()
         s += "</tbody>"
