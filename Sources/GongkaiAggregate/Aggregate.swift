@@ -1,5 +1,11 @@
 import GongkaiCore
 import GongkaiCheck
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // MARK: - Configuration
 
@@ -21,8 +27,21 @@ public enum Level: String, Hashable, Sendable, CaseIterable, Comparable {
     }
     public static func < (a: Level, b: Level) -> Bool { a == .department && b == .rollup }
 
+    static let rollupSuffixes: [[UInt8]] = ["人民政府", "管委会", "管理委员会"].map { Array($0.utf8) }
+
     /// The level a name implies (the configuration may override it).
     public static func infer(_ normalizedName: String) -> Level {
+        // A name without spaces whose characters are each one `Character`: suffixes are byte
+        // suffixes.
+        if TextOrder.isPlain(normalizedName), !normalizedName.utf8.contains(0x20) {
+            var s = normalizedName
+            return s.withUTF8 { b in
+                for suffix in Level.rollupSuffixes where b.count >= suffix.count {
+                    if memcmp(b.baseAddress! + b.count - suffix.count, suffix, suffix.count) == 0 { return .rollup }
+                }
+                return .department
+            }
+        }
         let tail = normalizedName.split(separator: " ").last.map(String.init) ?? normalizedName
         for suffix in ["人民政府", "管委会", "管理委员会"] where tail.hasSuffix(suffix) || normalizedName.hasSuffix(suffix) {
             return .rollup
@@ -85,6 +104,39 @@ public enum AgencyName {
         return String(out)
     }
 
+    /// `regionChain` on the UTF-8 bytes, for the usual name: its last part (after the last
+    /// space) printable ASCII and CJK unified ideographs only, which `normalize` leaves as it is.
+    /// Nil for any other name (the general path decides).
+    static func plainRegionChain(_ name: String) -> [String]? {
+        var name = name
+        return name.withUTF8 { b -> [String]? in
+            // The last run of bytes without a space, as `split(separator: " ").last` finds it.
+            var end = b.count
+            while end > 0 && b[end - 1] == 0x20 { end -= 1 }
+            guard end > 0 else { return nil }
+            var start = end
+            while start > 0 && b[start - 1] != 0x20 { start -= 1 }
+            // Scalars and where each starts.
+            var u: [UInt32] = [], at: [Int] = []
+            u.reserveCapacity((end - start) / 2 + 1); at.reserveCapacity((end - start) / 2 + 1)
+            var i = start
+            while i < end {
+                let c = b[i]
+                if c < 0x80 {
+                    guard c >= 0x21 && c != 0x7F else { return nil }
+                    u.append(UInt32(c)); at.append(i); i += 1; continue
+                }
+                guard c & 0xF0 == 0xE0, i + 2 < end else { return nil }
+                let v = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
+                guard (0x4E00...0x9FFF).contains(v) else { return nil }
+                u.append(v); at.append(i); i += 3
+            }
+            return markEnds(u).map { f in
+                String(decoding: UnsafeBufferPointer(rebasing: b[start..<(f + 1 < at.count ? at[f + 1] : end)]), as: UTF8.self)
+            }
+        }
+    }
+
     /// The marks of each tier of `regionChain` and how far each may be from the previous one.
     static let tiers: [([[UInt32]], Int)] = [([["省"]], 8), ([["市"], ["州", "盟"]], 6), ([["区", "县", "旗"]], 6)].map { sets, reach in
         (sets.map { $0.map { ($0 as Unicode.Scalar).value } }, reach)
@@ -94,31 +146,146 @@ public enum AgencyName {
     /// The administrative area a body's name starts with: `青禾市石桥区教育局` → (`青禾市`, `青禾市石桥区`).
     /// Returns the chain from the widest to the narrowest area; empty when the name has none.
     public static func regionChain(_ name: String) -> [String] {
+        if let chain = plainRegionChain(name) { return chain }
         // A body with two names (`某开发区管委会 某市某区人民政府`) is placed by its last name.
         let last = name.split(separator: " ").last.map(String.init) ?? name
         let u = Array(AgencyName.normalize(last).unicodeScalars)
-        var chain: [String] = []
+        return markEnds(u.map(\.value)).map { String(String.UnicodeScalarView(u[0...$0])) }
+    }
+
+    /// Where each area of `regionChain` ends in the scalars of a name: 省 within 8 characters,
+    /// then 市 (or else 州 / 盟) within 6, then 区 / 县 / 旗 within 6. Marks are tried in order,
+    /// so 广州市 is the city 广州市, not 广州.
+    static func markEnds(_ u: [UInt32]) -> [Int] {
+        var ends: [Int] = []
         var start = 0
-        // 省 within 8 characters, then 市 (or else 州 / 盟) within 6, then 区 / 县 / 旗 within 6.
-        // Marks are tried in order, so 广州市 is the city 广州市, not 广州.
         for (markSets, reach) in tiers {
             let end = min(u.count - 1, start + reach)
             guard start + 1 <= end else { break }
             var found: Int? = nil
             search: for marks in markSets {
-                for i in (start + 1)...end where marks.contains(u[i].value) {
+                for i in (start + 1)...end where marks.contains(u[i]) {
                     // Not the first character of a longer word such as 市场, 区域, 县域.
-                    if i + 1 < u.count, notAMark.contains(u[i + 1].value) { continue }
+                    if i + 1 < u.count, notAMark.contains(u[i + 1]) { continue }
                     found = i
                     break search
                 }
             }
             if let f = found {
-                chain.append(String(String.UnicodeScalarView(u[0...f])))
+                ends.append(f)
                 start = f + 1
             }
         }
-        return chain
+        return ends
+    }
+}
+
+/// The order of `String`'s `<`, without its cost on the common case: for text whose every
+/// character is unchanged by NFC normalization and combines with nothing (ASCII and Latin-1,
+/// CJK unified ideographs and punctuation, full-width forms), that order is the order of the
+/// UTF-8 bytes, compared directly; any other pair is compared by `<` itself.
+public enum TextOrder {
+    public static func less(_ a: String, _ b: String) -> Bool { order(a, b) < 0 }
+
+    /// Negative when `a < b`, 0 when `a == b`, positive when `b < a`.
+    public static func order(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        let fast = a.withUTF8 { x in b.withUTF8 { y -> Int? in
+            guard plain(x), plain(y) else { return nil }
+            let n = min(x.count, y.count)
+            for i in 0..<n where x[i] != y[i] { return x[i] < y[i] ? -1 : 1 }
+            return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
+        } }
+        if let fast { return fast }
+        return a < b ? -1 : (b < a ? 1 : 0)
+    }
+
+    /// Each string's rank in the order of `<` (equal strings share the lower rank): sorting
+    /// by rank sorts by text, with every comparison an integer one.
+    public static func ranks(_ strings: [String]) -> [Int] {
+        let n = strings.count
+        // One buffer of every string's bytes; `plain` strings compare by them.
+        var bytes: [UInt8] = []
+        var start = [Int](repeating: 0, count: n + 1)
+        var allPlain = true
+        for (i, s) in strings.enumerated() {
+            var s = s
+            s.withUTF8 { u in
+                if allPlain && !plain(u) { allPlain = false }
+                bytes.append(contentsOf: u)
+            }
+            start[i + 1] = bytes.count
+        }
+        let order: [Int]
+        if allPlain {
+            order = bytes.withUnsafeBufferPointer { b in
+                strings.indices.sorted { x, y in
+                    let lx = start[x + 1] - start[x], ly = start[y + 1] - start[y]
+                    let c = memcmp(b.baseAddress! + start[x], b.baseAddress! + start[y], min(lx, ly))
+                    return c != 0 ? c < 0 : lx < ly
+                }
+            }
+        } else {
+            order = strings.indices.sorted { strings[$0] < strings[$1] }
+        }
+        var rank = [Int](repeating: 0, count: n)
+        for (k, id) in order.enumerated() {
+            let p = k > 0 ? order[k - 1] : -1
+            let same = p >= 0 && (allPlain
+                ? bytes[start[p]..<start[p + 1]].elementsEqual(bytes[start[id]..<start[id + 1]])
+                : !(strings[p] < strings[id]))
+            rank[id] = same ? rank[p] : k
+        }
+        return rank
+    }
+
+    /// Whether `s` is made of the characters `plain` admits.
+    public static func isPlain(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { plain($0) }
+    }
+
+    /// Every scalar below U+0300, in U+3000–U+303F, U+4E00–U+9FFF or U+FF00–U+FFEF (but for the
+    /// few of those that combine): characters that NFC leaves as they are, each its own
+    /// `Character`.
+    static func plain(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            if b < 0x80 { i += 1; continue }
+            if b < 0xE0 {
+                // Two bytes: U+0080–U+07FF; below U+0300 means a lead byte below 0xCC.
+                guard b < 0xCC else { return false }
+                i += 2; continue
+            }
+            guard b < 0xF0, i + 2 < u.count else { return false }
+            let v = (UInt32(b & 0x0F) << 12) | (UInt32(u[i + 1] & 0x3F) << 6) | UInt32(u[i + 2] & 0x3F)
+            // Not the ideographic tone marks (U+302A–U+302F, which combine and reorder) nor the
+            // half-width sound marks (U+FF9E–U+FF9F, which extend the character before them).
+            guard (0x3000...0x3029).contains(v) || (0x3030...0x303F).contains(v) || (0x4E00...0x9FFF).contains(v)
+                    || (0xFF00...0xFF9D).contains(v) || (0xFFA0...0xFFEF).contains(v) else { return false }
+            i += 3
+        }
+        return true
+    }
+}
+
+/// A string as a dictionary key: hashed and compared by its UTF-8 bytes when `bytes` (which
+/// must be the same for every key of one dictionary, and only when all are `TextOrder.plain`),
+/// else as the String itself.
+struct TextKey: Hashable {
+    let string: String
+    let bytes: Bool
+    init(_ string: String, bytes: Bool) { self.string = string; self.bytes = bytes }
+    static func == (a: TextKey, b: TextKey) -> Bool {
+        guard a.bytes else { return a.string == b.string }
+        var x = a.string, y = b.string
+        return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+    }
+    func hash(into h: inout Hasher) {
+        guard bytes else { h.combine(string); return }
+        var s = string
+        s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -454,23 +621,35 @@ struct GroupAccumulator {
     /// One report's figures (`Figures.metricCount` values).
     mutating func add(_ v: UnsafeBufferPointer<Double?>.SubSequence) {
         count += 1
+        sums.withUnsafeMutableBufferPointer { s in
+            covered.withUnsafeMutableBufferPointer { c in GroupAccumulator.add(v, sums: s.baseAddress!, covered: c.baseAddress!) }
+        }
+    }
+
+    /// Width of the sums and of the counts of one accumulator, for callers that keep many in
+    /// flat buffers.
+    static var sumWidth: Int { M + 2 * R }
+    static var coveredWidth: Int { M + R }
+
+    /// Adds one report's figures to sums and counts laid out as in an accumulator.
+    static func add(_ v: UnsafeBufferPointer<Double?>.SubSequence, sums s: UnsafeMutablePointer<Double>, covered c: UnsafeMutablePointer<Int>) {
         let b = v.startIndex
         let M = GroupAccumulator.M, R = GroupAccumulator.R, plan = GroupAccumulator.plan
-        sums.withUnsafeMutableBufferPointer { s in
-            covered.withUnsafeMutableBufferPointer { c in
-                for m in 0..<M { if let x = v[b + m] { s[m] += x; c[m] += 1 } }
-                rates: for r in 0..<R {
-                    var n = 0.0, d = 0.0
-                    let q = plan + 6 * r
-                    for k in 0..<q[0] { guard let x = v[b + q[1 + k]] else { continue rates }; n += x }
-                    for k in 0..<q[3] { guard let x = v[b + q[4 + k]] else { continue rates }; d += x }
-                    s[M + 2 * r] += n; s[M + 2 * r + 1] += d; c[M + r] += 1
-                }
-            }
+        for m in 0..<M { if let x = v[b + m] { s[m] += x; c[m] += 1 } }
+        rates: for r in 0..<R {
+            var n = 0.0, d = 0.0
+            let q = plan + 6 * r
+            for k in 0..<q[0] { guard let x = v[b + q[1 + k]] else { continue rates }; n += x }
+            for k in 0..<q[3] { guard let x = v[b + q[4 + k]] else { continue rates }; d += x }
+            s[M + 2 * r] += n; s[M + 2 * r + 1] += d; c[M + r] += 1
         }
     }
 
     var totals: GroupTotals {
+        sums.withUnsafeBufferPointer { s in covered.withUnsafeBufferPointer { c in GroupAccumulator.totals(count: count, sums: s.baseAddress!, covered: c.baseAddress!) } }
+    }
+
+    static func totals(count: Int, sums: UnsafePointer<Double>, covered: UnsafePointer<Int>) -> GroupTotals {
         let M = GroupAccumulator.M, R = GroupAccumulator.R
         var t: [Total] = []
         t.reserveCapacity(M)
@@ -527,7 +706,19 @@ public struct CrossYearCheck: Hashable, Sendable {
     public var source: String
     public var previousSource: String
     public var line: Int?
-    public var message: String
+    /// How messages name the report of `year - 1` (its path inside the corpus, on the site).
+    public var previousLabel: String
+
+    /// The check in words (built when asked: most checks hold and are never printed).
+    public var message: String {
+        let y = year
+        guard let co = carriedOver, let cf = previousCarriedForward else {
+            return "上年结转 (\(y)) = 结转下年度 (\(y - 1)) cannot be checked: \(carriedOver == nil ? "上年结转 (\(y))" : "结转下年度 (\(y - 1))") is blank"
+        }
+        return co == cf
+            ? "上年结转 \(JSON.format(co)) (\(y)) = 结转下年度 \(JSON.format(cf)) (\(y - 1))"
+            : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(previousLabel)) carried \(JSON.format(cf)) forward (结转下年度)"
+    }
 }
 
 public struct AgencyAggregate: Hashable, Sendable {
@@ -670,10 +861,16 @@ public enum Aggregator {
         var placements: [Placement] = []
         var titles: [String] = []               // placement → the title itself
         var keys: [String] = []                 // agency id → key
-        var keyId: [String: Int] = [:]
+        // Keys and names are compared by their bytes when every title and configured name is
+        // `TextOrder.plain` (then byte equality is String equality), else as Strings.
+        var plainText = true
+        for input in inputs where plainText { if let a = input.agency, !TextOrder.isPlain(a) { plainText = false } }
+        for (alias, canonical) in configuration.aliases where plainText { if !TextOrder.isPlain(alias) || !TextOrder.isPlain(canonical) { plainText = false } }
+        let byBytes = plainText
+        var keyId: [TextKey: Int] = [:]
         var levels: [Level] = []                // agency id → level
         var names: [String] = []                // name id → name
-        var nameId: [String: Int] = [:]
+        var nameId: [TextKey: Int] = [:]
         var entryPlacement = [Int](repeating: -1, count: n)
         var titleYear: [Int] = []               // placement → latest year seen (for display)
         var entries: [ReportEntry] = []
@@ -687,16 +884,16 @@ public enum Aggregator {
                 if let known = placementOf[BytesKey(string: a)] { pi = known } else {
                     let norm = AgencyName.normalize(a)
                     let k: String, nm: String
-                    if let canonical = configuration.aliases[norm] { k = AgencyName.normalize(canonical); nm = canonical } else { k = norm; nm = a }
+                    if !configuration.aliases.isEmpty, let canonical = configuration.aliases[norm] { k = AgencyName.normalize(canonical); nm = canonical } else { k = norm; nm = a }
                     let id: Int
-                    if let x = keyId[k] { id = x } else {
+                    if let x = keyId[TextKey(k, bytes: byBytes)] { id = x } else {
                         id = keys.count
-                        keyId[k] = id
+                        keyId[TextKey(k, bytes: byBytes)] = id
                         keys.append(k)
-                        levels.append(configuration.levels[k] ?? Level.infer(k))
+                        levels.append((configuration.levels.isEmpty ? nil : configuration.levels[k]) ?? Level.infer(k))
                     }
                     let ni: Int
-                    if let x = nameId[nm] { ni = x } else { ni = names.count; nameId[nm] = ni; names.append(nm) }
+                    if let x = nameId[TextKey(nm, bytes: byBytes)] { ni = x } else { ni = names.count; nameId[TextKey(nm, bytes: byBytes)] = ni; names.append(nm) }
                     pi = placements.count
                     placements.append(Placement(agency: id, name: nm, nameId: ni))
                     titles.append(a)
@@ -765,25 +962,18 @@ public enum Aggregator {
                 let co = flat[i * M + Metric.carriedOver.rawValue], cf = flat[p * M + Metric.carriedForward.rawValue]
                 let line = inputs[i].carriedOverLine
                 let status: CrossYearCheck.Status
-                let message: String
-                if let co, let cf {
-                    status = co == cf ? .holds : .breaks
-                    message = co == cf
-                        ? "上年结转 \(JSON.format(co)) (\(y)) = 结转下年度 \(JSON.format(cf)) (\(y - 1))"
-                        : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(label(p))) carried \(JSON.format(cf)) forward (结转下年度)"
-                } else {
-                    status = .notCheckable
-                    message = "上年结转 (\(y)) = 结转下年度 (\(y - 1)) cannot be checked: \(co == nil ? "上年结转 (\(y))" : "结转下年度 (\(y - 1))") is blank"
-                }
-                checks.append(CrossYearCheck(year: y, carriedOver: co, previousCarriedForward: cf, status: status,
-                                             source: inputs[i].source, previousSource: inputs[p].source, line: line, message: message))
-                if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(message, line: line))) }
+                if let co, let cf { status = co == cf ? .holds : .breaks } else { status = .notCheckable }
+                let check = CrossYearCheck(year: y, carriedOver: co, previousCarriedForward: cf, status: status,
+                                           source: inputs[i].source, previousSource: inputs[p].source, line: line, previousLabel: label(p))
+                checks.append(check)
+                if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(check.message, line: line))) }
             }
             agencies.append(AgencyAggregate(key: key, name: display, names: names.keys.sorted(), level: levels[id],
                                             regionKey: nil, entries: sorted, byYear: single, crossYear: checks))
         }
         // By name then key.
-        let byName = agencies.indices.sorted { agencies[$0].name != agencies[$1].name ? agencies[$0].name < agencies[$1].name : agencies[$0].key < agencies[$1].key }
+        let nameRanks = TextOrder.ranks(agencies.map(\.name)), keyRanks = TextOrder.ranks(keys)
+        let byName = agencies.indices.sorted { nameRanks[$0] != nameRanks[$1] ? nameRanks[$0] < nameRanks[$1] : keyRanks[$0] < keyRanks[$1] }
         agencies = byName.map { agencies[$0] }
         var position = [Int](repeating: 0, count: keys.count)
         for (p, id) in byName.enumerated() { position[id] = p }
@@ -796,16 +986,17 @@ public enum Aggregator {
         let rollup = entries.map { $0.level == .rollup }
 
         // Years, entries by the name the report used: names ranked once, not compared per sort step.
-        let nameOrder = names.indices.sorted { names[$0] < names[$1] }
-        var nameRank = [Int](repeating: 0, count: names.count)
-        for (k, id) in nameOrder.enumerated() { nameRank[id] = k > 0 && !(names[nameOrder[k - 1]] < names[id]) ? nameRank[nameOrder[k - 1]] : k }
+        let nameRank = TextOrder.ranks(names)
         let rank = entryPlacement.map { $0 >= 0 ? nameRank[placements[$0].nameId] : -1 }
         var byYear: [Int: [Int]] = [:]
         for i in 0..<n where entryAgency[i] >= 0 { if let y = inputs[i].year { byYear[y, default: []].append(i) } }
-        var years: [YearAggregate] = []
-        flat.withUnsafeBufferPointer { fv in
-            for y in byYear.keys.sorted() {
-                let list = byYear[y]!.sorted { rank[$0] != rank[$1] ? rank[$0] < rank[$1] : inputs[$0].source < inputs[$1].source }
+        let singleByAgency = agencies.map(\.byYear)
+        let flatValues = flat, byYearLists = byYear
+        @Sendable func yearAggregates() -> [YearAggregate] {
+          var years: [YearAggregate] = []
+          flatValues.withUnsafeBufferPointer { fv in
+            for y in byYearLists.keys.sorted() {
+                let list = byYearLists[y]!.sorted { rank[$0] != rank[$1] ? rank[$0] < rank[$1] : inputs[$0].source < inputs[$1].source }
                 var totals: [Level: GroupTotals] = [:]
                 var changes: [Level: [YearChange]] = [:]
                 for level in Level.allCases {
@@ -816,7 +1007,7 @@ public enum Aggregator {
                     for i in inLevel { acc.add(fv[(i * M)..<(i * M + M)]) }
                     totals[level] = acc.totals
                     // Like-for-like: agencies with a counted report in both years.
-                    let previous = inLevel.map { i in entryPosition[i] >= 0 ? agencies[entryPosition[i]].byYear[y - 1] : nil }
+                    let previous = inLevel.map { i in entryPosition[i] >= 0 ? singleByAgency[entryPosition[i]][y - 1] : nil }
                     var ch: [YearChange] = []
                     for metric in Metric.key {
                         let m = metric.rawValue
@@ -833,65 +1024,110 @@ public enum Aggregator {
                 years.append(YearAggregate(year: y, entries: list, totals: totals, changes: changes))
             }
         }
+          return years
+        }
 
-        // Regions: every area of every chain, agencies in their narrowest area.
-        var chainOf: [BytesKey: [String]] = [:]
-        var regionAgencies: [String: [String]] = [:]
-        var regionParent: [String: String?] = [:]
-        var agencyChain = [[String]](repeating: [], count: agencies.count)
-        for ai in agencies.indices {
-            let name = agencies[ai].name
-            let chain: [String]
+        // Regions: every area of every chain, agencies in their narrowest area. Areas are small
+        // ids while they are collected (a name hashed by its bytes once), sorted by key at the end.
+        let agencyNames = agencies.map(\.name), agencyKeys = agencies.map(\.key), agencyCount = agencies.count
+        @Sendable func regionAggregates() -> (regions: [RegionAggregate], index: [String: Int], agencyRegion: [String?]) {
+        var chainOf: [BytesKey: [Int]] = [:]
+        var areaId: [BytesKey: Int] = [:]
+        var areaKeys: [String] = []
+        var areaParent: [Int] = []              // area id → parent id, -1 for none
+        var areaAgencies: [[Int]] = []          // area id → agency positions placed in it
+        var agencyChain = [[Int]](repeating: [], count: agencyCount)
+        for ai in 0..<agencyCount {
+            let name = agencyNames[ai]
+            let chain: [Int]
             if let c = chainOf[BytesKey(string: name)] { chain = c } else {
-                chain = regionChain(for: name, rules: configuration.regionRules)
+                var ids: [Int] = []
+                for r in regionChain(for: name, rules: configuration.regionRules) {
+                    if let x = areaId[BytesKey(string: r)] { ids.append(x); continue }
+                    // An area's parent is the area before it in the chain it first appears in.
+                    let x = areaKeys.count
+                    areaId[BytesKey(string: r)] = x
+                    areaKeys.append(r)
+                    areaParent.append(ids.last ?? -1)
+                    areaAgencies.append([])
+                    ids.append(x)
+                }
+                chain = ids
                 chainOf[BytesKey(string: name)] = chain
             }
             agencyChain[ai] = chain
-            guard let narrowest = chain.last else { continue }
-            for (k, r) in chain.enumerated() where regionParent[r] == nil { regionParent[r] = k > 0 ? chain[k - 1] : nil }
-            regionAgencies[narrowest, default: []].append(agencies[ai].key)
+            if let narrowest = chain.last { areaAgencies[narrowest].append(ai) }
         }
-        for i in agencies.indices { agencies[i].regionKey = agencyChain[i].last }
-        for i in 0..<n where entryPosition[i] >= 0 { entries[i].regionKey = agencyChain[entryPosition[i]].last }
+        let areaOrder = areaKeys.indices.sorted { TextOrder.less(areaKeys[$0], areaKeys[$1]) }
+        var areaPosition = [Int](repeating: 0, count: areaKeys.count)
+        for (p, id) in areaOrder.enumerated() { areaPosition[id] = p }
         var regions: [RegionAggregate] = []
-        for key in regionParent.keys.sorted() {
-            regions.append(RegionAggregate(key: key, name: key, parent: regionParent[key] ?? nil, children: [],
-                                           agencies: regionAgencies[key] ?? [], totals: [:], reportCount: 0))
+        regions.reserveCapacity(areaOrder.count)
+        for id in areaOrder {
+            regions.append(RegionAggregate(key: areaKeys[id], name: areaKeys[id], parent: areaParent[id] >= 0 ? areaKeys[areaParent[id]] : nil,
+                                           children: [], agencies: areaAgencies[id].map { agencyKeys[$0] }, totals: [:], reportCount: 0))
         }
         var regionIndex: [String: Int] = [:]
+        regionIndex.reserveCapacity(regions.count)
         for (i, r) in regions.enumerated() { regionIndex[r.key] = i }
-        for r in regions { if let p = r.parent, let pi = regionIndex[p] { regions[pi].children.append(r.key) } }
-        // Totals per region include sub-regions (each report is in exactly one narrowest region),
-        // summed in report order.
-        let chainIndices = agencyChain.map { $0.map { regionIndex[$0]! } }
-        var regionEntries = [[Int]](repeating: [], count: regions.count)
-        for i in 0..<n where counted[i] && entryPosition[i] >= 0 && inputs[i].year != nil {
-            for r in chainIndices[entryPosition[i]] { regionEntries[r].append(i) }
-        }
-        // Years as small indices: one accumulator per region, year and level, in flat arrays.
+        for id in areaOrder where areaParent[id] >= 0 { regions[areaPosition[areaParent[id]]].children.append(areaKeys[id]) }
+        let chainIndices = agencyChain.map { $0.map { areaPosition[$0] } }
+        // Totals per region include sub-regions (each report is in exactly one narrowest region).
+        // Years as small indices.
         let yearList = Array(Set(inputs.compactMap(\.year))).sorted()
         var yearSlot: [Int: Int] = [:]
         for (k, y) in yearList.enumerated() { yearSlot[y] = k }
         let entryYear = inputs.map { $0.year.flatMap { yearSlot[$0] } ?? -1 }
-        flat.withUnsafeBufferPointer { fv in
-            var sums = [GroupAccumulator?](repeating: nil, count: yearList.count * 2)
-            for r in regions.indices {
-                regions[r].reportCount = regionEntries[r].count
-                for k in sums.indices { sums[k] = nil }
-                for i in regionEntries[r] {
-                    let k = entryYear[i] * 2 + (rollup[i] ? 0 : 1)
-                    if sums[k] == nil { sums[k] = GroupAccumulator() }
-                    sums[k]!.add(fv[(i * M)..<(i * M + M)])
-                }
-                for (yk, y) in yearList.enumerated() where sums[yk * 2] != nil || sums[yk * 2 + 1] != nil {
-                    var t: [Level: GroupTotals] = [:]
-                    if let a = sums[yk * 2] { t[.rollup] = a.totals }
-                    if let a = sums[yk * 2 + 1] { t[.department] = a.totals }
-                    regions[r].totals[y] = t
+        var regionEntries = [[Int]](repeating: [], count: regions.count)
+        for i in 0..<n where counted[i] && entryPosition[i] >= 0 && entryYear[i] >= 0 {
+            for r in chainIndices[entryPosition[i]] { regionEntries[r].append(i) }
+        }
+        // One region at a time, in a buffer of all its year and level slots, reused.
+        let S = yearList.count * 2, SW = GroupAccumulator.sumWidth, CW = GroupAccumulator.coveredWidth
+        var sums = [Double](repeating: 0, count: S * SW)
+        var covered = [Int](repeating: 0, count: S * CW)
+        var slotCount = [Int](repeating: 0, count: S)
+        flatValues.withUnsafeBufferPointer { fv in
+            sums.withUnsafeMutableBufferPointer { sp in
+                covered.withUnsafeMutableBufferPointer { cp in
+                    let s = sp.baseAddress!, c = cp.baseAddress!
+                    for r in regions.indices {
+                        s.update(repeating: 0, count: S * SW)
+                        c.update(repeating: 0, count: S * CW)
+                        for k in 0..<S { slotCount[k] = 0 }
+                        for i in regionEntries[r] {
+                            let k = entryYear[i] * 2 + (rollup[i] ? 0 : 1)
+                            slotCount[k] += 1
+                            GroupAccumulator.add(fv[(i * M)..<(i * M + M)], sums: s + k * SW, covered: c + k * CW)
+                        }
+                        regions[r].reportCount = regionEntries[r].count
+                        for (yk, y) in yearList.enumerated() {
+                            let a = yk * 2, b = a + 1
+                            guard slotCount[a] > 0 || slotCount[b] > 0 else { continue }
+                            var t: [Level: GroupTotals] = [:]
+                            if slotCount[a] > 0 { t[.rollup] = GroupAccumulator.totals(count: slotCount[a], sums: s + a * SW, covered: c + a * CW) }
+                            if slotCount[b] > 0 { t[.department] = GroupAccumulator.totals(count: slotCount[b], sums: s + b * SW, covered: c + b * CW) }
+                            regions[r].totals[y] = t
+                        }
+                    }
                 }
             }
         }
+        return (regions, regionIndex, agencyChain.map { $0.last.map { areaKeys[$0] } })
+        }
 
+        // Years and regions read the same values and write nothing shared: one on each core.
+        final class Results: @unchecked Sendable {
+            var years: [YearAggregate] = []
+            var regions: (regions: [RegionAggregate], index: [String: Int], agencyRegion: [String?]) = ([], [:], [])
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            if k == 0 { results.years = yearAggregates() } else { results.regions = regionAggregates() }
+        }
+        let years = results.years, regions = results.regions.regions, regionIndex = results.regions.index
+        for i in agencies.indices { agencies[i].regionKey = results.regions.agencyRegion[i] }
+        for i in 0..<n where entryPosition[i] >= 0 { entries[i].regionKey = results.regions.agencyRegion[entryPosition[i]] }
         // Grand totals over all years.
         var grand: [Level: GroupTotals] = [:]
         flat.withUnsafeBufferPointer { fv in

@@ -196,7 +196,7 @@ extension SiteRenderer {
         if let rk = ag.regionKey { context["region"] = blocks.add("<p>地区：\(a(regionLink(rk), rk))</p>") }
         if !change.isEmpty { context["change"] = blocks.add(change); context["hasChange"] = true }
         if !charts.isEmpty { context["charts"] = blocks.add(charts); context["hasCharts"] = true }
-        if !ag.crossYear.isEmpty { context["crossYear"] = blocks.add(crossYearHTML(ag.crossYear)); context["hasCrossYear"] = true }
+        if !ag.crossYear.isEmpty { context["crossYear"] = blocks.add(crossYearHTML(ag.crossYear, of: ag)); context["hasCrossYear"] = true }
         let page = try self.page(dir, kind: "agency", title: ag.name, description: "\(ag.name)历年政府信息公开工作年度报告的数字与比较。",
                                  crumbs: [Crumb(title: "首页", rel: ""), Crumb(title: "机关", rel: "agencies/")], context: context, blocks: blocks)
         return [page] + agencyData(ag, dir: dir)

@@ -45,31 +45,34 @@ struct DependencyKeys {
     /// Every report's path and head: what the corpus-wide pages read.
     let corpus: [UInt8]
     let years: [UInt8]
-    /// Per report, its agency's summary digest (or its own when it has no agency).
-    let ownerDigests: [[UInt8]]
-    /// Per agency key, the content digest: paths and file hashes of all its reports.
-    let agency: [String: [UInt8]]
-    /// Per agency key, the summary digest: paths and heads of all its reports.
-    let agencySummary: [String: [UInt8]]
-    /// Per report, what its page reads: its own content and its agency's summary.
-    let reportOwners: [[UInt8]]
+    /// Flat arrays of 32-byte digests, by entry (= report index) or agency position:
+    /// per report, its agency's summary digest (or its own when it has no agency); per report,
+    /// what its row in the data files shows (its content and the few aggregate values printed
+    /// beside it: agency name and id, level, region, error and break counts); per agency, the
+    /// summary digest (paths and heads of all its reports).
+    let ownerDigests: [UInt8]
+    let rowDigests: [UInt8]
+    let agencySummaries: [UInt8]
+    /// Unit keys (16 bytes each), computed with the digests: per report its page's, per agency
+    /// (position) its page and data files'.
+    let reportKeys: [UInt8]
+    let agencyKeys: [UInt8]
     let byYear: [Int: [Int]]
-    /// Per report, what its row in the data files shows: its content and the few aggregate
-    /// values printed beside it (agency name and id, level, region, error and break counts).
-    let rowDigests: [[UInt8]]
     /// Per report, what its owner digest is made from: its agency (position), or itself (-1 - index).
     let ownerIds: [Int]
 
     static let none = DependencyKeys()
 
     private init() {
-        global = []; corpus = []; years = []; ownerDigests = []; agency = [:]; agencySummary = [:]; reportOwners = []
-        byYear = [:]; rowDigests = []; ownerIds = []
+        global = []; corpus = []; years = []; ownerDigests = []; rowDigests = []; agencySummaries = []; reportKeys = []; agencyKeys = []
+        byYear = [:]; ownerIds = []
     }
+
+    var isEmpty: Bool { global.isEmpty }
 
     func rows(_ indices: [Int]) -> [UInt8] {
         var h = SHA256()
-        for i in indices { h.update(data: rowDigests[i]) }
+        rowDigests.withUnsafeBytes { b in for i in indices { h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: b[(i * 32)..<(i * 32 + 32)])) } }
         return Array(h.finalize())
     }
 
@@ -90,18 +93,31 @@ struct DependencyKeys {
         h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(sm)[(i * 32)..<(i * 32 + 32)]))
     }
 
+    /// `key(kind, digest)` for a 32-byte digest at `d`, written to `out` (16 bytes).
+    static func unitKey(global: [UInt8], kind: String, _ parts: [UnsafeRawBufferPointer], into out: UnsafeMutableRawBufferPointer) {
+        var h = SHA256()
+        h.feed(global)
+        h.feed(kind)
+        for p in parts {
+            var n = UInt64(p.count).littleEndian
+            withUnsafeBytes(of: &n) { h.update(bufferPointer: $0) }
+            h.update(bufferPointer: p)
+        }
+        h.finalize().withUnsafeBytes { for b in 0..<16 { out[b] = $0[b] } }
+    }
+
     /// `entries[i]`: report `i`'s cache entry (the hashes of its file and sidecar, the digest of
     /// its head).
     ///
     /// Which digest a unit's key takes is a statement about what the unit reads:
-    /// - `agency[key]` and `rows` (agency pages and data files, which print every cell): the
-    ///   content of the files;
+    /// - an agency's content digest and `rows` (agency pages and data files, which print every
+    ///   cell): the content of the files;
     /// - `corpus` (home, the indexes, the corpus-wide data, sitemap, feed), `owners(year:)` (year
     ///   pages) and `agencies` (region pages): the heads only — metadata, findings, sidecar and
     ///   the figures aggregation reads — since they show aggregates and metadata, never a cell
     ///   aggregation does not read;
-    /// - `owner(i)` (a report's page): its own content and its agency's heads (the other years
-    ///   it links to and the cross-year checks).
+    /// - a report's page: its own content and its agency's heads (the other years it links to
+    ///   and the cross-year checks).
     /// A page that starts printing a cell of another report must take a content digest.
     init(global: [UInt8], reports: [LoadedReport], entries: [CacheEntry], aggregates agg: Aggregates) {
         self.global = global
@@ -116,24 +132,28 @@ struct DependencyKeys {
             if let sh = entries[i].sidecarHash { content[i * 65 + 32] = 1; for k in 0..<32 { content[i * 65 + 33 + k] = sh[k] } }
             entries[i].summary.withUnsafeBufferPointer { h in for k in 0..<32 { summary[i * 32 + k] = h[k] } }
         }
-        var c = SHA256()
-        summary.withUnsafeBufferPointer { sb in
-            for i in 0..<n { c.feed(rel[i]); DependencyKeys.feedSummary(&c, i, sb) }
+        // The bytes `feed(rel[i])` and `feedSummary` would feed, for every report, hashed at once.
+        var all = ByteBuffer(capacity: n * 100)
+        for i in 0..<n {
+            all.lengthPrefixed(rel[i])
+            all.lengthPrefixed(summary[(i * 32)..<(i * 32 + 32)])
         }
+        var c = SHA256()
+        all.bytes.withUnsafeBytes { c.update(bufferPointer: $0) }
         corpus = Array(c.finalize())
         var y = SHA256()
         for ya in agg.years { y.feed("\(ya.year)") }
         years = Array(y.finalize())
         // Per agency and per report, on every core.
         let agencyCount = agg.agencies.count
-        let agencyKeys = agg.agencies.indices.map { agg.agencies[$0].key }
+        let agencyNames = agg.agencies.indices.map { agg.agencies[$0].key }
         let agencyEntries = agg.agencies.indices.map { agg.agencies[$0].entries }
-        var agencyDigests = [UInt8](repeating: 0, count: agencyCount * 32)
+        var agencyUnitKeys = [UInt8](repeating: 0, count: agencyCount * 16)
         var agencySummaries = [UInt8](repeating: 0, count: agencyCount * 32)
         let m = agg.entries.count
         var rowDigests = [UInt8](repeating: 0, count: m * 32)
         var ownerDigests = [UInt8](repeating: 0, count: m * 32)
-        var reportOwners = [UInt8](repeating: 0, count: m * 32)
+        var reportUnitKeys = [UInt8](repeating: 0, count: m * 16)
         var ownerAgency = [Int](repeating: -1, count: m)
         // Entries of one agency are in `agg.agencies[a].entries`.
         for (a, list) in agencyEntries.enumerated() { for k in list { ownerAgency[k] = a } }
@@ -149,19 +169,22 @@ struct DependencyKeys {
         content.withUnsafeBufferPointer { cbp in
             summary.withUnsafeBufferPointer { sbp in
                 let cb = UncheckedSendable(cbp), sb = UncheckedSendable(sbp)
-                agencyDigests.withUnsafeMutableBufferPointer { adp in
+                agencyUnitKeys.withUnsafeMutableBytes { akp in
                     agencySummaries.withUnsafeMutableBufferPointer { asp in
-                        let ad = UncheckedSendable(adp), asm = UncheckedSendable(asp)
+                        let ak = UncheckedSendable(akp), asm = UncheckedSendable(asp)
                         let parts = max(1, min(agencyCount, 8))
                         DispatchQueue.concurrentPerform(iterations: parts) { part in
                             for k in (part * agencyCount / parts)..<((part + 1) * agencyCount / parts) {
                                 var h = SHA256(), hs = SHA256()
-                                h.feed(agencyKeys[k]); hs.feed(agencyKeys[k])
+                                h.feed(agencyNames[k]); hs.feed(agencyNames[k])
                                 for j in agencyEntries[k] {
                                     h.feed(rel[j]); DependencyKeys.feedContent(&h, j, cb.value)
                                     hs.feed(rel[j]); DependencyKeys.feedSummary(&hs, j, sb.value)
                                 }
-                                h.finalize().withUnsafeBytes { for b in 0..<32 { ad.value[k * 32 + b] = $0[b] } }
+                                // The agency unit's key: its content digest.
+                                h.finalize().withUnsafeBytes { d in
+                                    DependencyKeys.unitKey(global: global, kind: "agency", [d], into: UnsafeMutableRawBufferPointer(rebasing: ak.value[(k * 16)..<(k * 16 + 16)]))
+                                }
                                 hs.finalize().withUnsafeBytes { for b in 0..<32 { asm.value[k * 32 + b] = $0[b] } }
                             }
                         }
@@ -170,8 +193,8 @@ struct DependencyKeys {
                 let asums = agencySummaries
                 rowDigests.withUnsafeMutableBufferPointer { rdp in
                     ownerDigests.withUnsafeMutableBufferPointer { odp in
-                        reportOwners.withUnsafeMutableBufferPointer { rop in
-                            let rd = UncheckedSendable(rdp), od = UncheckedSendable(odp), ro = UncheckedSendable(rop)
+                        reportUnitKeys.withUnsafeMutableBytes { rkp in
+                            let rd = UncheckedSendable(rdp), od = UncheckedSendable(odp), rk = UncheckedSendable(rkp)
                             let parts = max(1, min(m, 8))
                             DispatchQueue.concurrentPerform(iterations: parts) { part in
                                 for k in (part * m / parts)..<((part + 1) * m / parts) {
@@ -187,10 +210,18 @@ struct DependencyKeys {
                                         h.feed("solo"); h.feed(rel[i]); DependencyKeys.feedSummary(&h, i, sb.value)
                                         h.finalize().withUnsafeBytes { for b in 0..<32 { od.value[k * 32 + b] = $0[b] } }
                                     }
+                                    // What the report's page reads: its own content and its owner's
+                                    // digest; the unit's key from that and the page's path.
                                     var o = SHA256()
                                     DependencyKeys.feedContent(&o, i, cb.value)
                                     o.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(od.value)[(k * 32)..<(k * 32 + 32)]))
-                                    o.finalize().withUnsafeBytes { for b in 0..<32 { ro.value[k * 32 + b] = $0[b] } }
+                                    var path = rel[i]
+                                    o.finalize().withUnsafeBytes { d in
+                                        path.withUTF8 { p in
+                                            DependencyKeys.unitKey(global: global, kind: "report", [UnsafeRawBufferPointer(p), d],
+                                                                   into: UnsafeMutableRawBufferPointer(rebasing: rk.value[(i * 16)..<(i * 16 + 16)]))
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -198,21 +229,14 @@ struct DependencyKeys {
                 }
             }
         }
-        var agency: [String: [UInt8]] = [:], agencySummary: [String: [UInt8]] = [:]
-        agency.reserveCapacity(agencyCount)
-        agencySummary.reserveCapacity(agencyCount)
-        for k in 0..<agencyCount {
-            agency[agencyKeys[k]] = Array(agencyDigests[(k * 32)..<(k * 32 + 32)])
-            agencySummary[agencyKeys[k]] = Array(agencySummaries[(k * 32)..<(k * 32 + 32)])
-        }
-        self.agency = agency
-        self.agencySummary = agencySummary
+        self.agencyKeys = agencyUnitKeys
+        self.agencySummaries = agencySummaries
         var byYear: [Int: [Int]] = [:]
         for e in agg.entries { if let y = e.year { byYear[y, default: []].append(e.index) } }
-        self.ownerDigests = (0..<m).map { Array(ownerDigests[($0 * 32)..<($0 * 32 + 32)]) }
-        self.reportOwners = (0..<m).map { Array(reportOwners[($0 * 32)..<($0 * 32 + 32)]) }
+        self.ownerDigests = ownerDigests
+        self.reportKeys = reportUnitKeys
         self.byYear = byYear
-        self.rowDigests = (0..<m).map { Array(rowDigests[($0 * 32)..<($0 * 32 + 32)]) }
+        self.rowDigests = rowDigests
         ownerIds = (0..<m).map { owners[$0] >= 0 ? owners[$0] : -1 - $0 }
     }
 
@@ -224,29 +248,58 @@ struct DependencyKeys {
         return h.finalize().withUnsafeBytes { Array($0.prefix(16)) }
     }
 
-    func owner(_ i: Int, agg: Aggregates) -> [UInt8] { reportOwners[i] }
+    /// The key of report `i`'s page (`key("report", path, its content and owner digest)`).
+    func reportKey(_ i: Int) -> [UInt8] { isEmpty ? [] : Array(reportKeys[(i * 16)..<(i * 16 + 16)]) }
+
+    /// The key of the agency at `position`: `key("agency", its content digest)`.
+    func agencyKey(_ position: Int) -> [UInt8] { isEmpty ? [] : Array(agencyKeys[(position * 16)..<(position * 16 + 16)]) }
 
     /// The distinct owner digests of `indices`, in a canonical order.
     func owners(_ indices: [Int], agg: Aggregates) -> [UInt8] {
         // Reports of one agency share their owner digest: one look per agency.
         var seen = Set<Int>()
-        var list: [[UInt8]] = []
-        for i in indices where seen.insert(ownerIds[i]).inserted { list.append(ownerDigests[i]) }
-        list.sort { $0.lexicographicallyPrecedes($1) }
-        // Each distinct digest once, as with a set of digests.
+        var list: [ArraySlice<UInt8>] = []
+        for i in indices where seen.insert(ownerIds[i]).inserted { list.append(ownerDigests[(i * 32)..<(i * 32 + 32)]) }
+        return DependencyKeys.sortedDistinct(list)
+    }
+
+    /// Digests sorted, each distinct one once (as with a set of digests), joined.
+    static func sortedDistinct(_ digests: [ArraySlice<UInt8>]) -> [UInt8] {
+        let list = digests.sorted { $0.lexicographicallyPrecedes($1) }
         var out: [UInt8] = []
         out.reserveCapacity(list.count * 32)
-        var last: [UInt8]? = nil
-        for d in list where d != last { out += d; last = d }
+        var last: ArraySlice<UInt8>? = nil
+        for d in list where last == nil || !d.elementsEqual(last!) { out += d; last = d }
         return out
     }
 
     func owners(year: Int, agg: Aggregates) -> [UInt8] { owners(byYear[year] ?? [], agg: agg) }
 
-    func agencies(_ keys: [String]) -> [UInt8] {
-        var list = keys.compactMap { agencySummary[$0] }
+    /// The summary digests of the agencies at `positions`, sorted.
+    func agencies(_ positions: [Int]) -> [UInt8] {
+        guard !isEmpty else { return [] }
+        var list = positions.map { agencySummaries[($0 * 32)..<($0 * 32 + 32)] }
         list.sort { $0.lexicographicallyPrecedes($1) }
         return Array(list.joined())
+    }
+}
+
+/// Bytes gathered to be hashed at once, laid out as `SHA256.feed` feeds them.
+struct ByteBuffer {
+    var bytes: [UInt8] = []
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    mutating func u64(_ v: UInt64) {
+        var x = v.littleEndian
+        withUnsafeBytes(of: &x) { bytes.append(contentsOf: $0) }
+    }
+    /// As `feed(_: String)`: the length, then the UTF-8 bytes.
+    mutating func lengthPrefixed(_ s: String) {
+        var s = s
+        s.withUTF8 { u in u64(UInt64(u.count)); bytes.append(contentsOf: u) }
+    }
+    mutating func lengthPrefixed(_ b: ArraySlice<UInt8>) {
+        u64(UInt64(b.count))
+        bytes.append(contentsOf: b)
     }
 }
 
@@ -367,8 +420,9 @@ struct CacheEntry {
     }
 }
 
-/// The record cache (`.gongkai/records`, format 4): a header, an index (per report: its path in
-/// the corpus, stamps and hashes of file and sidecar, the length of its record), then the records,
+/// The record cache (`.gongkai/records`, format 5): a header, an index (per report: its path in
+/// the corpus, stamps and hashes of file and sidecar, the digest of its record's head, the length
+/// of its record), then the records,
 /// each encoded on its own (string table seeded with the form's keys) as a head — metadata,
 /// diagnostics, sidecar, identity breaks, the figures aggregation reads — and the whole record
 /// (`RecordCodec`). A build decodes the heads of the reports whose stamps match; a record's tables
@@ -376,7 +430,7 @@ struct CacheEntry {
 /// back byte for byte. A file of another format or tool version is ignored (everything is read
 /// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC4\n".utf8)
+    static let magic: [UInt8] = Array("GKRC5\n".utf8)
     /// Strings every record repeats: the string table of each record starts with them.
     static let seed: [String] = FormSchema.applicationRows.map(\.key) + FormSchema.reviewGroups.map(\.key)
     static let seededWriter = ByteWriter(capacity: 0, seed: seed)
@@ -387,6 +441,9 @@ enum RecordCache {
         var hash: [UInt8]
         var sidecarStamp: FileStamp?
         var sidecarHash: [UInt8]?
+        /// The SHA-256 of the record's head (`CacheEntry.summary`), kept so a build that reads
+        /// the head need not hash it again.
+        var summary: [UInt8]
         var record: Range<Int>
     }
 
@@ -424,7 +481,6 @@ enum RecordCache {
             let s = slots[k]
             var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
             let head = try RecordCache.decodeHead(&r, source: source)
-            let summary = Array(SHA256.hash(data: bytes[s.record.lowerBound..<r.pos]))
             let record: LoadedReport
             if headOnly {
                 record = LoadedReport(partial: head.report, relativePath: String(decoding: bytes[s.path], as: UTF8.self), sidecar: head.sidecar,
@@ -434,7 +490,7 @@ enum RecordCache {
                 guard r.atEnd, record.relativePath.utf8.elementsEqual(bytes[s.path]) else { throw CodecError("bad record") }
             }
             return CacheEntry(stamp: s.stamp, hash: s.hash, sidecarStamp: s.sidecarStamp, sidecarHash: s.sidecarHash,
-                              record: record, input: head.input, summary: summary, encoded: bytes[s.record])
+                              record: record, input: head.input, summary: s.summary, encoded: bytes[s.record])
         }
 
         /// SHA-256 of entry `k`'s head (`CacheEntry.summary`).
@@ -442,7 +498,7 @@ enum RecordCache {
             let s = slots[k]
             var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
             guard (try? RecordCache.decodeHead(&r, source: "")) != nil else { return nil }
-            return Array(SHA256.hash(data: bytes[s.record.lowerBound..<r.pos]))
+            return s.summary
         }
 
         /// The whole record of entry `k` (its tables too).
@@ -498,8 +554,9 @@ enum RecordCache {
                 let h = try r.raw(32)
                 var ss: FileStamp? = nil, sh: [UInt8]? = nil
                 if try r.u8() == 1 { ss = try stamp(); sh = try r.raw(32) }
+                let sm = try r.raw(32)
                 lengths.append(try r.count())
-                slots.append(Slot(path: p, stamp: st, hash: h, sidecarStamp: ss, sidecarHash: sh, record: 0..<0))
+                slots.append(Slot(path: p, stamp: st, hash: h, sidecarStamp: ss, sidecarHash: sh, summary: sm, record: 0..<0))
             }
             var at = r.pos
             for k in 0..<n {
@@ -560,6 +617,7 @@ enum RecordCache {
             stamp(entries[k].stamp)
             w.raw(entries[k].hash)
             if let ss = entries[k].sidecarStamp, let sh = entries[k].sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
+            w.raw(entries[k].summary)
             w.uint(UInt64(records[k].count))
         }
         return (w.bytes, records)
@@ -626,6 +684,8 @@ struct Manifest {
     struct Unit { var name: Range<Int>; var key: Range<Int>; var outputs: Range<Int> }
     struct Output { var path: Range<Int>; var hash: Range<Int> }
     var bytes: [UInt8] = []
+    /// Where the units start in `bytes` (after the header lines).
+    var bodyStart = 0
     var units: [Unit] = []
     var outputs: [Output] = []
     /// Format 1's files and their hashes (as 16 bytes).
@@ -686,6 +746,7 @@ struct Manifest {
             return m
         }
         m.bytes = bytes
+        m.bodyStart = start
         var r = ByteReader(bytes, at: start)
         do {
             let n = try r.count()
@@ -711,6 +772,11 @@ struct Manifest {
         return m
     }
 
+    static func same(_ s: String, _ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
+        var s = s
+        return s.withUTF8 { u in u.count == r.count && (r.isEmpty || memcmp(u.baseAddress!, b.baseAddress! + r.lowerBound, r.count) == 0) }
+    }
+
     static func same(_ s: String, _ bytes: [UInt8], _ r: Range<Int>) -> Bool {
         var s = s
         return s.withUTF8 { u in
@@ -718,11 +784,21 @@ struct Manifest {
         }
     }
 
-    /// Writes the manifest of a build.
-    static func encode(version: String, global: String, inputs: String, fileCount: Int, pageCount: Int,
-                       units: [(name: String, key: [UInt8], outputs: [(path: String, hash: [UInt8])])]) -> [UInt8] {
+    /// The header lines of a build's manifest.
+    static func headerBytes(version: String, global: String, inputs: String, fileCount: Int, pageCount: Int) -> [UInt8] {
+        Array((header + "\nv " + version + "\ng \(global) -\ni \(inputs) -\nc \(fileCount) \(pageCount)\n").utf8)
+    }
+
+    /// Whether an output path is a page (`….html`).
+    static func isPage(_ path: String) -> Bool {
+        var p = path
+        return p.withUTF8 { u in u.count >= 5 && u[u.count - 5] == 0x2E && u[u.count - 4] == 0x68 && u[u.count - 3] == 0x74 && u[u.count - 2] == 0x6D && u[u.count - 1] == 0x6C }
+    }
+
+    /// Writes the manifest of a build, after its header lines.
+    static func encode(header: [UInt8], units: [(name: String, key: [UInt8], outputs: [(path: String, hash: [UInt8])])]) -> [UInt8] {
         var w = ByteWriter(capacity: units.count * 120 + 256)
-        w.raw(Array((header + "\nv " + version + "\ng \(global) -\ni \(inputs) -\nc \(fileCount) \(pageCount)\n").utf8))
+        w.raw(header)
         w.uint(UInt64(units.count))
         for u in units {
             w.utf8(u.name)
@@ -783,17 +859,25 @@ struct IncrementalBuild {
         private var cancelled = false
         let prefix: String
 
+        /// Every record's head, by slot, decoded while the corpus is scanned (nil where it did
+        /// not decode, or when cancelled first).
+        private var heads: [CacheEntry?] = []
+        private let headsDone = DispatchGroup()
+
         init(path: String?, version: String, prefix: String) {
             self.prefix = prefix
             read.enter()
+            headsDone.enter()
             decoded.enter()
-            guard let path else { read.leave(); decoded.leave(); return }
+            guard let path else { read.leave(); headsDone.leave(); decoded.leave(); return }
             DispatchQueue.global().async {
                 let file = self.isCancelled ? .empty : RecordCache.read(path, version: version)
                 self.loaded = file
                 self.work = WorkQueue(count: file.slots.count, chunk: 64)
                 self.results = Slots(count: (file.slots.count + 63) / 64)
                 self.read.leave()
+                self.decodeHeads()
+                self.headsDone.leave()
                 self.decision.wait()
                 self.decodeChunks()
                 self.decoded.leave()
@@ -815,6 +899,29 @@ struct IncrementalBuild {
 
         /// The file as read (waits for it).
         var file: RecordCache.File { read.wait(); return loaded }
+
+        private func decodeHeads() {
+            let file = loaded, n = file.slots.count, prefix = prefix
+            let parts = n < 512 ? 1 : 2
+            let slots = Slots<[CacheEntry?]>(count: parts)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                var out: [CacheEntry?] = []
+                out.reserveCapacity(n / parts + 1)
+                for k in (part * n / parts)..<((part + 1) * n / parts) {
+                    if k % 256 == 0, isCancelled { break }
+                    out.append(try? file.entry(k, source: prefix + String(decoding: file.bytes[file.slots[k].path], as: UTF8.self), headOnly: true))
+                }
+                slots.set(part, out)
+            }
+            heads = Array(slots.values.joined())
+        }
+
+        /// Slot `k`'s entry with its head decoded, as `file.entry(k, source: prefix + its path,
+        /// headOnly: true)` gives it (waits for the heads; nil if cancelled before).
+        func head(_ k: Int) -> CacheEntry? {
+            headsDone.wait()
+            return k < heads.count ? heads[k] : nil
+        }
 
         private func decodeChunks() {
             guard let results else { return }
@@ -937,19 +1044,20 @@ struct IncrementalBuild {
         for (path, text) in theme.files.sorted(by: { $0.key < $1.key }) { g.feed(Array(path.utf8)); g.feed(Array(text.utf8)) }
         let globalBase = g
         let globalHex = Hex.string(globalBase.finalize())
-        var inputs = SHA256()
+        // Every path and stamp, in one buffer hashed at once.
+        var stampBytes = ByteBuffer(capacity: paths.count * 120)
         for (i, p) in paths.enumerated() {
-            inputs.feed(p)
-            for s in [stamps[i].0, stamps[i].1] {
-                if let s {
-                    var v = (UInt64(1), Int64(s.size).littleEndian, Int64(s.seconds).littleEndian, Int64(s.nanoseconds).littleEndian)
-                    withUnsafeBytes(of: &v) { inputs.update(bufferPointer: $0) }
-                } else {
-                    var z = UInt64(0)
-                    withUnsafeBytes(of: &z) { inputs.update(bufferPointer: $0) }
-                }
+            stampBytes.lengthPrefixed(p)
+            func stamp(_ s: FileStamp?) {
+                guard let s else { stampBytes.u64(0); return }
+                stampBytes.u64(1); stampBytes.u64(UInt64(bitPattern: Int64(s.size)))
+                stampBytes.u64(UInt64(bitPattern: Int64(s.seconds))); stampBytes.u64(UInt64(bitPattern: Int64(s.nanoseconds)))
             }
+            stamp(stamps[i].0)
+            stamp(stamps[i].1)
         }
+        var inputs = SHA256()
+        stampBytes.bytes.withUnsafeBytes { inputs.update(bufferPointer: $0) }
         let inputsHex = Hex.string(inputs.finalize())
         let oldManifestBytes = SiteWriter.readFile(state + "manifest")
         let oldHeader = oldManifestBytes.flatMap(Manifest.header) ?? Manifest()
@@ -980,7 +1088,7 @@ struct IncrementalBuild {
         // Load: from the cache when the stamp (or else the hash) matches.
         let previous = prefetch.file
         mark("cache")
-        let (heads, entries, headOnly, slotOf, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous)
+        let (heads, entries, headOnly, slotOf, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous, cachedHead: prefetch.head)
         // Whether the records' heads are all as the last build left them (same files, same
         // configuration and templates, and every changed file's head the same): then the pages
         // that read heads only do not change, few units render, and the rest of a record is
@@ -1015,11 +1123,12 @@ struct IncrementalBuild {
             })
             cacheWriting.leave()
         }
-        /// Set by `decodeRest` when a record's tables do not decode.
-        var brokenRecord: String? = nil
-        func decodeRest() -> [LoadedReport] {
-            if narrow {
-                return heads.indices.map { i in
+        /// Every record (heads read whole when they are read), and the first whose tables do
+        /// not decode.
+        let isNarrow = narrow
+        @Sendable func decodeRest() -> (reports: [LoadedReport], broken: String?) {
+            if isNarrow {
+                return (heads.indices.map { i in
                     guard let k = headOnly[i] else { return heads[i] }
                     let source = paths[i], rel = heads[i].relativePath
                     return LoadedReport(head: heads[i], gate: gate, full: {
@@ -1033,17 +1142,19 @@ struct IncrementalBuild {
                         r.sections = []
                         return r
                     })
-                }
+                }, nil)
             }
             let full = prefetch.finish()
-            return heads.indices.map { i in
+            var broken: String? = nil
+            let reports = heads.indices.map { i in
                 guard let k = headOnly[i] else { return heads[i] }
                 if k < full.count, let f = full[k] { return f }
                 // A record whose head decoded but whose tables do not: a damaged cache, whose
                 // figures cannot be trusted either.
-                brokenRecord = paths[i]
+                if broken == nil { broken = paths[i] }
                 return heads[i]
             }
+            return (reports, broken)
         }
         mark("load")
         let aggregates = SiteBuilder.aggregate(inputs: entries.indices.map { entries[$0].input }, labels: heads.indices.map { heads[$0].relativePath },
@@ -1051,22 +1162,39 @@ struct IncrementalBuild {
         mark("aggregate")
 
         if IncrementalBuild.templatesShowCounts(theme) { g.feed(Array("\(heads.count) \(aggregates.agencies.count)".utf8)) }
-        let keys = DependencyKeys(global: Array(g.finalize()), reports: heads, entries: entries, aggregates: aggregates)
-        // The findings read records' heads only.
+        let global = Array(g.finalize())
+        // On one core the keys and the findings (which read records' heads only); on the other
+        // the records and the renderer's tables of paths and names.
+        final class Stage: @unchecked Sendable {
+            var keys = DependencyKeys.none
+            var findings: [(String, Diagnostic)] = []
+            var reports: [LoadedReport] = []
+            var broken: String? = nil
+            var renderer: SiteRenderer? = nil
+        }
+        let stage = Stage(), configuration = config
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            if k == 0 {
+                stage.keys = DependencyKeys(global: global, reports: heads, entries: entries, aggregates: aggregates)
+                stage.findings = SiteBuilder.collectDiagnostics(heads, aggregates)
+            } else {
+                (stage.reports, stage.broken) = decodeRest()
+                if stage.broken == nil {
+                    stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme)
+                }
+            }
+        }
+        let keys = stage.keys, reports = stage.reports
         var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
-        diagnostics += SiteBuilder.collectDiagnostics(heads, aggregates)
+        diagnostics += stage.findings
         mark("digests")
-        let reports = decodeRest()
-        if brokenRecord != nil {
+        guard stage.broken == nil, let renderer = stage.renderer else {
             // Nothing is written yet: start again without the cache (written anew at the end).
             cacheWriting.wait()
             unlink(state + "records")
             lock.release()
             return try IncrementalBuild(options: options, progress: progress).run()
         }
-        mark("decode")
-
-        let renderer = SiteRenderer(reports: reports, aggregates: aggregates, configuration: config, theme: theme)
         let units = renderer.units(keys)
         // From here on a record reads whole (rendering reads tables).
         gate.openNow()
@@ -1082,59 +1210,69 @@ struct IncrementalBuild {
         let trustOld = !options.clean && old.version == version && old.legacyOutputs.isEmpty
         let distrusted = Set(pendingPaths)
         var sameKey = [Bool](repeating: false, count: units.count)
-        var trusted = [[[UInt8]?]](repeating: [], count: units.count)
+        // Per output file (units' files one after another, from `firstOutput[i]`), where its
+        // hash is in `old.bytes`; -1: not trusted.
+        var firstOutput = [Int](repeating: 0, count: units.count + 1)
+        for (i, u) in units.enumerated() { firstOutput[i + 1] = firstOutput[i] + u.paths.count }
+        var trusted = [Int](repeating: -1, count: firstOutput[units.count])
         // Units in the same order as last time, with the same files, are matched in place.
         var sameLayout = old.units.count == units.count && old.legacyOutputs.isEmpty
         var oldUnitIndex: [String: Int]? = nil
         var oldOutputIndex: [String: Int]? = nil
-        for (i, u) in units.enumerated() {
-            var k: Int? = nil
-            if i < old.units.count, Manifest.same(u.name, old.bytes, old.units[i].name) { k = i } else {
-                sameLayout = false
-                if oldUnitIndex == nil {
-                    var d: [String: Int] = [:]
-                    for (j, x) in old.units.enumerated() { d[old.string(x.name)] = j }
-                    oldUnitIndex = d
-                }
-                k = oldUnitIndex![u.name]
-            }
-            var hashes = [[UInt8]?](repeating: nil, count: u.paths.count)
-            if let k {
-                let ou = old.units[k]
-                sameKey[i] = old.bytes[ou.key].elementsEqual(u.key)
-                let outs = old.outputs[ou.outputs]
-                if outs.count == u.paths.count, zip(outs, u.paths).allSatisfy({ Manifest.same($1, old.bytes, $0.path) }) {
-                    for (j, o) in outs.enumerated() { hashes[j] = Array(old.bytes[o.hash]) }
-                } else {
+        old.bytes.withUnsafeBufferPointer { ob in
+            for (i, u) in units.enumerated() {
+                let base = firstOutput[i]
+                var k: Int? = nil
+                if i < old.units.count, Manifest.same(u.name, ob, old.units[i].name) { k = i } else {
                     sameLayout = false
+                    if oldUnitIndex == nil {
+                        var d: [String: Int] = [:]
+                        for (j, x) in old.units.enumerated() { d[old.string(x.name)] = j }
+                        oldUnitIndex = d
+                    }
+                    k = oldUnitIndex![u.name]
+                }
+                if let k {
+                    let ou = old.units[k]
+                    sameKey[i] = ou.key.count == u.key.count && u.key.withUnsafeBufferPointer { memcmp(ob.baseAddress! + ou.key.lowerBound, $0.baseAddress!, u.key.count) == 0 }
+                    let outs = old.outputs[ou.outputs]
+                    if outs.count == u.paths.count, zip(outs, u.paths).allSatisfy({ Manifest.same($1, ob, $0.path) }) {
+                        for (j, o) in outs.enumerated() { trusted[base + j] = o.hash.lowerBound }
+                    } else {
+                        sameLayout = false
+                        if oldOutputIndex == nil {
+                            var d: [String: Int] = [:]
+                            for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
+                            oldOutputIndex = d
+                        }
+                        for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { trusted[base + j] = old.outputs[x].hash.lowerBound } }
+                    }
+                } else if oldOutputIndex != nil || !old.outputs.isEmpty {
                     if oldOutputIndex == nil {
                         var d: [String: Int] = [:]
                         for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
                         oldOutputIndex = d
                     }
-                    for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { hashes[j] = Array(old.bytes[old.outputs[x].hash]) } }
+                    for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { trusted[base + j] = old.outputs[x].hash.lowerBound } }
                 }
-            } else if oldOutputIndex != nil || !old.outputs.isEmpty {
-                if oldOutputIndex == nil {
-                    var d: [String: Int] = [:]
-                    for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
-                    oldOutputIndex = d
-                }
-                for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { hashes[j] = Array(old.bytes[old.outputs[x].hash]) } }
+                if !trustOld { for j in u.paths.indices { trusted[base + j] = -1 } }
+                if !distrusted.isEmpty { for (j, p) in u.paths.enumerated() where distrusted.contains(p) { trusted[base + j] = -1 } }
             }
-            if !trustOld { hashes = hashes.map { _ in nil } }
-            if !distrusted.isEmpty { for (j, p) in u.paths.enumerated() where distrusted.contains(p) { hashes[j] = nil } }
-            trusted[i] = hashes
+        }
+        /// Whether every file of unit `i` has a trusted hash.
+        func allTrusted(_ i: Int) -> Bool {
+            for j in firstOutput[i]..<firstOutput[i + 1] where trusted[j] < 0 { return false }
+            return true
         }
         mark("manifest")
-        let trustedOutputs = trusted
+        let trustedOutputs = trusted, outputStart = firstOutput, oldBytes = old.bytes
 
         var dirty: [Int] = []
         let stale: [String]
         if sameLayout {
             // The same units with the same files as the last build (which checked them for
             // clashes): only files a killed build may have left are stale.
-            for i in units.indices where renderAll || !sameKey[i] || trusted[i].contains(where: { $0 == nil }) { dirty.append(i) }
+            for i in units.indices where renderAll || !sameKey[i] || !allTrusted(i) { dirty.append(i) }
             var current = Set<String>()
             if !pendingPaths.isEmpty || !legacyPaths.isEmpty { for u in units { current.formUnion(u.paths) } }
             stale = Set(pendingPaths + legacyPaths).filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
@@ -1144,7 +1282,7 @@ struct IncrementalBuild {
                 for p in u.paths {
                     guard current.insert(p).inserted else { throw BuildError("two outputs at \(p)") }
                 }
-                if renderAll || !sameKey[i] || trusted[i].contains(where: { $0 == nil }) { dirty.append(i) }
+                if renderAll || !sameKey[i] || !allTrusted(i) { dirty.append(i) }
             }
             var owned = Set(old.outputPaths)
             owned.formUnion(pendingPaths)
@@ -1200,7 +1338,8 @@ struct IncrementalBuild {
                     for f in files {
                         let h = Array(SHA256.hash(data: f.bytes).prefix(16))
                         let j = unit.paths.firstIndex(of: f.path)!
-                        if trustedOutputs[slice[k]][j] == h, FileStamp.of(root + f.path) != nil {
+                        let at = trustedOutputs[outputStart[slice[k]] + j]
+                        if at >= 0, oldBytes[at..<(at + 16)].elementsEqual(h), FileStamp.of(root + f.path) != nil {
                             outs.append((f.path, h, false))
                         } else {
                             try SiteWriter.writeAtomically(root + f.path, f.bytes, makeFolders: true)
@@ -1233,26 +1372,41 @@ struct IncrementalBuild {
         var outputCount = 0, pageCount = 0
         var files: [OutputFile] = []
         var written: [String] = []
-        var listed: [(name: String, key: [UInt8], outputs: [(path: String, hash: [UInt8])])] = []
-        listed.reserveCapacity(units.count)
         for (i, u) in units.enumerated() {
             outputCount += u.paths.count
-            for p in u.paths where p.hasSuffix(".html") { pageCount += 1 }
+            for p in u.paths where Manifest.isPage(p) { pageCount += 1 }
             if let d = done[i] {
-                // In the order the unit declares them.
-                var outs: [(path: String, hash: [UInt8])] = []
-                for p in u.paths {
-                    let o = d.outputs.first { $0.path == p }!
-                    outs.append((p, o.hash))
-                    if o.written { written.append(p) }
-                }
-                listed.append((u.name, u.key, outs))
+                for p in u.paths where d.outputs.first(where: { $0.path == p })!.written { written.append(p) }
                 files += d.files
-            } else {
-                listed.append((u.name, u.key, u.paths.indices.map { (u.paths[$0], trusted[i][$0]!) }))
             }
         }
-        let manifestBytes = Manifest.encode(version: version, global: globalHex, inputs: inputsHex, fileCount: outputCount, pageCount: pageCount, units: listed)
+        /// The hash of unit `i`'s file `j` for the new manifest, in the order the unit declares them.
+        func newHash(_ i: Int, _ j: Int) -> [UInt8] {
+            if let d = done[i] { return d.outputs.first { $0.path == units[i].paths[j] }!.hash }
+            let at = trusted[firstOutput[i] + j]
+            return Array(old.bytes[at..<(at + 16)])
+        }
+        let header = Manifest.headerBytes(version: version, global: globalHex, inputs: inputsHex, fileCount: outputCount, pageCount: pageCount)
+        let manifestBytes: [UInt8]
+        if sameLayout, trustOld, !old.units.isEmpty {
+            // The same units and files as the last manifest: its bytes, with the new header and the
+            // keys and hashes of the units rendered now.
+            var out = header
+            let delta = header.count - old.bodyStart
+            out += old.bytes[old.bodyStart...]
+            for i in dirty {
+                let ou = old.units[i]
+                out.replaceSubrange((ou.key.lowerBound + delta)..<(ou.key.upperBound + delta), with: units[i].key)
+                for (j, o) in old.outputs[ou.outputs].enumerated() {
+                    out.replaceSubrange((o.hash.lowerBound + delta)..<(o.hash.upperBound + delta), with: newHash(i, j))
+                }
+            }
+            manifestBytes = out
+        } else {
+            manifestBytes = Manifest.encode(header: header, units: units.indices.map { i in
+                (units[i].name, units[i].key, units[i].paths.indices.map { (units[i].paths[$0], newHash(i, $0)) })
+            })
+        }
         if manifestBytes != oldManifestBytes || FileStamp.of(state + "diagnostics") == nil {
             // The findings first: a manifest that lets the next build stop early must find them.
             try SiteWriter.writeAtomically(state + "diagnostics", DiagnosticsFile.encode(diagnostics, prefix: corpusPrefix))
@@ -1306,9 +1460,13 @@ struct IncrementalBuild {
 
     /// Reports from the cache or the file, in path order; the cache entries to keep; whether
     /// anything differs from the cache that was read.
-    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File) -> ([LoadedReport], [CacheEntry], [Int?], [Int?], Bool) {
+    /// `cachedHead(k)`: what `cache.entry(k, source: prefix + path of slot k, headOnly: true)`
+    /// gives.
+    func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File,
+              cachedHead: @Sendable (Int) -> CacheEntry?) -> ([LoadedReport], [CacheEntry], [Int?], [Int?], Bool) {
         let rels = paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let slotOf = cache.lookup(rels)
+        _ = cachedHead(0)  // (waits for the heads here, not in every part below)
         // In parts (a record's head from the cache takes a microsecond or two), each part's
         // results kept together.
         let parts = min(paths.count, max(1, min(64, paths.count / 64)))
@@ -1325,8 +1483,9 @@ struct IncrementalBuild {
                 let rel = rels[i]
                 let (stamp, sidecarStamp) = stamps[i]
                 let slot = slotOf[i]
+                // (`slotOf` matched the paths: slot `slot` is this report's, under this prefix.)
                 if let slot, let stamp, cache.slots[slot].stamp == stamp, cache.slots[slot].sidecarStamp == sidecarStamp,
-                   let c = try? cache.entry(slot, source: path, headOnly: true) {
+                   let c = path.hasPrefix(prefix) ? cachedHead(slot) : (try? cache.entry(slot, source: path, headOnly: true)) {
                     out.append(c)
                     continue
                 }

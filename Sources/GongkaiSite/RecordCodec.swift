@@ -84,14 +84,17 @@ public struct ByteReader {
     var pos: Int
     /// Reading stops here (a part of a larger buffer is read without copying it).
     let end: Int
+    /// The string table: `seed`, then the strings read (kept apart, so a reader per record
+    /// never copies the seed).
+    private let seed: [String]
     private var strings: [String] = []
 
-    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos; self.end = bytes.count }
+    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos; self.end = bytes.count; seed = [] }
 
     /// Reads `bytes[pos..<end]` with a string table that starts with `seed` (the writer's).
     public init(_ bytes: [UInt8], at pos: Int, end: Int, seed: [String]) {
         self.bytes = bytes; self.pos = pos; self.end = min(end, bytes.count)
-        strings = seed
+        self.seed = seed
     }
 
     public var atEnd: Bool { pos >= end }
@@ -152,8 +155,10 @@ public struct ByteReader {
     public mutating func string() throws -> String {
         let tag = try uint()
         if tag > 0 {
-            guard Int(tag) <= strings.count else { throw CodecError("bad string reference") }
-            return strings[Int(tag) - 1]
+            let i = Int(tag) - 1
+            if i < seed.count { return seed[i] }
+            guard i - seed.count < strings.count else { throw CodecError("bad string reference") }
+            return strings[i - seed.count]
         }
         let n = try count()
         guard pos + n <= end else { throw CodecError("truncated") }

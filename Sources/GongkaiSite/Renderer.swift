@@ -17,9 +17,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     let reportDirs: [String]
     let agencyDirs: [String: String]
     let regionDirs: [String: String]
+    /// The same folders by agency and region position.
+    let agencyDirList: [String]
+    let regionDirList: [String]
     let site: [String: Any]
-    /// Report index by `Report.source`.
-    let sourceIndex: [String: Int]
     /// Cross-report findings by `Report.source`.
     let findingsBySource: [String: [Diagnostic]]
     /// The base layout, rendered once per shape of page (see `LayoutSkeletons`).
@@ -36,29 +37,45 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         let urls = SiteURLs(base: configuration.baseURL)
         self.urls = urls
         var agencyDirs: [String: String] = [:]
-        for a in aggregates.agencies {
-            let ascii = Slug.ascii(a.name)
-            agencyDirs[a.key] = "agencies/\(ascii.isEmpty ? "" : ascii + "-")\(Slug.hash(a.key))/"
+        var agencyDirList: [String] = []
+        var agencyBase: [String] = []
+        agencyDirList.reserveCapacity(aggregates.agencies.count)
+        agencyBase.reserveCapacity(aggregates.agencies.count)
+        // Per entry, its agency's position.
+        var entryAgency = [Int](repeating: -1, count: aggregates.entries.count)
+        for (p, a) in aggregates.agencies.enumerated() {
+            let ascii = Slug.ascii(a.name), base = Slug.hash(a.key)
+            let dir = "agencies/\(ascii.isEmpty ? "" : ascii + "-")\(base)/"
+            agencyDirs[a.key] = dir
+            agencyDirList.append(dir)
+            agencyBase.append(base)
+            for e in a.entries { entryAgency[e] = p }
         }
         var regionDirs: [String: String] = [:]
-        for r in aggregates.regions { regionDirs[r.key] = "regions/\(Slug.hash("region:" + r.key))/" }
+        var regionDirList: [String] = []
+        regionDirList.reserveCapacity(aggregates.regions.count)
+        for r in aggregates.regions {
+            let dir = "regions/\(Slug.hash("region:" + r.key))/"
+            regionDirs[r.key] = dir
+            regionDirList.append(dir)
+        }
         var dirs: [String] = []
-        for e in aggregates.entries {
+        dirs.reserveCapacity(aggregates.entries.count)
+        for (k, e) in aggregates.entries.enumerated() {
             // Only a duplicate or a report without a year needs its file's hash in its folder.
             var fileHash: String { Slug.hash("file:" + reports[e.index].relativePath, length: 6) }
-            if let k = e.agencyKey, let y = e.year {
-                let base = Slug.hash(k)
+            if e.agencyKey != nil, let y = e.year {
+                let base = entryAgency[k] >= 0 ? agencyBase[entryAgency[k]] : Slug.hash(e.agencyKey!)
                 dirs.append(e.duplicate ? "reports/\(base)-\(y)-\(fileHash)/" : "reports/\(base)-\(y)/")
-            } else if let k = e.agencyKey {
-                dirs.append("reports/\(Slug.hash(k))-x\(fileHash)/")
+            } else if let key = e.agencyKey {
+                dirs.append("reports/\(Slug.hash(key))-x\(fileHash)/")
             } else {
                 dirs.append("reports/x-\(Slug.hash("file:" + reports[e.index].relativePath))/")
             }
         }
+        self.agencyDirList = agencyDirList
+        self.regionDirList = regionDirList
         self.reportDirs = dirs
-        var sourceIndex: [String: Int] = [:]
-        for (i, r) in reports.enumerated() { sourceIndex[r.report.source] = i }
-        self.sourceIndex = sourceIndex
         var findings: [String: [Diagnostic]] = [:]
         for f in aggregates.findings { findings[f.source, default: []].append(f.diagnostic) }
         self.findingsBySource = findings
@@ -133,10 +150,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         let k = keys ?? DependencyKeys.none
         add(["index.html"], k.key("home", k.corpus)) { [self] in [try home()] }
         add(["agencies/index.html"], k.key("agencies", k.corpus)) { [self] in [try agencyIndex()] }
-        for a in agg.agencies {
-            let dir = agencyDirs[a.key]!
+        for (p, a) in agg.agencies.enumerated() {
+            let dir = agencyDirList[p]
             add([dir + "index.html", dir + "records.csv", dir + "records.json", dir + "aggregates.csv", dir + "aggregates.json"],
-                k.key("agency", k.agency[a.key] ?? [])) { [self] in try agencyPage(a) }
+                k.agencyKey(p)) { [self] in try agencyPage(a) }
         }
         add(["years/index.html"], k.key("years", k.corpus)) { [self] in [try yearIndex()] }
         for y in agg.years {
@@ -144,13 +161,13 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         }
         add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
         let subtree = regionSubtreeAgencies()
-        for r in agg.regions {
-            let dir = regionDirs[r.key]!
-            add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[r.key] ?? []))) { [self] in try regionPage(r) }
+        for (q, r) in agg.regions.enumerated() {
+            let dir = regionDirList[q]
+            add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[q]))) { [self] in try regionPage(r) }
         }
         add(["reports/index.html"], k.key("reports", k.corpus)) { [self] in [try reportIndex()] }
         for i in reports.indices {
-            add([reportDirs[i] + "index.html"], k.key("report", Array(reports[i].relativePath.utf8), k.owner(i, agg: agg))) { [self] in [try reportPage(i)] }
+            add([reportDirs[i] + "index.html"], k.reportKey(i)) { [self] in [try reportPage(i)] }
         }
         for name in theme.contentNames {
             add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [self] in [try contentPage(name)] }
@@ -182,15 +199,17 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         return out
     }
 
-    /// Agency keys placed in each region or any region below it.
-    func regionSubtreeAgencies() -> [String: [String]] {
-        var out: [String: [String]] = [:]
-        for a in agg.agencies {
-            var r = a.regionKey
+    /// Per region (by position), the positions of the agencies placed in it or any region below it.
+    func regionSubtreeAgencies() -> [[Int]] {
+        var parent = [Int](repeating: -1, count: agg.regions.count)
+        for (q, r) in agg.regions.enumerated() { if let p = r.parent, let pi = agg.regionIndex[p] { parent[q] = pi } }
+        var out = [[Int]](repeating: [], count: agg.regions.count)
+        for (p, a) in agg.agencies.enumerated() {
+            var r = a.regionKey.flatMap { agg.regionIndex[$0] } ?? -1
             var guardCount = 0
-            while let key = r, guardCount < 64 {
-                out[key, default: []].append(a.key)
-                r = agg.region(key)?.parent
+            while r >= 0, guardCount < 64 {
+                out[r].append(p)
+                r = parent[r]
                 guardCount += 1
             }
         }

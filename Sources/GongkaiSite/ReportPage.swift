@@ -110,7 +110,7 @@ extension SiteRenderer {
         context["applications"] = r.applications.map { blocks.add(bytes: applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
         context["review"] = r.reviewLitigation.map { blocks.add(bytes: reviewTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表四（行政复议、行政诉讼情况）。</p>")
         if let k = e.agencyKey, let ag = agg.agency(k), let check = ag.crossYear.first(where: { $0.source == r.source }) {
-            context["crossYear"] = blocks.add(crossYearHTML([check]))
+            context["crossYear"] = blocks.add(crossYearHTML([check], of: ag))
             context["hasCrossYear"] = true
         }
         var crumbs = [Crumb(title: "首页", rel: "")]
@@ -239,7 +239,8 @@ extension SiteRenderer {
         return s
     }
 
-    func crossYearHTML(_ checks: [CrossYearCheck]) -> String {
+    /// The checks of one agency, `ag`, whose reports they cite.
+    func crossYearHTML(_ checks: [CrossYearCheck], of ag: AgencyAggregate) -> String {
         var t = TableHTML(caption: "跨年核对：本年“上年结转”＝上年“结转下年度”（总计列）", head: ["年度", "上年结转（本年报告）", "结转下年度（上年报告）", "结果"])
         for c in checks {
             let status: String
@@ -248,16 +249,17 @@ extension SiteRenderer {
             case .breaks: status = "<td class=\"warn\">不一致</td>"
             case .notCheckable: status = "<td class=\"note\">无法核对（有空白）</td>"
             }
-            let cur = c.line.map { l in "<td class=\"n\">\(c.carriedOver.map(Format.number) ?? "空白") <small>\(a(urls.link(reportDirForSource(c.source)) + "#L\(l)", "第 \(l) 行"))</small></td>" } ?? figureCell(c.carriedOver)
-            let prevLink = a(urls.link(reportDirForSource(c.previousSource)), "\(c.year - 1) 年报告")
+            let cur = c.line.map { l in "<td class=\"n\">\(c.carriedOver.map(Format.number) ?? "空白") <small>\(a(urls.link(reportDir(source: c.source, of: ag)) + "#L\(l)", "第 \(l) 行"))</small></td>" } ?? figureCell(c.carriedOver)
+            let prevLink = a(urls.link(reportDir(source: c.previousSource, of: ag)), "\(c.year - 1) 年报告")
             let prev = "<td class=\"n\">\(c.previousCarriedForward.map(Format.number) ?? "空白") <small>\(prevLink)</small></td>"
             t.row("\(c.year)", [cur, prev, status])
         }
         return t.html
     }
 
-    func reportDirForSource(_ source: String) -> String {
-        if let i = sourceIndex[source] { return reportDirs[i] }
+    /// The folder of the agency's report read from `source`.
+    func reportDir(source: String, of ag: AgencyAggregate) -> String {
+        for i in ag.entries where agg.entries[i].source == source { return reportDirs[agg.entries[i].index] }
         return "reports/"
     }
 

@@ -68,15 +68,17 @@ public enum Slug {
     /// FNV-1a 64-bit hash as 10 base-32 characters (50 bits).
     public static func hash(_ s: String, length: Int = 10) -> String {
         var h: UInt64 = 0xcbf29ce484222325
-        for b in s.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }
-        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".unicodeScalars)
-        var out = String.UnicodeScalarView()
-        for _ in 0..<length {
-            out.append(alphabet[Int(h & 31)])
-            h >>= 5
+        var s = s
+        s.withUTF8 { for b in $0 { h ^= UInt64(b); h = h &* 0x100000001b3 } }
+        return String(unsafeUninitializedCapacity: length) { out in
+            for k in 0..<length {
+                out[k] = alphabet[Int(h & 31)]
+                h >>= 5
+            }
+            return length
         }
-        return String(out)
     }
+    static let alphabet: [UInt8] = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
 
     /// Lowercase ASCII letters and digits of `s` with `-` between runs, at most `max` characters.
     public static func ascii(_ s: String, max: Int = 24) -> String {

@@ -108,6 +108,34 @@ import GongkaiSite
         #expect(ch.ratio == 0.5)
     }
 
+    @Test func textOrderRanksAsStringsSort() {
+        // Plain text (CJK and ASCII) ranks by bytes; the ranks sort as `<` sorts.
+        let plain = ["青禾市乙局", "青禾市甲局", "a局", "青禾市", "青禾市乙局", "Z"]
+        let ranks = TextOrder.ranks(plain)
+        #expect(plain.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }.map { plain[$0] } == plain.sorted())
+        #expect(ranks[0] == ranks[4])
+        // With a decomposed é the whole list is compared as Strings: é and e + U+0301 are equal.
+        let mixed = ["e\u{301}局", "é局", "d局"]
+        let r = TextOrder.ranks(mixed)
+        #expect(r[0] == r[1] && r[2] < r[0])
+        #expect(TextOrder.isPlain("青禾市（甲）局") && !TextOrder.isPlain("e\u{301}") && !TextOrder.isPlain("〪"))
+    }
+
+    @Test func canonicallyEqualNamesAreOneAgency() {
+        // The same name in composed and decomposed form: one agency, whatever the bytes.
+        let agg = Aggregator.aggregate([checked("青禾市é局", 2022, "a.txt"), checked("青禾市e\u{301}局", 2023, "b.txt")])
+        #expect(agg.agencies.count == 1)
+        #expect(agg.agencies.first?.entries.count == 2)
+    }
+
+    @Test func regionChainsOfUnusualSpellingsMatchTheUsualOnes() {
+        // Full-width spaces and letters go through normalization; the chain is the same.
+        #expect(AgencyName.regionChain("广州市荔湾区协作办公室\u{3000}") == ["广州市", "广州市荔湾区"])
+        #expect(AgencyName.regionChain("广州市荔湾区ＡＢ办公室") == ["广州市", "广州市荔湾区"])
+        #expect(AgencyName.regionChain("广州市荔湾区协作办公室  ") == ["广州市", "广州市荔湾区"])
+        #expect(Level.infer("青禾市人民政府") == .rollup && Level.infer("青禾市人民政府办公室") == .department)
+    }
+
     @Test func regionsFromNamesAndRules() {
         #expect(AgencyName.regionChain("广州市荔湾区协作办公室") == ["广州市", "广州市荔湾区"])
         #expect(AgencyName.regionChain("广州市市场监督管理局") == ["广州市"])
