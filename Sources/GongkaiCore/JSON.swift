@@ -107,6 +107,18 @@ public indirect enum JSON: Hashable, Sendable {
         out.append(contentsOf: t.utf8)
     }
 
+    /// The decimal digits of `n` onto bytes (the bytes of `String(n)`, without making the string).
+    public static func appendInteger(_ n: Int, to out: inout [UInt8]) {
+        if n >= 0 && n < 10 { out.append(0x30 + UInt8(n)); return }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for any Int's 20 digits
+        var m = n.magnitude, count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[23 - count] = 0x30 + UInt8(m % 10); m /= 10; count += 1 } while m > 0
+            if n < 0 { out.append(0x2D) }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - count)...]))
+        }
+    }
+
     /// A newline and `indent` levels of two spaces, onto bytes.
     public static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)

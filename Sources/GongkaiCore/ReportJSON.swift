@@ -71,7 +71,7 @@ extension Report {
             guard let v = c.value, c.state == .number else { put("null"); return }
             switch unit {
             case .money: out.append(contentsOf: JSON.format(v).utf8)
-            case .count, .signedCount: out.append(contentsOf: String(Int(v.rounded())).utf8)
+            case .count, .signedCount: JSON.appendInteger(Int(v.rounded()), to: &out)
             }
         }
         func string(_ s: String?) { if let s { JSON.quote(s, into: &out) } else { put("null") } }
@@ -79,7 +79,7 @@ extension Report {
         put("{")
         key("source", i1, first: true); string(source)
         key("agency", i1); string(agency)
-        key("year", i1); if let year { out.append(contentsOf: String(year).utf8) } else { put("null") }
+        key("year", i1); if let year { JSON.appendInteger(year, to: &out) } else { put("null") }
         key("template", i1); string(template?.rawValue)
         key("active_disclosure", i1)
         if let a = activeDisclosure, !a.items.isEmpty {

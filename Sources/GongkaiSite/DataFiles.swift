@@ -101,6 +101,12 @@ extension SiteRenderer {
                 first = false
                 out.append(contentsOf: f.utf8)
             }
+            /// `put(cellText(c, unit: .count))`, the digits written directly.
+            func putCount(_ c: Cell?) {
+                if !first { out.append(0x2C) }
+                first = false
+                if let c, c.isNumber, let v = c.value { JSON.appendInteger(Int(v.rounded()), to: &out) }
+            }
             put(SiteRenderer.csvField(lr.relativePath)); put(SiteRenderer.csvField(e.agencyName ?? "")); put(e.agencyKey.map { Slug.hash($0) } ?? "")
             put(r.year.map(String.init) ?? ""); put(r.template?.rawValue ?? ""); put(e.agencyKey == nil ? "" : e.level.rawValue)
             put(SiteRenderer.csvField(e.regionKey ?? "")); put(String(e.errorCount)); put(String(e.identityBreaks))
@@ -121,10 +127,10 @@ extension SiteRenderer {
                     put(SiteRenderer.cellText(item?[field], unit: unit))
                 case .applications(_, let cells):
                     let rowCells = at[gi] >= 0 ? r.applications?.rows[at[gi]].cells : nil
-                    for c in cells { put(SiteRenderer.cellText(rowCells?[c], unit: .count)) }
+                    for c in cells { putCount(rowCells.flatMap { c < $0.count ? $0[c] : nil }) }
                 case .review(_, let cells):
                     let groupCells = at[gi] >= 0 ? r.reviewLitigation?.groups[at[gi]].cells : nil
-                    for c in cells { put(SiteRenderer.cellText(groupCells?[c], unit: .count)) }
+                    for c in cells { putCount(groupCells.flatMap { c < $0.count ? $0[c] : nil }) }
                 }
             }
             out.append(0x0D); out.append(0x0A)

@@ -93,19 +93,6 @@ struct DependencyKeys {
         h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(sm)[(i * 32)..<(i * 32 + 32)]))
     }
 
-    /// `key(kind, digest)` for a 32-byte digest at `d`, written to `out` (16 bytes).
-    static func unitKey(global: [UInt8], kind: String, _ parts: [UnsafeRawBufferPointer], into out: UnsafeMutableRawBufferPointer) {
-        var h = SHA256()
-        h.feed(global)
-        h.feed(kind)
-        for p in parts {
-            var n = UInt64(p.count).littleEndian
-            withUnsafeBytes(of: &n) { h.update(bufferPointer: $0) }
-            h.update(bufferPointer: p)
-        }
-        h.finalize().withUnsafeBytes { for b in 0..<16 { out[b] = $0[b] } }
-    }
-
     /// `entries[i]`: report `i`'s cache entry (the hashes of its file and sidecar, the digest of
     /// its head).
     ///
@@ -175,16 +162,16 @@ struct DependencyKeys {
                         let parts = max(1, min(agencyCount, 8))
                         DispatchQueue.concurrentPerform(iterations: parts) { part in
                             for k in (part * agencyCount / parts)..<((part + 1) * agencyCount / parts) {
+                                // The agency unit's key: the content of its reports (what its
+                                // pages print); its summary: their heads.
                                 var h = SHA256(), hs = SHA256()
+                                h.feed(global); h.feed("agency")
                                 h.feed(agencyNames[k]); hs.feed(agencyNames[k])
                                 for j in agencyEntries[k] {
                                     h.feed(rel[j]); DependencyKeys.feedContent(&h, j, cb.value)
                                     hs.feed(rel[j]); DependencyKeys.feedSummary(&hs, j, sb.value)
                                 }
-                                // The agency unit's key: its content digest.
-                                h.finalize().withUnsafeBytes { d in
-                                    DependencyKeys.unitKey(global: global, kind: "agency", [d], into: UnsafeMutableRawBufferPointer(rebasing: ak.value[(k * 16)..<(k * 16 + 16)]))
-                                }
+                                h.finalize().withUnsafeBytes { for b in 0..<16 { ak.value[k * 16 + b] = $0[b] } }
                                 hs.finalize().withUnsafeBytes { for b in 0..<32 { asm.value[k * 32 + b] = $0[b] } }
                             }
                         }
@@ -210,18 +197,13 @@ struct DependencyKeys {
                                         h.feed("solo"); h.feed(rel[i]); DependencyKeys.feedSummary(&h, i, sb.value)
                                         h.finalize().withUnsafeBytes { for b in 0..<32 { od.value[k * 32 + b] = $0[b] } }
                                     }
-                                    // What the report's page reads: its own content and its owner's
-                                    // digest; the unit's key from that and the page's path.
+                                    // The report page's key: what it reads, its own content and its
+                                    // owner's digest.
                                     var o = SHA256()
+                                    o.feed(global); o.feed("report"); o.feed(rel[i])
                                     DependencyKeys.feedContent(&o, i, cb.value)
                                     o.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(od.value)[(k * 32)..<(k * 32 + 32)]))
-                                    var path = rel[i]
-                                    o.finalize().withUnsafeBytes { d in
-                                        path.withUTF8 { p in
-                                            DependencyKeys.unitKey(global: global, kind: "report", [UnsafeRawBufferPointer(p), d],
-                                                                   into: UnsafeMutableRawBufferPointer(rebasing: rk.value[(i * 16)..<(i * 16 + 16)]))
-                                        }
-                                    }
+                                    o.finalize().withUnsafeBytes { for b in 0..<16 { rk.value[i * 16 + b] = $0[b] } }
                                 }
                             }
                         }
@@ -248,10 +230,10 @@ struct DependencyKeys {
         return h.finalize().withUnsafeBytes { Array($0.prefix(16)) }
     }
 
-    /// The key of report `i`'s page (`key("report", path, its content and owner digest)`).
+    /// The key of report `i`'s page (from its path, its content and its owner's digest).
     func reportKey(_ i: Int) -> [UInt8] { isEmpty ? [] : Array(reportKeys[(i * 16)..<(i * 16 + 16)]) }
 
-    /// The key of the agency at `position`: `key("agency", its content digest)`.
+    /// The key of the agency at `position` (from the paths and content of its reports).
     func agencyKey(_ position: Int) -> [UInt8] { isEmpty ? [] : Array(agencyKeys[(position * 16)..<(position * 16 + 16)]) }
 
     /// The distinct owner digests of `indices`, in a canonical order.
@@ -1019,19 +1001,35 @@ struct IncrementalBuild {
         // Fail before the lock on a missing corpus (and do not leave an output folder behind).
         // The scan also takes every report's stamp, and its sidecar's (only where the folder
         // listing shows a sidecar at all).
-        let scanned = try SiteBuilder.scanStamped(options.corpus)
+        // Configuration and templates: read in full each time (small), hashed into the global key;
+        // read meanwhile on another thread.
+        let corpusPrefix = options.corpus.hasSuffix("/") ? options.corpus : options.corpus + "/"
+        final class Settings: @unchecked Sendable {
+            var configBytes: [UInt8]? = nil
+            var config = SiteConfiguration()
+            var configDiagnostics: [Diagnostic] = []
+            var theme: Result<Theme, Error> = .failure(BuildError("templates not read"))
+        }
+        let settings = Settings(), settingsRead = DispatchGroup(), opts = options
+        DispatchQueue.global().async(group: settingsRead) {
+            settings.configBytes = SiteWriter.readFile(corpusPrefix + SiteConfiguration.fileName)
+            (settings.config, settings.configDiagnostics) = SiteConfiguration.load(corpus: opts.corpus)
+            settings.theme = Result { try Theme.load(folders: opts.templateFolders) }
+        }
+        let scanned: [SiteBuilder.Scanned]
+        do { scanned = try SiteBuilder.scanStamped(options.corpus) } catch { settingsRead.wait(); throw error }
         let paths = scanned.map(\.path)
         let stamps = scanned.map { ($0.stamp, $0.sidecar) }
+        settingsRead.wait()
         let lock = try OutputLock(output: output)
         mark("scan")
         defer { lock.release() }
 
-        // Configuration and templates: read in full each time (small), hashed into the global key.
-        let corpusPrefix = options.corpus.hasSuffix("/") ? options.corpus : options.corpus + "/"
-        let configBytes = SiteWriter.readFile(corpusPrefix + SiteConfiguration.fileName)
-        var (config, configDiagnostics) = SiteConfiguration.load(corpus: options.corpus)
+        let configBytes = settings.configBytes
+        var config = settings.config
+        let configDiagnostics = settings.configDiagnostics
         if let b = options.baseURL { config.baseURL = b }
-        let theme = try Theme.load(folders: options.templateFolders)
+        let theme = try settings.theme.get()
         let version = IncrementalBuild.toolVersion
         mark("theme")
 
@@ -1173,17 +1171,18 @@ struct IncrementalBuild {
             var renderer: SiteRenderer? = nil
         }
         let stage = Stage(), configuration = config
-        DispatchQueue.concurrentPerform(iterations: 2) { k in
-            if k == 0 {
-                stage.keys = DependencyKeys(global: global, reports: heads, entries: entries, aggregates: aggregates)
-                stage.findings = SiteBuilder.collectDiagnostics(heads, aggregates)
-            } else {
-                (stage.reports, stage.broken) = decodeRest()
-                if stage.broken == nil {
-                    stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme)
-                }
+        // (A task on the global queue, not `concurrentPerform`: work `DependencyKeys` spreads
+        // with `concurrentPerform` would run on one thread if nested in another.)
+        let other = DispatchGroup()
+        DispatchQueue.global().async(group: other) {
+            (stage.reports, stage.broken) = decodeRest()
+            if stage.broken == nil {
+                stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme)
             }
         }
+        stage.keys = DependencyKeys(global: global, reports: heads, entries: entries, aggregates: aggregates)
+        stage.findings = SiteBuilder.collectDiagnostics(heads, aggregates)
+        other.wait()
         let keys = stage.keys, reports = stage.reports
         var diagnostics: [(String, Diagnostic)] = configDiagnostics.map { (corpusPrefix + SiteConfiguration.fileName, $0) }
         diagnostics += stage.findings

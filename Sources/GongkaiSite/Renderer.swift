@@ -166,16 +166,30 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
             add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[q]))) { [self] in try regionPage(r) }
         }
         add(["reports/index.html"], k.key("reports", k.corpus)) { [self] in [try reportIndex()] }
-        for i in reports.indices {
-            add([reportDirs[i] + "index.html"], k.reportKey(i)) { [self] in [try reportPage(i)] }
+        // A unit per report, built in two halves on two cores.
+        let n = reports.count, withKeys = keys != nil
+        let halves = Slots<[RenderUnit]>(count: 2)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            var list: [RenderUnit] = []
+            list.reserveCapacity(n / 2 + 1)
+            for i in (part * n / 2)..<((part + 1) * n / 2) {
+                list.append(RenderUnit(paths: [reportDirs[i] + "index.html"], key: withKeys ? k.reportKey(i) : []) { [self] in [try reportPage(i)] })
+            }
+            halves.set(part, list)
         }
+        out += halves.values.joined()
         for name in theme.contentNames {
             add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [self] in [try contentPage(name)] }
         }
         add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { [self] in try dataFiles() }
         for (slug, indices) in recordGroups() {
-            add(["data/\(slug)/records.csv", "data/\(slug)/records.json"], k.key("records", Array(slug.utf8), k.rows(indices))) { [self] in
-                [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices)), OutputFile(path: "data/\(slug)/records.json", bytes: recordsJSON(indices))]
+            // Two units, so a year's two files are written on two cores.
+            let rows = keys == nil ? [] : k.rows(indices)
+            add(["data/\(slug)/records.csv"], k.key("records.csv", Array(slug.utf8), rows)) { [self] in
+                [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices))]
+            }
+            add(["data/\(slug)/records.json"], k.key("records.json", Array(slug.utf8), rows)) { [self] in
+                [OutputFile(path: "data/\(slug)/records.json", bytes: recordsJSON(indices))]
             }
         }
         add(["404.html"], k.key("404")) { [self] in [try notFound()] }

@@ -25,6 +25,13 @@ import GongkaiSynth
         for indent in [0, 1, 3] { #expect(streamed(r, indent: indent) == tree(r, indent: indent), "\(name) at indent \(indent)") }
     }
 
+    @Test(arguments: [0, 7, 9, 10, 42, 1_000, -1, -10, 2019, 123_456_789, Int.max, Int.min])
+    func integersPrintAsStringsDo(_ n: Int) {
+        var out: [UInt8] = [0x5B]
+        JSON.appendInteger(n, to: &out)
+        #expect(out == [0x5B] + Array(String(n).utf8))
+    }
+
     @Test func syntheticReportsPrintTheSameBytes() {
         var n = 0
         for s in SyntheticCorpus(seed: 5, count: 60) {
