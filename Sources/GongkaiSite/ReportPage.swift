@@ -143,13 +143,18 @@ extension SiteRenderer {
             put("</tr>")
         }
 
+        /// `put(Format.number(v))`, whole numbers written as digits directly.
+        mutating func number(_ v: Double) {
+            if v == v.rounded(), abs(v) < 1e15 { JSON.appendInteger(Int(v), to: &out) } else { put(Format.number(v)) }
+        }
+
         mutating func cell(_ c: Cell) {
-            func link(_ t: inout FigureTable) { t.put("<a"); if let l = c.line { t.put(" href=\"#L"); t.put(String(l)); t.put("\"") } }
+            func link(_ t: inout FigureTable) { t.put("<a"); if let l = c.line { t.put(" href=\"#L"); JSON.appendInteger(l, to: &t.out); t.put("\"") } }
             switch c.state {
             case .number:
                 put("<td class=\"n\">"); link(&self)
                 if let note = c.note { put(" title=\""); text(note); put("\"") }
-                put(">"); put(Format.number(c.value ?? 0)); put("</a></td>")
+                put(">"); number(c.value ?? 0); put("</a></td>")
             case .blank:
                 put("<td class=\"n blank\">"); link(&self); put(" title=\"报告此处空白，不计为 0\">空白</a></td>")
             case .unreadable(let t):
@@ -271,7 +276,7 @@ extension SiteRenderer {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + text.utf8.count / 3 + 4096)
         func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
-        func put(_ n: Int) { out.append(contentsOf: String(n).utf8) }   // a small string: no allocation
+        func put(_ n: Int) { JSON.appendInteger(n, to: &out) }
         put("<div class=\"source\" id=\"source\"><ol>")
         var n = 1
         put("<li id=\"L1\">")
