@@ -841,9 +841,12 @@ struct IncrementalBuild {
         private var cancelled = false
         let prefix: String
 
-        /// Every record's head, by slot, decoded while the corpus is scanned (nil where it did
-        /// not decode, or when cancelled first).
-        private var heads: [CacheEntry?] = []
+        /// Every record's head, by chunk of slots: decoded on this thread while the corpus is
+        /// scanned, and by the build's thread too once it needs them (`finishHeads`). A chunk
+        /// is nil until decoded; a slot nil where it did not decode, or when cancelled first.
+        private var headWork = WorkQueue(count: 0, chunk: 256)
+        private var headChunks: Slots<[CacheEntry?]>? = nil
+        /// Left once the file is read and every chunk taken from `headWork` is decoded.
         private let headsDone = DispatchGroup()
 
         init(path: String?, version: String, prefix: String) {
@@ -857,6 +860,8 @@ struct IncrementalBuild {
                 self.loaded = file
                 self.work = WorkQueue(count: file.slots.count, chunk: 64)
                 self.results = Slots(count: (file.slots.count + 63) / 64)
+                self.headWork = WorkQueue(count: file.slots.count, chunk: 256)
+                self.headChunks = Slots(count: (file.slots.count + 255) / 256)
                 self.read.leave()
                 self.decodeHeads()
                 self.headsDone.leave()
@@ -882,27 +887,30 @@ struct IncrementalBuild {
         /// The file as read (waits for it).
         var file: RecordCache.File { read.wait(); return loaded }
 
+        /// Decodes chunks of heads until none is left (on this thread while the corpus is scanned:
+        /// the scan keeps both cores busy meanwhile; then on the build's thread too).
         private func decodeHeads() {
-            let file = loaded, n = file.slots.count, prefix = prefix
-            let parts = n < 512 ? 1 : 2
-            let slots = Slots<[CacheEntry?]>(count: parts)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                var out: [CacheEntry?] = []
-                out.reserveCapacity(n / parts + 1)
-                for k in (part * n / parts)..<((part + 1) * n / parts) {
-                    if k % 256 == 0, isCancelled { break }
-                    out.append(try? file.entry(k, source: prefix + String(decoding: file.bytes[file.slots[k].path], as: UTF8.self), headOnly: true))
+            guard let chunks = headChunks else { return }
+            let file = loaded, prefix = prefix
+            while let range = headWork.next() {
+                var out = [CacheEntry?](repeating: nil, count: range.count)
+                if !isCancelled {
+                    for k in range {
+                        out[k - range.lowerBound] = try? file.entry(k, source: prefix + String(decoding: file.bytes[file.slots[k].path], as: UTF8.self), headOnly: true)
+                    }
                 }
-                slots.set(part, out)
+                chunks.set(range.lowerBound / 256, out)
             }
-            heads = Array(slots.values.joined())
         }
 
-        /// Slot `k`'s entry with its head decoded, as `file.entry(k, source: prefix + its path,
-        /// headOnly: true)` gives it (waits for the heads; nil if cancelled before).
-        func head(_ k: Int) -> CacheEntry? {
+        /// Every head, decoded (the calling thread helps): slot `k`'s entry as `file.entry(k,
+        /// source: prefix + its path, headOnly: true)` gives it, nil where that fails.
+        func finishHeads() -> [CacheEntry?] {
+            read.wait()
+            decodeHeads()
             headsDone.wait()
-            return k < heads.count ? heads[k] : nil
+            guard let chunks = headChunks else { return [] }
+            return Array(chunks.values.joined())
         }
 
         private func decodeChunks() {
@@ -1086,7 +1094,8 @@ struct IncrementalBuild {
         // Load: from the cache when the stamp (or else the hash) matches.
         let previous = prefetch.file
         mark("cache")
-        let (heads, entries, headOnly, slotOf, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous, cachedHead: prefetch.head)
+        let finished = prefetch.finishHeads()
+        let (heads, entries, headOnly, slotOf, cacheChanged) = load(paths, stamps: stamps, prefix: corpusPrefix, cache: previous, cachedHeads: finished)
         // Whether the records' heads are all as the last build left them (same files, same
         // configuration and templates, and every changed file's head the same): then the pages
         // that read heads only do not change, few units render, and the rest of a record is
@@ -1459,13 +1468,12 @@ struct IncrementalBuild {
 
     /// Reports from the cache or the file, in path order; the cache entries to keep; whether
     /// anything differs from the cache that was read.
-    /// `cachedHead(k)`: what `cache.entry(k, source: prefix + path of slot k, headOnly: true)`
+    /// `cachedHeads[k]`: what `cache.entry(k, source: prefix + path of slot k, headOnly: true)`
     /// gives.
     func load(_ paths: [String], stamps: [(FileStamp?, FileStamp?)], prefix: String, cache: RecordCache.File,
-              cachedHead: @Sendable (Int) -> CacheEntry?) -> ([LoadedReport], [CacheEntry], [Int?], [Int?], Bool) {
+              cachedHeads: [CacheEntry?]) -> ([LoadedReport], [CacheEntry], [Int?], [Int?], Bool) {
         let rels = paths.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let slotOf = cache.lookup(rels)
-        _ = cachedHead(0)  // (waits for the heads here, not in every part below)
         // In parts (a record's head from the cache takes a microsecond or two), each part's
         // results kept together.
         let parts = min(paths.count, max(1, min(64, paths.count / 64)))
@@ -1484,7 +1492,7 @@ struct IncrementalBuild {
                 let slot = slotOf[i]
                 // (`slotOf` matched the paths: slot `slot` is this report's, under this prefix.)
                 if let slot, let stamp, cache.slots[slot].stamp == stamp, cache.slots[slot].sidecarStamp == sidecarStamp,
-                   let c = path.hasPrefix(prefix) ? cachedHead(slot) : (try? cache.entry(slot, source: path, headOnly: true)) {
+                   let c = path.hasPrefix(prefix) && slot < cachedHeads.count ? cachedHeads[slot] : (try? cache.entry(slot, source: path, headOnly: true)) {
                     out.append(c)
                     continue
                 }
