@@ -302,6 +302,25 @@ public enum SiteBuilder {
         return out
     }
 
+    /// Tests on the bytes of a folder entry's name (`scanFolder`).
+    enum ScanName {
+        static let sidecarSuffix: [UInt8] = Array(".meta.yml".utf8)
+        static let extensions: [[UInt8]] = CorpusScanner.reportExtensions.map { Array($0.utf8) }
+
+        static func endsWith(_ b: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8]) -> Bool {
+            b.count >= suffix.count && suffix.withUnsafeBufferPointer { memcmp(b.baseAddress! + b.count - suffix.count, $0.baseAddress!, suffix.count) == 0 }
+        }
+
+        /// Whether the text after the last `.` is a report extension, in any case (ASCII).
+        static func hasReportExtension(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let dot = b.lastIndex(of: 0x2E) else { return false }
+            let ext = b[(dot + 1)...]
+            return extensions.contains { e in
+                e.count == ext.count && zip(e, ext).allSatisfy { x, y in x == (y >= 0x41 && y <= 0x5A ? y | 0x20 : y) }
+            }
+        }
+    }
+
     /// One folder of `scanStamped`: its report files with their stamps, and its subfolders.
     static func scanFolder(prefix: String, rel: String) -> ([Scanned], [String]) {
         var out: [Scanned] = []
@@ -310,29 +329,40 @@ public enum SiteBuilder {
         defer { closedir(dir) }
         let fd = dirfd(dir)
         var hasSidecar = false
+        let base = Array((prefix + rel).utf8)
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { p in
-                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            // The name's bytes, looked at before any string is made of them.
+            let (skip, isSidecar, isReport, name): (Bool, Bool, Bool, [UInt8]) = withUnsafePointer(to: entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: UInt8.self, capacity: 256) { c in
+                    let n = strlen(UnsafeRawPointer(c).assumingMemoryBound(to: CChar.self))
+                    let b = UnsafeBufferPointer(start: c, count: n)
+                    guard n > 0, b[0] != 0x2E else { return (true, false, false, []) }
+                    return (false, ScanName.endsWith(b, ScanName.sidecarSuffix), ScanName.hasReportExtension(b), Array(b))
+                }
             }
-            guard !name.hasPrefix(".") else { continue }
-            if name.hasSuffix(".meta.yml") { hasSidecar = true }
-            let path = rel + name
+            guard !skip else { continue }
+            if isSidecar { hasSidecar = true }
+            func statName(_ st: inout stat) -> Bool {
+                withUnsafePointer(to: entry.pointee.d_name) { p in
+                    p.withMemoryRebound(to: CChar.self, capacity: 256) { fstatat(fd, $0, &st, 0) == 0 }
+                }
+            }
             var type = Int32(entry.pointee.d_type)
             var st = stat()
             var statted = false
             if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
-                guard fstatat(fd, name, &st, 0) == 0 else { continue }
+                guard statName(&st) else { continue }
                 statted = true
                 let fmt = st.st_mode & S_IFMT
                 // Like the enumerator, a link to a folder is not followed.
                 type = fmt == S_IFREG ? Int32(DT_REG) : (fmt == S_IFDIR && type != Int32(DT_LNK)) ? Int32(DT_DIR) : -1
             }
             if type == Int32(DT_DIR) {
-                folders.append(path + "/")
+                folders.append(rel + String(decoding: name, as: UTF8.self) + "/")
             } else if type == Int32(DT_REG) {
-                guard let dot = name.lastIndex(of: "."), CorpusScanner.reportExtensions.contains(name[name.index(after: dot)...].lowercased()) else { continue }
-                if !statted { statted = fstatat(fd, name, &st, 0) == 0 }
-                out.append(Scanned(path: prefix + path, stamp: statted ? FileStamp(st) : nil, sidecar: nil))
+                guard isReport else { continue }
+                if !statted { statted = statName(&st) }
+                out.append(Scanned(path: String(decoding: base + name, as: UTF8.self), stamp: statted ? FileStamp(st) : nil, sidecar: nil))
             }
         }
         if hasSidecar {

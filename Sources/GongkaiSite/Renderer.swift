@@ -148,36 +148,50 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
             out.append(RenderUnit(paths: paths, key: keys == nil ? [] : key(), render: render))
         }
         let k = keys ?? DependencyKeys.none
+        // The many units (per agency, region and report) built on both cores, in four lists.
+        let n = reports.count, withKeys = keys != nil
+        let lists = Slots<[RenderUnit]>(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { part in
+            var list: [RenderUnit] = []
+            switch part {
+            case 0:
+                list.reserveCapacity(agg.agencies.count)
+                for (p, a) in agg.agencies.enumerated() {
+                    let dir = agencyDirList[p]
+                    list.append(RenderUnit(paths: [dir + "index.html", dir + "records.csv", dir + "records.json", dir + "aggregates.csv", dir + "aggregates.json"],
+                                           key: withKeys ? k.agencyKey(p) : []) { [self] in try agencyPage(a) })
+                }
+            case 1:
+                list.reserveCapacity(agg.regions.count)
+                let subtree = regionSubtreeAgencies()
+                for (q, r) in agg.regions.enumerated() {
+                    let dir = regionDirList[q]
+                    list.append(RenderUnit(paths: [dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"],
+                                           key: withKeys ? k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[q])) : []) { [self] in try regionPage(r) })
+                }
+            default:
+                // A unit per report, in two halves.
+                let half = part - 2
+                list.reserveCapacity(n / 2 + 1)
+                for i in (half * n / 2)..<((half + 1) * n / 2) {
+                    list.append(RenderUnit(paths: [reportDirs[i] + "index.html"], key: withKeys ? k.reportKey(i) : []) { [self] in [try reportPage(i)] })
+                }
+            }
+            lists.set(part, list)
+        }
+        let built = lists.values
         add(["index.html"], k.key("home", k.corpus)) { [self] in [try home()] }
         add(["agencies/index.html"], k.key("agencies", k.corpus)) { [self] in [try agencyIndex()] }
-        for (p, a) in agg.agencies.enumerated() {
-            let dir = agencyDirList[p]
-            add([dir + "index.html", dir + "records.csv", dir + "records.json", dir + "aggregates.csv", dir + "aggregates.json"],
-                k.agencyKey(p)) { [self] in try agencyPage(a) }
-        }
+        out += built[0]
         add(["years/index.html"], k.key("years", k.corpus)) { [self] in [try yearIndex()] }
         for y in agg.years {
             add(["years/\(y.year)/index.html"], k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [self] in [try yearPage(y)] }
         }
         add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
-        let subtree = regionSubtreeAgencies()
-        for (q, r) in agg.regions.enumerated() {
-            let dir = regionDirList[q]
-            add([dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"], k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[q]))) { [self] in try regionPage(r) }
-        }
+        out += built[1]
         add(["reports/index.html"], k.key("reports", k.corpus)) { [self] in [try reportIndex()] }
-        // A unit per report, built in two halves on two cores.
-        let n = reports.count, withKeys = keys != nil
-        let halves = Slots<[RenderUnit]>(count: 2)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            var list: [RenderUnit] = []
-            list.reserveCapacity(n / 2 + 1)
-            for i in (part * n / 2)..<((part + 1) * n / 2) {
-                list.append(RenderUnit(paths: [reportDirs[i] + "index.html"], key: withKeys ? k.reportKey(i) : []) { [self] in [try reportPage(i)] })
-            }
-            halves.set(part, list)
-        }
-        out += halves.values.joined()
+        out += built[2]
+        out += built[3]
         for name in theme.contentNames {
             add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [self] in [try contentPage(name)] }
         }
@@ -193,13 +207,22 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
             }
         }
         add(["404.html"], k.key("404")) { [self] in [try notFound()] }
-        let pages = out.flatMap { $0.paths.filter { $0.hasSuffix("index.html") } }
+        var pages: [String] = []
+        pages.reserveCapacity(out.count)
+        for u in out { for p in u.paths where SiteRenderer.endsInIndexHTML(p) { pages.append(p) } }
         add(["sitemap.xml"], k.key("sitemap", k.corpus)) { [self] in [sitemap(pages)] }
         add(["feed.xml"], k.key("feed", k.corpus)) { [self] in [feed()] }
         add(["robots.txt"], k.key("robots")) { [self] in [robots()] }
         for (path, text) in theme.assets { add([path], k.key("asset", Array(path.utf8))) { [OutputFile(path: path, text: text)] } }
         return out
     }
+
+    /// `p.hasSuffix("index.html")`, on the bytes (the same answer: the suffix is ASCII).
+    static func endsInIndexHTML(_ p: String) -> Bool {
+        var p = p
+        return p.withUTF8 { u in u.count >= 10 && memcmp(u.baseAddress! + u.count - 10, SiteRenderer.indexHTML, 10) == 0 }
+    }
+    static let indexHTML: [UInt8] = Array("index.html".utf8)
 
     /// The reports of each data file: `data/<year>/` (report order), `data/undated/` last.
     func recordGroups() -> [(String, [Int])] {
