@@ -844,7 +844,10 @@ public enum Aggregator {
     /// byte-different spellings of one name just compute the same answer twice.
     struct BytesKey: Hashable {
         var string: String
-        static func == (a: BytesKey, b: BytesKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+        static func == (a: BytesKey, b: BytesKey) -> Bool {
+            var x = a.string, y = b.string
+            return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+        }
         func hash(into h: inout Hasher) {
             var s = string
             s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
@@ -868,9 +871,12 @@ public enum Aggregator {
         for (alias, canonical) in configuration.aliases where plainText { if !TextOrder.isPlain(alias) || !TextOrder.isPlain(canonical) { plainText = false } }
         let byBytes = plainText
         var keyId: [TextKey: Int] = [:]
+        keyId.reserveCapacity(n / 2)
         var levels: [Level] = []                // agency id → level
         var names: [String] = []                // name id → name
         var nameId: [TextKey: Int] = [:]
+        nameId.reserveCapacity(n / 2)
+        placementOf.reserveCapacity(n / 2)
         var entryPlacement = [Int](repeating: -1, count: n)
         var titleYear: [Int] = []               // placement → latest year seen (for display)
         var entries: [ReportEntry] = []
@@ -915,10 +921,15 @@ public enum Aggregator {
         // The names the reports themselves use, with the latest year of each; the display name is
         // the configured canonical one, else the latest report's. (Per title, in the order the
         // titles first appear, as a dictionary updated report by report would keep them.)
-        var displayNames = [[String: Int]](repeating: [:], count: keys.count)
+        // (A short list per agency, not a dictionary: an agency has one to three titles.)
+        var displayNames = [[(title: String, year: Int)]](repeating: [], count: keys.count)
         for (pi, p) in placements.enumerated() {
             let t = titles[pi], y = titleYear[pi]
-            if (displayNames[p.agency][t] ?? Int.min) < y { displayNames[p.agency][t] = y }
+            if let k = displayNames[p.agency].firstIndex(where: { $0.title == t }) {
+                if displayNames[p.agency][k].year < y { displayNames[p.agency][k].year = y }
+            } else {
+                displayNames[p.agency].append((t, y))
+            }
         }
         // Figures in one flat buffer (no array per access in the loops below).
         var flat = [Double?](repeating: nil, count: n * M)
@@ -954,7 +965,8 @@ public enum Aggregator {
                 }
             }
             let names = displayNames[id]
-            let display = configuration.aliases[key] ?? names.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? key
+            let display = (configuration.aliases.isEmpty ? nil : configuration.aliases[key])
+                ?? names.max { a, b in a.year != b.year ? a.year < b.year : a.title > b.title }?.title ?? key
             // Cross-year identity: 上年结转 in Y == 结转下年度 in Y−1 (总计 column).
             var checks: [CrossYearCheck] = []
             for (y, i) in single.sorted(by: { $0.key < $1.key }) {
@@ -968,7 +980,7 @@ public enum Aggregator {
                 checks.append(check)
                 if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(check.message, line: line))) }
             }
-            agencies.append(AgencyAggregate(key: key, name: display, names: names.keys.sorted(), level: levels[id],
+            agencies.append(AgencyAggregate(key: key, name: display, names: names.count < 2 ? names.map(\.title) : names.map(\.title).sorted(), level: levels[id],
                                             regionKey: nil, entries: sorted, byYear: single, crossYear: checks))
         }
         // By name then key.
