@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GongkaiCore
 import GongkaiAggregate
 import GongkaiRender
@@ -93,7 +98,13 @@ extension SiteRenderer {
     func recordsCSV(_ indices: [Int]) -> [UInt8] {
         var out = SiteRenderer.bom + SiteRenderer.recordsCSVHeader
         out.reserveCapacity(out.count + indices.count * 1200)
-        for i in indices {
+        for i in indices { appendCSVRow(i, to: &out) }
+        return out
+    }
+
+    /// Report `i`'s row of a records CSV, with its line end.
+    func appendCSVRow(_ i: Int, to out: inout [UInt8]) {
+        do {
             let lr = reports[i], r = lr.report, e = agg.entries[i]
             var first = true
             func put(_ f: String) {
@@ -135,7 +146,6 @@ extension SiteRenderer {
             }
             out.append(0x0D); out.append(0x0A)
         }
-        return out
     }
 
     /// The records as a JSON array in the data contract's shape (with source and findings),
@@ -147,11 +157,86 @@ extension SiteRenderer {
         for (n, i) in indices.enumerated() {
             if n > 0 { out.append(0x2C) }
             JSON.newline(&out, 1)
-            var r = reports[i].report
-            r.source = reports[i].relativePath
-            r.appendPrettyJSON(into: &out, indent: 1)
+            appendJSONRecord(i, to: &out)
         }
         out.append(contentsOf: "\n]\n".utf8)
+        return out
+    }
+
+    /// Report `i`'s record as an element of a records JSON array (indented one level).
+    func appendJSONRecord(_ i: Int, to out: inout [UInt8]) {
+        var r = reports[i].report
+        r.source = reports[i].relativePath
+        r.appendPrettyJSON(into: &out, indent: 1)
+    }
+
+    // MARK: records files from the previous build's
+
+    /// A year's records files as the last build wrote them, reused record by record: a record
+    /// read from the cache (unchanged since that build, in a build whose aggregates did not
+    /// change either) is copied from the old file, the others are written anew. Nil when the old
+    /// file does not split into exactly `indices`' records, each naming its report in its first
+    /// field (then the file is written whole).
+    func recordsJSON(_ indices: [Int], reusing old: [UInt8], fresh: (Int) -> Bool) -> [UInt8]? {
+        // `[`, then per record `,`? `\n  {` … `\n  }`, then `\n]\n`. Lines inside a record are
+        // indented further, and strings hold no raw line break: `\n  {` only starts a record.
+        let opening: [UInt8] = [0x0A, 0x20, 0x20, 0x7B], closing: [UInt8] = [0x0A, 0x5D, 0x0A]
+        guard !indices.isEmpty, old.count > 4, old[0] == 0x5B, old.suffix(3).elementsEqual(closing) else { return nil }
+        var starts: [Int] = []
+        starts.reserveCapacity(indices.count)
+        old.withUnsafeBufferPointer { b in
+            var at = 1
+            while at + 4 <= b.count - 3 {
+                guard let p = memchr(b.baseAddress! + at, 0x0A, b.count - 3 - at) else { break }
+                let k = b.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                if k + 4 <= b.count, memcmp(b.baseAddress! + k, opening, 4) == 0 { starts.append(k + 3) }
+                at = k + 1
+            }
+        }
+        guard starts.count == indices.count else { return nil }
+        var out: [UInt8] = [0x5B]
+        out.reserveCapacity(old.count + 4096)
+        for (n, i) in indices.enumerated() {
+            if n > 0 { out.append(0x2C) }
+            JSON.newline(&out, 1)
+            // The record's bytes: from its `{` to the `}` before the next record's `,\n  {`.
+            let end = n + 1 < starts.count ? starts[n + 1] - 4 : old.count - 3
+            if n > 0, old[starts[n] - 4] != 0x2C { return nil }
+            if fresh(i) { appendJSONRecord(i, to: &out); continue }
+            var head: [UInt8] = [0x7B]
+            JSON.newline(&head, 2)
+            head.append(contentsOf: "\"source\": ".utf8)
+            JSON.quote(reports[i].relativePath, into: &head)
+            guard end - starts[n] > head.count, old[starts[n]..<(starts[n] + head.count)].elementsEqual(head) else { return nil }
+            out.append(contentsOf: old[starts[n]..<end])
+        }
+        out.append(contentsOf: closing)
+        return out
+    }
+
+    /// `recordsCSV(indices)` from the last build's file, as `recordsJSON(_:reusing:fresh:)`.
+    func recordsCSV(_ indices: [Int], reusing old: [UInt8], fresh: (Int) -> Bool) -> [UInt8]? {
+        let top = SiteRenderer.bom + SiteRenderer.recordsCSVHeader
+        guard !indices.isEmpty, old.starts(with: top), old.suffix(2).elementsEqual([0x0D, 0x0A]) else { return nil }
+        // Rows end in CR LF; a field with a line break in it is quoted and would split a row in
+        // two, which the count below catches.
+        var ends: [Int] = []
+        ends.reserveCapacity(indices.count)
+        var k = top.count
+        while k + 1 < old.count {
+            if old[k] == 0x0D && old[k + 1] == 0x0A { ends.append(k + 2); k += 2 } else { k += 1 }
+        }
+        guard ends.count == indices.count else { return nil }
+        var out = top
+        out.reserveCapacity(old.count + 4096)
+        var start = top.count
+        for (n, i) in indices.enumerated() {
+            defer { start = ends[n] }
+            if fresh(i) { appendCSVRow(i, to: &out); continue }
+            let first = Array((SiteRenderer.csvField(reports[i].relativePath) + ",").utf8)
+            guard old[start..<ends[n]].starts(with: first) else { return nil }
+            out.append(contentsOf: old[start..<ends[n]])
+        }
         return out
     }
 

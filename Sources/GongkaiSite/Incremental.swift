@@ -1164,6 +1164,12 @@ struct IncrementalBuild {
             return (reports, broken)
         }
         mark("load")
+        // The records (heads read whole when they are read; every record decoded when the cache
+        // is not narrow) on a thread of their own, meanwhile.
+        final class Records: @unchecked Sendable { var reports: [LoadedReport] = []; var broken: String? = nil }
+        let records = Records(), recordsReady = DispatchGroup()
+        recordsReady.enter()
+        Thread { (records.reports, records.broken) = decodeRest(); recordsReady.leave() }.start()
         let aggregates = SiteBuilder.aggregate(inputs: entries.indices.map { entries[$0].input }, labels: heads.indices.map { heads[$0].relativePath },
                                                configuration: config)
         mark("aggregate")
@@ -1184,7 +1190,8 @@ struct IncrementalBuild {
         // with `concurrentPerform` would run on one thread if nested in another.)
         let other = DispatchGroup()
         DispatchQueue.global().async(group: other) {
-            (stage.reports, stage.broken) = decodeRest()
+            recordsReady.wait()
+            (stage.reports, stage.broken) = (records.reports, records.broken)
             if stage.broken == nil {
                 stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme)
             }
@@ -1298,23 +1305,24 @@ struct IncrementalBuild {
             stale = owned.filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
         }
 
-        // Records whose tables the units to render will read, decoded first on every core (a
-        // year's data files read all of that year's; rendering would decode them one by one on
-        // one core). Only a head start: a record not decoded here is decoded when read.
+        // When only records changed that no aggregate reads, a year's records files are rebuilt
+        // from the files the last build wrote (the other records' parts are copied), provided
+        // those files are on disk as the manifest says (their hash is checked).
         if narrow {
-            var warm: [Int] = []
-            for i in dirty {
-                let name = units[i].name
-                guard name.hasPrefix("data/"), name.hasSuffix("/records.csv") else { continue }
-                let slug = name.dropFirst("data/".count).dropLast("/records.csv".count)
-                if let y = Int(slug) { warm += keys.byYear[y] ?? [] }
+            var trustedAt: [String: Int] = [:]
+            for (i, u) in units.enumerated() where u.paths.count == 1 && u.name.hasPrefix("data/")
+                && (u.name.hasSuffix("/records.csv") || u.name.hasSuffix("/records.json")) {
+                trustedAt[u.paths[0]] = trusted[firstOutput[i]]
             }
-            if warm.count > 64 {
-                let parts = 16, warm = warm
-                DispatchQueue.concurrentPerform(iterations: parts) { k in
-                    for j in (k * warm.count / parts)..<((k + 1) * warm.count / parts) { _ = reports[warm[j]].checked }
-                }
+            let oldBytes = old.bytes, rootPath = root, trustedOffsets = trustedAt
+            renderer.previous.file = { path in
+                guard let at = trustedOffsets[path], at >= 0, let bytes = SiteWriter.readFile(rootPath + path) else { return nil }
+                return SHA256.hash(data: bytes).prefix(16).elementsEqual(oldBytes[at..<(at + 16)]) ? bytes : nil
             }
+            var fresh = Set<Int>()
+            for i in headOnly.indices where headOnly[i] == nil { fresh.insert(i) }
+            let freshSet = fresh
+            renderer.previous.fresh = { freshSet.contains($0) }
         }
 
         // Journal before touching anything.

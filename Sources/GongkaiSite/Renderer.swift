@@ -29,6 +29,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     let reportTemplateIteratesSections: Bool
     /// Cross-year breaks by the source of the later report (few: looked up for every badge).
     let crossBreaks: [String: Int]
+    /// What the last build wrote, for units that can reuse it (set by an incremental build).
+    let previous = PreviousOutputs()
 
     init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) {
         self.reports = reports
@@ -102,6 +104,22 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     }
 
     // MARK: the whole site
+
+    /// The last build's files, for a unit that rebuilds a file from parts of the old one (a
+    /// year's records files): given by an incremental build whose aggregates and record heads are
+    /// those of the last build, before any unit renders; read-only after.
+    final class PreviousOutputs: @unchecked Sendable {
+        /// The old file at an output path, when it is the one the last build wrote (nil if not).
+        var file: (@Sendable (String) -> [UInt8]?)? = nil
+        /// Whether report `i`'s record was read anew (changed since the last build).
+        var fresh: (@Sendable (Int) -> Bool)? = nil
+
+        /// `rebuild(old file, fresh)`, when there is an old file to rebuild from.
+        func reuse(_ path: String, _ rebuild: ([UInt8], (Int) -> Bool) -> [UInt8]?) -> [UInt8]? {
+            guard let file, let fresh, let old = file(path) else { return nil }
+            return rebuild(old, fresh)
+        }
+    }
 
     /// One piece of the site, rendered at once: the files it declares, the digest of every input
     /// it reads (`key`, empty when not asked for) and how to render it. Units are independent:
@@ -199,11 +217,12 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         for (slug, indices) in recordGroups() {
             // Two units, so a year's two files are written on two cores.
             let rows = keys == nil ? [] : k.rows(indices)
-            add(["data/\(slug)/records.csv"], k.key("records.csv", Array(slug.utf8), rows)) { [self] in
-                [OutputFile(path: "data/\(slug)/records.csv", bytes: recordsCSV(indices))]
+            let csv = "data/\(slug)/records.csv", json = "data/\(slug)/records.json"
+            add([csv], k.key("records.csv", Array(slug.utf8), rows)) { [self] in
+                [OutputFile(path: csv, bytes: previous.reuse(csv) { recordsCSV(indices, reusing: $0, fresh: $1) } ?? recordsCSV(indices))]
             }
-            add(["data/\(slug)/records.json"], k.key("records.json", Array(slug.utf8), rows)) { [self] in
-                [OutputFile(path: "data/\(slug)/records.json", bytes: recordsJSON(indices))]
+            add([json], k.key("records.json", Array(slug.utf8), rows)) { [self] in
+                [OutputFile(path: json, bytes: previous.reuse(json) { recordsJSON(indices, reusing: $0, fresh: $1) } ?? recordsJSON(indices))]
             }
         }
         add(["404.html"], k.key("404")) { [self] in [try notFound()] }

@@ -195,6 +195,32 @@ import GongkaiSynth
         #expect(broad.rendered > narrow.rendered)
     }
 
+    /// A year's records file is rebuilt from the one on disk only if that is the file the last
+    /// build wrote: one edited since is written anew.
+    @Test func anEditedRecordsFileIsNotReused() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
+        let pool = Array(SyntheticCorpus(seed: 21, count: 24))
+        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        let k = try #require(pool.firstIndex(where: { $0.text.contains("\n规章\t") }))
+        let p = corpus + "/" + pool[k].fileName
+        // Someone edits a copied part of the year's records file (another report's source).
+        let year = try #require(pool[k].fileName.split(separator: "/").first)
+        let other = try #require(pool.first { $0.fileName.hasPrefix(year + "/") && $0.fileName != pool[k].fileName })
+        let json = out + "/data/\(year)/records.json"
+        let edited = try String(contentsOfFile: json, encoding: .utf8).replacingOccurrences(of: "\"agency\": ", with: "\"agency\":  ")
+        try edited.write(toFile: json, atomically: false, encoding: .utf8)
+        #expect(edited.contains(other.fileName))
+        // A cell no aggregate reads changes in the report: a narrow build.
+        let text = try String(contentsOfFile: p, encoding: .utf8).replacingOccurrences(of: "\n规章\t", with: "\n规章\t9")
+        try Self.write(text, p)
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: clean, clean: true))
+        #expect(Self.compare(out, clean, step: "after the records file was edited"))
+    }
+
     @Test func aKilledBuildIsRepairedByTheNextOne() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -263,11 +289,14 @@ import GongkaiSynth
         #expect(damaged.last == 0)
         damaged[damaged.count - 1] = 1
         try Data(damaged).write(to: URL(fileURLWithPath: state + "records"))
-        // An edit of another report of the same year: its year's data files render again and
-        // read the damaged record, which is then read from its file.
+        // An edit of another report of the same year, whose records files are gone from the
+        // output (so they cannot be rebuilt from the old ones): they are written from every
+        // record of the year and read the damaged one, which is then read from its file.
         let names = pool.map(\.fileName)
         let lastName = try #require(names.sorted().last)
-        let sameYear = try #require(names.firstIndex { $0 != lastName && $0.split(separator: "/").first == lastName.split(separator: "/").first })
+        let year = try #require(lastName.split(separator: "/").first)
+        let sameYear = try #require(names.firstIndex { $0 != lastName && $0.split(separator: "/").first == year })
+        for f in ["records.csv", "records.json"] { try FileManager.default.removeItem(atPath: out + "/data/\(year)/" + f) }
         try edit(sameYear, 5)
         let repaired = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         #expect(repaired.rendered > 0)

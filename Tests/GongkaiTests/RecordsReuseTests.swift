@@ -1,0 +1,52 @@
+import Testing
+@testable import GongkaiSite
+import GongkaiCore
+import GongkaiRender
+import GongkaiSynth
+
+/// A year's records files, rebuilt from the last build's files: the records read from the cache
+/// are copied, the changed ones written anew, and the bytes are those of a whole new write.
+@Suite struct RecordsReuseTests {
+    /// Byte equality, reported as a yes or no (not as two files of bytes).
+    func same(_ a: [UInt8], _ b: [UInt8]) -> Bool { a == b }
+
+    /// Renderers over the same twelve reports, the second with report `changed`'s text changed
+    /// in a cell that only the records files (no aggregate) show.
+    func renderers() throws -> (before: SiteRenderer, after: SiteRenderer, indices: [Int], changed: Int) {
+        let pool = Array(SyntheticCorpus(seed: 8, count: 12))
+        let before = pool.map { SiteFixture.load($0.text, $0.fileName) }
+        var after = before
+        let k = try #require(pool.firstIndex { $0.text.contains("\n规章\t") })
+        let text = pool[k].text.replacingOccurrences(of: "\n规章\t", with: "\n规章\t9")
+        after[k] = SiteFixture.load(text, pool[k].fileName)
+        let theme = try Theme(files: DefaultTemplates.files), config = SiteConfiguration()
+        func renderer(_ r: [LoadedReport]) -> SiteRenderer {
+            SiteRenderer(reports: r, aggregates: SiteBuilder.aggregate(r, configuration: config), configuration: config, theme: theme)
+        }
+        return (renderer(before), renderer(after), Array(before.indices), k)
+    }
+
+    @Test func aChangedRecordIsWrittenAnewAndTheRestCopied() throws {
+        let (before, after, all, k) = try renderers()
+        let oldJSON = before.recordsJSON(all), oldCSV = before.recordsCSV(all)
+        let json = try #require(after.recordsJSON(all, reusing: oldJSON, fresh: { $0 == k }))
+        let csv = try #require(after.recordsCSV(all, reusing: oldCSV, fresh: { $0 == k }))
+        #expect(same(json, after.recordsJSON(all)))
+        #expect(same(csv, after.recordsCSV(all)))
+        #expect(!same(json, oldJSON) && !same(csv, oldCSV), "the changed cell is in both files")
+        // The report not marked as changed: its old record is copied, as the last build wrote it.
+        #expect(same(after.recordsJSON(all, reusing: oldJSON, fresh: { _ in false }) ?? [], oldJSON))
+    }
+
+    @Test func anOldFileThatDoesNotMatchIsNotUsed() throws {
+        let (before, after, all, k) = try renderers()
+        let oldJSON = before.recordsJSON(all), oldCSV = before.recordsCSV(all)
+        // Another list of reports than the file's: one fewer, or in another order.
+        #expect(after.recordsJSON(Array(all.dropLast()), reusing: oldJSON, fresh: { $0 == k }) == nil)
+        #expect(after.recordsJSON(all.reversed(), reusing: oldJSON, fresh: { $0 == k }) == nil)
+        #expect(after.recordsCSV(all.reversed(), reusing: oldCSV, fresh: { $0 == k }) == nil)
+        // Not a records file at all.
+        #expect(after.recordsJSON(all, reusing: Array("[]\n".utf8), fresh: { _ in true }) == nil)
+        #expect(after.recordsCSV(all, reusing: Array("source\r\n".utf8), fresh: { _ in true }) == nil)
+    }
+}
