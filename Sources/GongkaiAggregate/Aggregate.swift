@@ -1,6 +1,7 @@
 import GongkaiCore
 import GongkaiCheck
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -751,9 +752,85 @@ public struct RegionAggregate: Hashable, Sendable {
     public var children: [String]
     /// Agencies placed directly in this region.
     public var agencies: [String]
-    /// Per year, per level, over the agencies of this region and its sub-regions.
-    public var totals: [Int: [Level: GroupTotals]]
+    /// Per year, per level, over the agencies of this region and its sub-regions (summed when
+    /// first read: a build that renders no region page never needs them).
+    public var totals: [Int: [Level: GroupTotals]] {
+        get { sums?.totals(position) ?? setTotals }
+        set { setTotals = newValue; sums = nil }
+    }
     public var reportCount: Int
+    /// Where `totals` comes from: the aggregation's sums (by this region's position), or a value
+    /// set.
+    var sums: RegionSums? = nil
+    var position = 0
+    var setTotals: [Int: [Level: GroupTotals]] = [:]
+
+    init(key: String, name: String, parent: String?, children: [String], agencies: [String], sums: RegionSums, position: Int, reportCount: Int) {
+        self.key = key; self.name = name; self.parent = parent; self.children = children; self.agencies = agencies
+        self.sums = sums; self.position = position; self.reportCount = reportCount
+    }
+
+    public static func == (a: RegionAggregate, b: RegionAggregate) -> Bool {
+        a.key == b.key && a.name == b.name && a.parent == b.parent && a.children == b.children && a.agencies == b.agencies
+            && a.reportCount == b.reportCount && a.totals == b.totals
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(key); h.combine(name); h.combine(parent); h.combine(children); h.combine(agencies); h.combine(reportCount)
+    }
+}
+
+/// Each region's totals, from the figures of the reports in it, summed for a region the first
+/// time they are read (then kept).
+final class RegionSums: @unchecked Sendable {
+    let flat: [Double?]
+    /// Per region, the reports counted in it (it or a sub-region), in report order.
+    let entries: [[Int]]
+    let entryYear: [Int], rollup: [Bool], years: [Int]
+    private let lock = NSLock()
+    private var done: [Int: [Int: [Level: GroupTotals]]] = [:]
+
+    init(flat: [Double?], entries: [[Int]], entryYear: [Int], rollup: [Bool], years: [Int]) {
+        self.flat = flat; self.entries = entries; self.entryYear = entryYear; self.rollup = rollup; self.years = years
+    }
+
+    func totals(_ r: Int) -> [Int: [Level: GroupTotals]] {
+        lock.lock(); defer { lock.unlock() }
+        if let t = done[r] { return t }
+        let t = sum(r)
+        done[r] = t
+        return t
+    }
+
+    /// One accumulator per year and level, in one buffer; reports added in report order.
+    private func sum(_ r: Int) -> [Int: [Level: GroupTotals]] {
+        let M = Figures.metricCount, S = years.count * 2, SW = GroupAccumulator.sumWidth, CW = GroupAccumulator.coveredWidth
+        var sums = [Double](repeating: 0, count: S * SW)
+        var covered = [Int](repeating: 0, count: S * CW)
+        var slotCount = [Int](repeating: 0, count: S)
+        var out: [Int: [Level: GroupTotals]] = [:]
+        flat.withUnsafeBufferPointer { fv in
+            sums.withUnsafeMutableBufferPointer { sp in
+                covered.withUnsafeMutableBufferPointer { cp in
+                    let s = sp.baseAddress!, c = cp.baseAddress!
+                    for i in entries[r] {
+                        let k = entryYear[i] * 2 + (rollup[i] ? 0 : 1)
+                        slotCount[k] += 1
+                        GroupAccumulator.add(fv[(i * M)..<(i * M + M)], sums: s + k * SW, covered: c + k * CW)
+                    }
+                    for (yk, y) in years.enumerated() {
+                        let a = yk * 2, b = a + 1
+                        guard slotCount[a] > 0 || slotCount[b] > 0 else { continue }
+                        var t: [Level: GroupTotals] = [:]
+                        if slotCount[a] > 0 { t[.rollup] = GroupAccumulator.totals(count: slotCount[a], sums: s + a * SW, covered: c + a * CW) }
+                        if slotCount[b] > 0 { t[.department] = GroupAccumulator.totals(count: slotCount[b], sums: s + b * SW, covered: c + b * CW) }
+                        out[y] = t
+                    }
+                }
+            }
+        }
+        return out
+    }
 }
 
 /// A finding that belongs to a report but comes from comparing reports.
@@ -994,8 +1071,9 @@ public enum Aggregator {
         for (i, a) in agencies.enumerated() { agencyIndex[a.key] = i }
         // Per entry: its agency's position in `agencies` (-1 without one), counted, level.
         let entryPosition = entryAgency.map { $0 >= 0 ? position[$0] : -1 }
-        let counted = entries.map(\.counted)
-        let rollup = entries.map { $0.level == .rollup }
+        var countedFlags = [Bool](repeating: false, count: n), rollupFlags = [Bool](repeating: false, count: n)
+        for i in 0..<n { countedFlags[i] = entries[i].counted; rollupFlags[i] = entries[i].level == .rollup }
+        let counted = countedFlags, rollup = rollupFlags
 
         // Years, entries by the name the report used: names ranked once, not compared per sort step.
         let nameRank = TextOrder.ranks(names)
@@ -1075,9 +1153,10 @@ public enum Aggregator {
         for (p, id) in areaOrder.enumerated() { areaPosition[id] = p }
         var regions: [RegionAggregate] = []
         regions.reserveCapacity(areaOrder.count)
+        let placeholderSums = RegionSums(flat: [], entries: [], entryYear: [], rollup: [], years: [])
         for id in areaOrder {
             regions.append(RegionAggregate(key: areaKeys[id], name: areaKeys[id], parent: areaParent[id] >= 0 ? areaKeys[areaParent[id]] : nil,
-                                           children: [], agencies: areaAgencies[id].map { agencyKeys[$0] }, totals: [:], reportCount: 0))
+                                           children: [], agencies: areaAgencies[id].map { agencyKeys[$0] }, sums: placeholderSums, position: 0, reportCount: 0))
         }
         var regionIndex: [String: Int] = [:]
         regionIndex.reserveCapacity(regions.count)
@@ -1094,36 +1173,11 @@ public enum Aggregator {
         for i in 0..<n where counted[i] && entryPosition[i] >= 0 && entryYear[i] >= 0 {
             for r in chainIndices[entryPosition[i]] { regionEntries[r].append(i) }
         }
-        // One region at a time, in a buffer of all its year and level slots, reused.
-        let S = yearList.count * 2, SW = GroupAccumulator.sumWidth, CW = GroupAccumulator.coveredWidth
-        var sums = [Double](repeating: 0, count: S * SW)
-        var covered = [Int](repeating: 0, count: S * CW)
-        var slotCount = [Int](repeating: 0, count: S)
-        flatValues.withUnsafeBufferPointer { fv in
-            sums.withUnsafeMutableBufferPointer { sp in
-                covered.withUnsafeMutableBufferPointer { cp in
-                    let s = sp.baseAddress!, c = cp.baseAddress!
-                    for r in regions.indices {
-                        s.update(repeating: 0, count: S * SW)
-                        c.update(repeating: 0, count: S * CW)
-                        for k in 0..<S { slotCount[k] = 0 }
-                        for i in regionEntries[r] {
-                            let k = entryYear[i] * 2 + (rollup[i] ? 0 : 1)
-                            slotCount[k] += 1
-                            GroupAccumulator.add(fv[(i * M)..<(i * M + M)], sums: s + k * SW, covered: c + k * CW)
-                        }
-                        regions[r].reportCount = regionEntries[r].count
-                        for (yk, y) in yearList.enumerated() {
-                            let a = yk * 2, b = a + 1
-                            guard slotCount[a] > 0 || slotCount[b] > 0 else { continue }
-                            var t: [Level: GroupTotals] = [:]
-                            if slotCount[a] > 0 { t[.rollup] = GroupAccumulator.totals(count: slotCount[a], sums: s + a * SW, covered: c + a * CW) }
-                            if slotCount[b] > 0 { t[.department] = GroupAccumulator.totals(count: slotCount[b], sums: s + b * SW, covered: c + b * CW) }
-                            regions[r].totals[y] = t
-                        }
-                    }
-                }
-            }
+        let sums = RegionSums(flat: flatValues, entries: regionEntries, entryYear: entryYear, rollup: rollup, years: yearList)
+        for r in regions.indices {
+            regions[r].sums = sums
+            regions[r].position = r
+            regions[r].reportCount = regionEntries[r].count
         }
         return (regions, regionIndex, agencyChain.map { $0.last.map { areaKeys[$0] } })
         }
