@@ -158,16 +158,21 @@ import GongkaiSynth
     /// A cell no aggregate reads (table 二's 规章 row) re-renders only its report's page, its
     /// agency's unit and its year's data files; a cell a figure is made of (table 三's 本年新收)
     /// re-renders the pages that show aggregates too. Both give the clean build's bytes.
-    @Test func aCellRendersWhatShowsIt() throws {
-        let root = SiteFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: root) }
+    /// Twenty-four synthetic reports built into `out`, and one whose table 二 prints the 规章 row
+    /// with tab-separated cells (`pool[k]`, at `path`).
+    func builtWithRegulationsRow(_ root: String) throws -> (corpus: String, out: String, clean: String, pool: [SyntheticReport], k: Int, path: String) {
         let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
         let pool = Array(SyntheticCorpus(seed: 21, count: 24))
         for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
         _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
-        // A report whose table 二 prints the 规章 row with tab-separated cells.
         let k = try #require(pool.firstIndex(where: { $0.text.contains("\n规章\t") }))
-        let p = corpus + "/" + pool[k].fileName
+        return (corpus, out, clean, pool, k, corpus + "/" + pool[k].fileName)
+    }
+
+    @Test func aCellRendersWhatShowsIt() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (corpus, out, clean, _, _, p) = try builtWithRegulationsRow(root)
         var lines = try String(contentsOfFile: p, encoding: .utf8).components(separatedBy: "\n")
         let row = try #require(lines.firstIndex(where: { $0.hasPrefix("规章\t") }))
         var cells = lines[row].components(separatedBy: "\t")
@@ -200,12 +205,7 @@ import GongkaiSynth
     @Test func anEditedRecordsFileIsNotReused() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
-        let pool = Array(SyntheticCorpus(seed: 21, count: 24))
-        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
-        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
-        let k = try #require(pool.firstIndex(where: { $0.text.contains("\n规章\t") }))
-        let p = corpus + "/" + pool[k].fileName
+        let (corpus, out, clean, pool, k, p) = try builtWithRegulationsRow(root)
         // Someone edits a copied part of the year's records file (another report's source).
         let year = try #require(pool[k].fileName.split(separator: "/").first)
         let other = try #require(pool.first { $0.fileName.hasPrefix(year + "/") && $0.fileName != pool[k].fileName })
