@@ -35,9 +35,14 @@ public struct ReportExtractor: Sendable {
     /// without reading the title or the tables: a build keeps records without their narrative
     /// (memory) and reads it again for the report's page, which reads the file anyway.
     public func sections(bytes: [UInt8]) -> [NarrativeSection] {
+        guard let decoded = try? SourceDecoder.decode(bytes) else { return [] }
+        return sections(decoded: decoded.text, encoding: decoded.encoding)
+    }
+
+    /// `sections(bytes:)` for a file already decoded (`SourceDecoder.decode`).
+    public func sections(decoded: String, encoding: SourceEncoding) -> [NarrativeSection] {
         var diagnostics = Diagnostics()
-        guard let text = SourceReader.read(bytes: bytes, diagnostics: &diagnostics) else { return [] }
-        let lines = text.lines
+        let lines = SourceReader.read(text: decoded, encoding: encoding, diagnostics: &diagnostics).lines
         let headings = SectionFinder.headings(lines)
         let ranges = Regions.locate(lines, headings: headings)
         // `extract` stops before the narrative when none of the tables is there.

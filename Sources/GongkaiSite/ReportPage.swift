@@ -17,8 +17,10 @@ extension SiteRenderer {
         // comes from the file itself: nothing this large is kept in memory between steps.
         var text = lr.sourceText
         if text == nil || lr.isPartial, let bytes = FileBytes.read(lr.report.source) {
-            if text == nil { text = try? SourceDecoder.decode(bytes).text }
-            if lr.isPartial { r.sections = ReportExtractor().sections(bytes: bytes) }
+            // Decoded once, for both.
+            let decoded = try? SourceDecoder.decode(bytes)
+            if text == nil { text = decoded?.text }
+            if lr.isPartial, let decoded { r.sections = ReportExtractor().sections(decoded: decoded.text, encoding: decoded.encoding) }
         }
         // Records are kept without their identity results (memory): they depend on the cells only.
         checked.identities = IdentityChecker.check(r)
