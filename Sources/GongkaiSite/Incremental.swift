@@ -116,7 +116,7 @@ struct DependencyKeys {
         var summary = [UInt8](repeating: 0, count: n * 32)
         for i in 0..<n {
             entries[i].hash.withUnsafeBufferPointer { h in for k in 0..<32 { content[i * 65 + k] = h[k] } }
-            if let sh = entries[i].sidecarHash { content[i * 65 + 32] = 1; for k in 0..<32 { content[i * 65 + 33 + k] = sh[k] } }
+            if let sh = entries[i].sidecarHash { content[i * 65 + 32] = 1; sh.withUnsafeBufferPointer { h in for k in 0..<32 { content[i * 65 + 33 + k] = h[k] } } }
             entries[i].summary.withUnsafeBufferPointer { h in for k in 0..<32 { summary[i * 32 + k] = h[k] } }
         }
         // The bytes `feed(rel[i])` and `feedSummary` would feed, for every report, hashed at once.
@@ -381,24 +381,25 @@ struct FileStamp: Equatable {
 /// One report file as the cache knows it.
 struct CacheEntry {
     var stamp: FileStamp
-    var hash: [UInt8]
+    /// (Hashes are slices: of the cache file's bytes for an entry read from it, no copy each.)
+    var hash: ArraySlice<UInt8>
     /// The sidecar's stamp and hash, nil when there is none.
     var sidecarStamp: FileStamp?
-    var sidecarHash: [UInt8]?
+    var sidecarHash: ArraySlice<UInt8>?
     var record: LoadedReport
     /// What aggregation reads of the record.
     var input: AggregateInput
     /// SHA-256 of the record's head (`RecordCache.encodeHead`): what pages that show only
     /// metadata, findings and aggregates read of it.
-    var summary: [UInt8]
+    var summary: ArraySlice<UInt8>
     /// The record's bytes in the cache file it was read from: an unchanged entry is written
     /// back as these bytes, not encoded again.
     var encoded: ArraySlice<UInt8>? = nil
 
     /// Feeds the digest of the report's inputs (file and sidecar) to `h`.
     func feedContent(_ h: inout SHA256) {
-        h.feed(hash)
-        h.feed(sidecarHash ?? [])
+        h.feed(Array(hash))
+        h.feed(sidecarHash.map(Array.init) ?? [])
     }
 }
 
@@ -420,12 +421,12 @@ enum RecordCache {
     struct Slot {
         var path: Range<Int>
         var stamp: FileStamp
-        var hash: [UInt8]
+        var hash: ArraySlice<UInt8>
         var sidecarStamp: FileStamp?
-        var sidecarHash: [UInt8]?
+        var sidecarHash: ArraySlice<UInt8>?
         /// The SHA-256 of the record's head (`CacheEntry.summary`), kept so a build that reads
         /// the head need not hash it again.
-        var summary: [UInt8]
+        var summary: ArraySlice<UInt8>
         var record: Range<Int>
     }
 
@@ -476,7 +477,7 @@ enum RecordCache {
         }
 
         /// SHA-256 of entry `k`'s head (`CacheEntry.summary`).
-        func headSummary(_ k: Int) -> [UInt8]? {
+        func headSummary(_ k: Int) -> ArraySlice<UInt8>? {
             let s = slots[k]
             var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
             guard (try? RecordCache.decodeHead(&r, source: "")) != nil else { return nil }
@@ -533,10 +534,15 @@ enum RecordCache {
                 r.pos += len
                 func stamp() throws -> FileStamp { FileStamp(size: try r.int(), seconds: try r.int(), nanoseconds: try r.int()) }
                 let st = try stamp()
-                let h = try r.raw(32)
-                var ss: FileStamp? = nil, sh: [UInt8]? = nil
-                if try r.u8() == 1 { ss = try stamp(); sh = try r.raw(32) }
-                let sm = try r.raw(32)
+                func digest() throws -> ArraySlice<UInt8> {
+                    guard r.pos + 32 <= bytes.count else { throw CodecError("truncated") }
+                    defer { r.pos += 32 }
+                    return bytes[r.pos..<(r.pos + 32)]
+                }
+                let h = try digest()
+                var ss: FileStamp? = nil, sh: ArraySlice<UInt8>? = nil
+                if try r.u8() == 1 { ss = try stamp(); sh = try digest() }
+                let sm = try digest()
                 lengths.append(try r.count())
                 slots.append(Slot(path: p, stamp: st, hash: h, sidecarStamp: ss, sidecarHash: sh, summary: sm, record: 0..<0))
             }
@@ -597,9 +603,9 @@ enum RecordCache {
             w.utf8(entries[k].record.relativePath)
             func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
             stamp(entries[k].stamp)
-            w.raw(entries[k].hash)
-            if let ss = entries[k].sidecarStamp, let sh = entries[k].sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
-            w.raw(entries[k].summary)
+            w.raw(Array(entries[k].hash))
+            if let ss = entries[k].sidecarStamp, let sh = entries[k].sidecarHash { w.u8(1); stamp(ss); w.raw(Array(sh)) } else { w.u8(0) }
+            w.raw(Array(entries[k].summary))
             w.uint(UInt64(records[k].count))
         }
         return (w.bytes, records)
@@ -1104,7 +1110,7 @@ struct IncrementalBuild {
             && previous.slots.count == paths.count && !slotOf.contains(nil)
         if narrow {
             for i in entries.indices where headOnly[i] == nil {
-                guard let k = slotOf[i], previous.headSummary(k) == entries[i].summary else { narrow = false; break }
+                guard let k = slotOf[i], let before = previous.headSummary(k), before.elementsEqual(entries[i].summary) else { narrow = false; break }
             }
         }
         let gate = RecordGate()
@@ -1459,8 +1465,8 @@ struct IncrementalBuild {
         let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
         var w = RecordCache.seededWriter
         RecordCache.encodeHead(lr, input, &w)
-        return CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32) : hash,
-                          sidecarStamp: sidecarStamp, sidecarHash: sidecarHash, record: lr, input: input, summary: Array(SHA256.hash(data: w.bytes)))
+        return CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32)[...] : hash[...],
+                          sidecarStamp: sidecarStamp, sidecarHash: sidecarHash?[...], record: lr, input: input, summary: Array(SHA256.hash(data: w.bytes))[...])
     }
 
 
@@ -1510,7 +1516,8 @@ struct IncrementalBuild {
                 let sidecarBytes = sidecarStamp == nil ? nil : FileBytes.read(sidecarPath)
                 let hash = bytes.map { Array(SHA256.hash(data: $0)) } ?? []
                 let sidecarHash = sidecarBytes.map { Array(SHA256.hash(data: $0)) }
-                if let slot, let stamp, !hash.isEmpty, cache.slots[slot].hash == hash, cache.slots[slot].sidecarHash == sidecarHash,
+                if let slot, let stamp, !hash.isEmpty, cache.slots[slot].hash.elementsEqual(hash),
+                   cache.slots[slot].sidecarHash.map(Array.init) == sidecarHash,
                    var c = try? cache.entry(slot, source: path, headOnly: true) {
                     // Touched, not changed.
                     c.stamp = stamp
