@@ -76,7 +76,8 @@ struct DependencyKeys {
         return Array(h.finalize())
     }
 
-    /// The same bytes `CacheEntry.feedContent` feeds, from the flat array of `init`.
+    /// A report's content digest: its file's hash and its sidecar's (or none), each
+    /// length-prefixed, from the flat array of `init`.
     static func feedContent(_ h: inout SHA256, _ i: Int, _ c: UnsafeBufferPointer<UInt8>) {
         var len = UInt64(32).littleEndian
         withUnsafeBytes(of: &len) { h.update(bufferPointer: $0) }
@@ -395,12 +396,6 @@ struct CacheEntry {
     /// The record's bytes in the cache file it was read from: an unchanged entry is written
     /// back as these bytes, not encoded again.
     var encoded: ArraySlice<UInt8>? = nil
-
-    /// Feeds the digest of the report's inputs (file and sidecar) to `h`.
-    func feedContent(_ h: inout SHA256) {
-        h.feed(Array(hash))
-        h.feed(sidecarHash.map(Array.init) ?? [])
-    }
 }
 
 /// The record cache (`.gongkai/records`, format 5): a header, an index (per report: its path in
@@ -603,9 +598,9 @@ enum RecordCache {
             w.utf8(entries[k].record.relativePath)
             func stamp(_ s: FileStamp) { w.int(s.size); w.int(s.seconds); w.int(s.nanoseconds) }
             stamp(entries[k].stamp)
-            w.raw(Array(entries[k].hash))
-            if let ss = entries[k].sidecarStamp, let sh = entries[k].sidecarHash { w.u8(1); stamp(ss); w.raw(Array(sh)) } else { w.u8(0) }
-            w.raw(Array(entries[k].summary))
+            w.raw(entries[k].hash)
+            if let ss = entries[k].sidecarStamp, let sh = entries[k].sidecarHash { w.u8(1); stamp(ss); w.raw(sh) } else { w.u8(0) }
+            w.raw(entries[k].summary)
             w.uint(UInt64(records[k].count))
         }
         return (w.bytes, records)
