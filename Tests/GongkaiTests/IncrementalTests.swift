@@ -129,10 +129,7 @@ import GongkaiSynth
     @Test func oneChangedReportRewritesOnlyItsDependents() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let corpus = root + "/corpus", out = root + "/out"
-        let pool = Array(SyntheticCorpus(seed: 5, count: 20))
-        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
-        let first = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        let (corpus, out, _, pool, first) = try built(root, seed: 5, count: 20)
         #expect(first.write.written.count == first.paths.count)
         let p = corpus + "/" + pool[3].fileName
         let t = try String(contentsOfFile: p, encoding: .utf8)
@@ -155,20 +152,26 @@ import GongkaiSynth
         #expect(fourth.aggregates.agencies.count == second.aggregates.agencies.count)
     }
 
-    /// A cell no aggregate reads (table 二's 规章 row) re-renders only its report's page, its
-    /// agency's unit and its year's data files; a cell a figure is made of (table 三's 本年新收)
-    /// re-renders the pages that show aggregates too. Both give the clean build's bytes.
-    /// Twenty-four synthetic reports built into `out`, and one whose table 二 prints the 规章 row
-    /// with tab-separated cells (`pool[k]`, at `path`).
-    func builtWithRegulationsRow(_ root: String) throws -> (corpus: String, out: String, clean: String, pool: [SyntheticReport], k: Int, path: String) {
+    /// `count` synthetic reports written to `root/corpus` and built into `root/out` (`clean` is
+    /// where a test builds the same corpus from scratch).
+    func built(_ root: String, seed: UInt64, count: Int) throws -> (corpus: String, out: String, clean: String, pool: [SyntheticReport], first: BuildResult) {
         let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
-        let pool = Array(SyntheticCorpus(seed: 21, count: 24))
+        let pool = Array(SyntheticCorpus(seed: seed, count: count))
         for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
-        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        return (corpus, out, clean, pool, try SiteBuilder.build(BuildOptions(corpus: corpus, output: out)))
+    }
+
+    /// Twenty-four synthetic reports built, and one whose table 二 prints the 规章 row with
+    /// tab-separated cells (`pool[k]`, at `path`).
+    func builtWithRegulationsRow(_ root: String) throws -> (corpus: String, out: String, clean: String, pool: [SyntheticReport], k: Int, path: String) {
+        let (corpus, out, clean, pool, _) = try built(root, seed: 21, count: 24)
         let k = try #require(pool.firstIndex(where: { $0.text.contains("\n规章\t") }))
         return (corpus, out, clean, pool, k, corpus + "/" + pool[k].fileName)
     }
 
+    /// A cell no aggregate reads (table 二's 规章 row) re-renders only its report's page, its
+    /// agency's unit and its year's data files; a cell a figure is made of (table 三's 本年新收)
+    /// re-renders the pages that show aggregates too. Both give the clean build's bytes.
     @Test func aCellRendersWhatShowsIt() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -224,9 +227,7 @@ import GongkaiSynth
     @Test func aKilledBuildIsRepairedByTheNextOne() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let corpus = root + "/corpus", out = root + "/out", clean = root + "/clean"
-        for r in SyntheticCorpus(seed: 3, count: 8) { try Self.write(r.text, corpus + "/" + r.fileName) }
-        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        let (corpus, out, clean, _, _) = try built(root, seed: 3, count: 8)
         // As if a build had written a page and a new file, then died before its manifest:
         // the journal lists them; the manifest still has the old hashes.
         try "half-built".write(toFile: out + "/index.html", atomically: false, encoding: .utf8)
@@ -245,10 +246,7 @@ import GongkaiSynth
     @Test func oldOrDamagedStateFilesAreIgnoredSafely() throws {
         let root = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let corpus = root + "/corpus", out = root + "/out"
-        let pool = Array(SyntheticCorpus(seed: 7, count: 8))
-        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
-        _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
+        let (corpus, out, _, pool, _) = try built(root, seed: 7, count: 8)
         let state = out + "/.gongkai/"
         func edit(_ k: Int, _ step: Int) throws {
             let p = corpus + "/" + pool[k].fileName
