@@ -1019,12 +1019,16 @@ struct IncrementalBuild {
             var configDiagnostics: [Diagnostic] = []
             var theme: Result<Theme, Error> = .failure(BuildError("templates not read"))
         }
+        // (A thread of its own, not a global-queue task: the build waits for it while the cache
+        // reader may be holding a queue thread, waiting for the build.)
         let settings = Settings(), settingsRead = DispatchGroup(), opts = options
-        DispatchQueue.global().async(group: settingsRead) {
+        settingsRead.enter()
+        Thread {
             settings.configBytes = SiteWriter.readFile(corpusPrefix + SiteConfiguration.fileName)
             (settings.config, settings.configDiagnostics) = SiteConfiguration.load(corpus: opts.corpus)
             settings.theme = Result { try Theme.load(folders: opts.templateFolders) }
-        }
+            settingsRead.leave()
+        }.start()
         let scanned: [SiteBuilder.Scanned]
         do { scanned = try SiteBuilder.scanStamped(options.corpus) } catch { settingsRead.wait(); throw error }
         let paths = scanned.map(\.path)
@@ -1187,16 +1191,18 @@ struct IncrementalBuild {
             var renderer: SiteRenderer? = nil
         }
         let stage = Stage(), configuration = config
-        // (A task on the global queue, not `concurrentPerform`: work `DependencyKeys` spreads
-        // with `concurrentPerform` would run on one thread if nested in another.)
+        // (A thread of its own, not `concurrentPerform`: work `DependencyKeys` spreads with
+        // `concurrentPerform` would run on one thread if nested in another.)
         let other = DispatchGroup()
-        DispatchQueue.global().async(group: other) {
+        other.enter()
+        Thread {
             recordsReady.wait()
             (stage.reports, stage.broken) = (records.reports, records.broken)
             if stage.broken == nil {
                 stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme)
             }
-        }
+            other.leave()
+        }.start()
         stage.keys = DependencyKeys(global: global, reports: heads, entries: entries, aggregates: aggregates)
         stage.findings = SiteBuilder.collectDiagnostics(heads, aggregates)
         other.wait()
