@@ -765,7 +765,7 @@ public struct RegionAggregate: Hashable, Sendable {
     var position = 0
     var setTotals: [Int: [Level: GroupTotals]] = [:]
 
-    init(key: String, name: String, parent: String?, children: [String], agencies: [String], sums: RegionSums, position: Int, reportCount: Int) {
+    init(key: String, name: String, parent: String?, children: [String], agencies: [String], sums: RegionSums? = nil, position: Int = 0, reportCount: Int = 0) {
         self.key = key; self.name = name; self.parent = parent; self.children = children; self.agencies = agencies
         self.sums = sums; self.position = position; self.reportCount = reportCount
     }
@@ -916,28 +916,15 @@ public enum Aggregator {
         var nameId: Int
     }
 
-    /// A string as a dictionary key hashed and compared by its UTF-8 bytes: much cheaper than
-    /// `String`'s canonical-equivalence hashing for CJK text. Only for memo tables, where two
-    /// byte-different spellings of one name just compute the same answer twice.
-    struct BytesKey: Hashable {
-        var string: String
-        static func == (a: BytesKey, b: BytesKey) -> Bool {
-            var x = a.string, y = b.string
-            return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
-        }
-        func hash(into h: inout Hasher) {
-            var s = string
-            s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
-        }
-    }
-
     public static func aggregate(inputs: [AggregateInput], configuration: AggregateConfiguration = .init(), labels: [String]? = nil) -> Aggregates {
         let label: (Int) -> String = { i in labels.map { $0[i] } ?? inputs[i].source }
         let n = inputs.count
         let M = Figures.metricCount
         // Names are normalized, aliased and placed once per distinct title (a corpus has a few
         // titles per agency, and thousands of reports).
-        var placementOf: [BytesKey: Int] = [:]
+        // (Memo tables keyed by bytes: two byte-different spellings of one name just compute the
+        // same answer twice.)
+        var placementOf: [TextKey: Int] = [:]
         var placements: [Placement] = []
         var titles: [String] = []               // placement → the title itself
         var keys: [String] = []                 // agency id → key
@@ -964,7 +951,7 @@ public enum Aggregator {
             let year = inputs[i].year
             if let a = inputs[i].agency {
                 let pi: Int
-                if let known = placementOf[BytesKey(string: a)] { pi = known } else {
+                if let known = placementOf[TextKey(a, bytes: true)] { pi = known } else {
                     let norm = AgencyName.normalize(a)
                     let k: String, nm: String
                     if !configuration.aliases.isEmpty, let canonical = configuration.aliases[norm] { k = AgencyName.normalize(canonical); nm = canonical } else { k = norm; nm = a }
@@ -981,7 +968,7 @@ public enum Aggregator {
                     placements.append(Placement(agency: id, name: nm, nameId: ni))
                     titles.append(a)
                     titleYear.append(Int.min)
-                    placementOf[BytesKey(string: a)] = pi
+                    placementOf[TextKey(a, bytes: true)] = pi
                 }
                 let p = placements[pi]
                 key = keys[p.agency]; name = p.name; level = levels[p.agency]
@@ -1121,8 +1108,8 @@ public enum Aggregator {
         // ids while they are collected (a name hashed by its bytes once), sorted by key at the end.
         let agencyNames = agencies.map(\.name), agencyKeys = agencies.map(\.key), agencyCount = agencies.count
         @Sendable func regionAggregates() -> (regions: [RegionAggregate], index: [String: Int], agencyRegion: [String?]) {
-        var chainOf: [BytesKey: [Int]] = [:]
-        var areaId: [BytesKey: Int] = [:]
+        var chainOf: [TextKey: [Int]] = [:]
+        var areaId: [TextKey: Int] = [:]
         var areaKeys: [String] = []
         var areaParent: [Int] = []              // area id → parent id, -1 for none
         var areaAgencies: [[Int]] = []          // area id → agency positions placed in it
@@ -1130,20 +1117,20 @@ public enum Aggregator {
         for ai in 0..<agencyCount {
             let name = agencyNames[ai]
             let chain: [Int]
-            if let c = chainOf[BytesKey(string: name)] { chain = c } else {
+            if let c = chainOf[TextKey(name, bytes: true)] { chain = c } else {
                 var ids: [Int] = []
                 for r in regionChain(for: name, rules: configuration.regionRules) {
-                    if let x = areaId[BytesKey(string: r)] { ids.append(x); continue }
+                    if let x = areaId[TextKey(r, bytes: true)] { ids.append(x); continue }
                     // An area's parent is the area before it in the chain it first appears in.
                     let x = areaKeys.count
-                    areaId[BytesKey(string: r)] = x
+                    areaId[TextKey(r, bytes: true)] = x
                     areaKeys.append(r)
                     areaParent.append(ids.last ?? -1)
                     areaAgencies.append([])
                     ids.append(x)
                 }
                 chain = ids
-                chainOf[BytesKey(string: name)] = chain
+                chainOf[TextKey(name, bytes: true)] = chain
             }
             agencyChain[ai] = chain
             if let narrowest = chain.last { areaAgencies[narrowest].append(ai) }
@@ -1153,10 +1140,9 @@ public enum Aggregator {
         for (p, id) in areaOrder.enumerated() { areaPosition[id] = p }
         var regions: [RegionAggregate] = []
         regions.reserveCapacity(areaOrder.count)
-        let placeholderSums = RegionSums(flat: [], entries: [], entryYear: [], rollup: [], years: [])
         for id in areaOrder {
             regions.append(RegionAggregate(key: areaKeys[id], name: areaKeys[id], parent: areaParent[id] >= 0 ? areaKeys[areaParent[id]] : nil,
-                                           children: [], agencies: areaAgencies[id].map { agencyKeys[$0] }, sums: placeholderSums, position: 0, reportCount: 0))
+                                           children: [], agencies: areaAgencies[id].map { agencyKeys[$0] }))
         }
         var regionIndex: [String: Int] = [:]
         regionIndex.reserveCapacity(regions.count)

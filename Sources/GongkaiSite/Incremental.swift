@@ -760,22 +760,9 @@ struct Manifest {
         return s.withUTF8 { u in u.count == r.count && (r.isEmpty || memcmp(u.baseAddress!, b.baseAddress! + r.lowerBound, r.count) == 0) }
     }
 
-    static func same(_ s: String, _ bytes: [UInt8], _ r: Range<Int>) -> Bool {
-        var s = s
-        return s.withUTF8 { u in
-            u.count == r.count && bytes.withUnsafeBufferPointer { b in r.isEmpty || memcmp(u.baseAddress!, b.baseAddress! + r.lowerBound, r.count) == 0 }
-        }
-    }
-
     /// The header lines of a build's manifest.
     static func headerBytes(version: String, global: String, inputs: String, fileCount: Int, pageCount: Int) -> [UInt8] {
         Array((header + "\nv " + version + "\ng \(global) -\ni \(inputs) -\nc \(fileCount) \(pageCount)\n").utf8)
-    }
-
-    /// Whether an output path is a page (`….html`).
-    static func isPage(_ path: String) -> Bool {
-        var p = path
-        return p.withUTF8 { u in u.count >= 5 && u[u.count - 5] == 0x2E && u[u.count - 4] == 0x68 && u[u.count - 3] == 0x74 && u[u.count - 2] == 0x6D && u[u.count - 1] == 0x6C }
     }
 
     /// Writes the manifest of a build, after its header lines.
@@ -1397,7 +1384,7 @@ struct IncrementalBuild {
         var written: [String] = []
         for (i, u) in units.enumerated() {
             outputCount += u.paths.count
-            for p in u.paths where Manifest.isPage(p) { pageCount += 1 }
+            for p in u.paths where p.hasUTF8Suffix(OutputFile.pageSuffix) { pageCount += 1 }
             if let d = done[i] {
                 for p in u.paths where d.outputs.first(where: { $0.path == p })!.written { written.append(p) }
                 files += d.files

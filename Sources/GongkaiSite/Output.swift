@@ -16,6 +16,7 @@ public struct OutputFile: Hashable, Sendable {
     public init(path: String, text: String) { self.path = path; self.bytes = Array(text.utf8) }
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     public var isPage: Bool { path.hasSuffix(".html") }
+    static let pageSuffix: [UInt8] = Array(".html".utf8)
 }
 
 public struct OutputPathError: Error, CustomStringConvertible {
@@ -138,5 +139,14 @@ public enum SiteWriter {
             unlink(path)
             throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path])
         }
+    }
+}
+
+extension String {
+    /// Whether the UTF-8 bytes end with `suffix` (for an ASCII suffix, what `hasSuffix` answers,
+    /// without comparing characters).
+    func hasUTF8Suffix(_ suffix: [UInt8]) -> Bool {
+        var s = self
+        return s.withUTF8 { SiteBuilder.ScanName.endsWith($0, suffix) }
     }
 }

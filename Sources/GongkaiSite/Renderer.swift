@@ -228,7 +228,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         add(["404.html"], k.key("404")) { [self] in [try notFound()] }
         var pages: [String] = []
         pages.reserveCapacity(out.count)
-        for u in out { for p in u.paths where SiteRenderer.endsInIndexHTML(p) { pages.append(p) } }
+        // (Suffixes compared on bytes, as `hasSuffix` would answer: they are ASCII.)
+        for u in out { for p in u.paths where p.hasUTF8Suffix(SiteRenderer.indexHTML) { pages.append(p) } }
         add(["sitemap.xml"], k.key("sitemap", k.corpus)) { [self] in [sitemap(pages)] }
         add(["feed.xml"], k.key("feed", k.corpus)) { [self] in [feed()] }
         add(["robots.txt"], k.key("robots")) { [self] in [robots()] }
@@ -236,11 +237,6 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         return out
     }
 
-    /// `p.hasSuffix("index.html")`, on the bytes (the same answer: the suffix is ASCII).
-    static func endsInIndexHTML(_ p: String) -> Bool {
-        var p = p
-        return p.withUTF8 { u in u.count >= 10 && memcmp(u.baseAddress! + u.count - 10, SiteRenderer.indexHTML, 10) == 0 }
-    }
     static let indexHTML: [UInt8] = Array("index.html".utf8)
 
     /// The reports of each data file: `data/<year>/` (report order), `data/undated/` last.
