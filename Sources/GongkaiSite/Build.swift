@@ -31,6 +31,8 @@ public struct LoadedReport: Sendable {
     /// A record reloaded from the incremental build's cache: no narrative sections and no
     /// identity results (the report page extracts the file again when it is rendered).
     public var isPartial: Bool
+    /// A partial record that kept its narrative sections (see `NarrativeBudget`).
+    var keepsNarrative = false
 
     public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
         self.storage = RecordStorage(checked)
@@ -117,6 +119,8 @@ public struct BuildOptions: Sendable {
     /// Render every unit and return all files in `BuildResult.files` (tests); writing is still
     /// incremental.
     public var keepFiles: Bool
+    /// How many bytes of narrative freshly read records keep for their pages (`NarrativeBudget`).
+    var narrativeBudget = 192 << 20
 
     public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil,
                 clean: Bool = false, keepFiles: Bool = false) {

@@ -1440,7 +1440,7 @@ struct IncrementalBuild {
 
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).
     static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
-                        sidecarHash: [UInt8]?, extractor: ReportExtractor) -> CacheEntry {
+                        sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil) -> CacheEntry {
         var report: Report
         if let bytes {
             report = extractor.extract(bytes: bytes, source: path)
@@ -1449,7 +1449,11 @@ struct IncrementalBuild {
         }
         let (sidecar, sd) = Sidecar.load(for: path)
         report.diagnostics += sd
-        let lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
+        var lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
+        if let narrative, narrative.take(report.sections) {
+            lr.checked.report.sections = report.sections
+            lr.keepsNarrative = true
+        }
         let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
         var w = RecordCache.seededWriter
         RecordCache.encodeHead(lr, input, &w)
@@ -1482,6 +1486,7 @@ struct IncrementalBuild {
         let results = Slots<([CacheEntry], Bool)>(count: parts)
         let extracted = Slots<Bool>(count: 1)
         let extractor = ReportExtractor()
+        let narrative = NarrativeBudget(bytes: options.narrativeBudget)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (part * paths.count / parts)..<((part + 1) * paths.count / parts)
             var out: [CacheEntry] = []
@@ -1514,7 +1519,7 @@ struct IncrementalBuild {
                     continue
                 }
                 out.append(IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
-                                                    sidecarHash: sidecarHash, extractor: extractor))
+                                                    sidecarHash: sidecarHash, extractor: extractor, narrative: narrative))
                 progress?(extracted.increment(), paths.count)
             }
             results.set(part, (out, anyChanged))
@@ -1559,5 +1564,29 @@ enum DiagnosticsFile {
             }
             return out
         } catch { return nil }
+    }
+}
+
+/// How much narrative text freshly extracted records may keep for their report pages. A page
+/// whose record kept its narrative does not find it again in the file (a second pass of the
+/// reader over the whole text, about a third of what extraction costs); past the budget, records
+/// are kept without it, so a large corpus costs no more memory than before.
+final class NarrativeBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+
+    init(bytes: Int) { left = bytes }
+
+    /// Whether `sections` (about their UTF-8 size plus a small overhead per string) still fit.
+    func take(_ sections: [NarrativeSection]) -> Bool {
+        var size = 0
+        for s in sections {
+            size += s.title.utf8.count + 64
+            for p in s.paragraphs { size += p.text.utf8.count + 48 }
+        }
+        lock.lock(); defer { lock.unlock() }
+        guard size <= left else { return false }
+        left -= size
+        return true
     }
 }

@@ -10,7 +10,8 @@ import GongkaiCheck
 /// What a cached report keeps: everything aggregation, the data files and the diagnostics need
 /// (metadata, every cell, diagnostics, sidecar, the number of identity breaks). Narrative
 /// sections and identity results are left out (`LoadedReport.isPartial`): a report page that has
-/// to be rendered again re-reads its file anyway (for the source view) and extracts it again.
+/// to be rendered again re-reads its file anyway (for the source view) and finds its narrative
+/// there again, unless its record was read in this build and kept it (`NarrativeBudget`).
 public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var strings: [String: Int] = [:]

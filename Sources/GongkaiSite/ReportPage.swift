@@ -13,14 +13,15 @@ extension SiteRenderer {
         let lr = reports[i]
         var r = lr.report
         var checked = lr.checked
-        // The source view (and, for a record from the cache, its narrative and identity results)
-        // comes from the file itself: nothing this large is kept in memory between steps.
+        // The source view (and, for a record from the cache, its narrative) comes from the file
+        // itself: nothing this large is kept in memory between steps, except the narrative of
+        // records read in this build, within a budget (`NarrativeBudget`).
         var text = lr.sourceText
         if text == nil || lr.isPartial, let bytes = FileBytes.read(lr.report.source) {
             // Decoded once, for both.
             let decoded = try? SourceDecoder.decode(bytes)
             if text == nil { text = decoded?.text }
-            if lr.isPartial, let decoded { r.sections = ReportExtractor().sections(decoded: decoded.text, encoding: decoded.encoding) }
+            if lr.isPartial, !lr.keepsNarrative, let decoded { r.sections = ReportExtractor().sections(decoded: decoded.text, encoding: decoded.encoding) }
         }
         // Records are kept without their identity results (memory): they depend on the cells only.
         checked.identities = IdentityChecker.check(r)
