@@ -1,4 +1,5 @@
 import Foundation
+import GongkaiRead
 import Yams
 import GongkaiCore
 import GongkaiAggregate
@@ -129,9 +130,14 @@ public struct Sidecar: Hashable, Sendable {
 
     public static func load(for report: String) -> (Sidecar?, [Diagnostic]) {
         let p = path(for: report)
-        guard let data = FileManager.default.contents(atPath: p) else { return (nil, []) }
-        let name = URL(fileURLWithPath: p).lastPathComponent
-        guard let text = String(data: data, encoding: .utf8) else { return (nil, [.warning("\(name) is not UTF-8 text; ignored")]) }
+        guard let bytes = FileBytes.read(p) else { return (nil, []) }
+        return parse(bytes: bytes, path: p)
+    }
+
+    /// The sidecar at `path`, already read.
+    public static func parse(bytes: [UInt8], path: String) -> (Sidecar?, [Diagnostic]) {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let text = String(validating: bytes, as: UTF8.self) else { return (nil, [.warning("\(name) is not UTF-8 text; ignored")]) }
         return parse(text, name: name)
     }
 

@@ -1137,7 +1137,8 @@ struct IncrementalBuild {
                         cacheWriting.wait()
                         unlink(cachePath)
                         var r = IncrementalBuild.extract(source, rel: rel, bytes: FileBytes.read(source), hash: [], stamp: nil, sidecarStamp: nil,
-                                                         sidecarHash: nil, extractor: ReportExtractor()).record.report
+                                                         sidecarBytes: FileBytes.read(Sidecar.path(for: source)), sidecarHash: nil,
+                                                         extractor: ReportExtractor()).record.report
                         r.sections = []
                         return r
                     })
@@ -1345,6 +1346,7 @@ struct IncrementalBuild {
                         IncrementalBuild.unitTimes.add(String(unit.name.prefix { $0 != "/" }), ms)
                     }
                     var outs: [(String, [UInt8], Bool)] = []
+                    var folder: Substring? = nil
                     for f in files {
                         let h = Array(SHA256.hash(data: f.bytes).prefix(16))
                         let j = unit.paths.firstIndex(of: f.path)!
@@ -1352,6 +1354,12 @@ struct IncrementalBuild {
                         if at >= 0, oldBytes[at..<(at + 16)].elementsEqual(h), FileStamp.of(root + f.path) != nil {
                             outs.append((f.path, h, false))
                         } else {
+                            // A file the last build did not write: its folder is made first, once
+                            // per unit (in a new site, rather than a failed open per folder).
+                            if at < 0, let slash = f.path.lastIndex(of: "/"), folder != f.path[..<slash] {
+                                folder = f.path[..<slash]
+                                try SiteWriter.makeFolder(root + f.path[..<slash])
+                            }
                             try SiteWriter.writeAtomically(root + f.path, f.bytes, makeFolders: true)
                             outs.append((f.path, h, true))
                         }
@@ -1440,14 +1448,14 @@ struct IncrementalBuild {
 
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).
     static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
-                        sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil) -> CacheEntry {
+                        sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil) -> CacheEntry {
         var report: Report
         if let bytes {
             report = extractor.extract(bytes: bytes, source: path)
         } else {
             report = Report(source: path, diagnostics: [.error("cannot read the file")])
         }
-        let (sidecar, sd) = Sidecar.load(for: path)
+        let (sidecar, sd) = sidecarBytes.map { Sidecar.parse(bytes: $0, path: Sidecar.path(for: path)) } ?? (nil, [])
         report.diagnostics += sd
         var lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
         if let narrative, narrative.take(report.sections) {
@@ -1519,7 +1527,7 @@ struct IncrementalBuild {
                     continue
                 }
                 out.append(IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
-                                                    sidecarHash: sidecarHash, extractor: extractor, narrative: narrative))
+                                                    sidecarBytes: sidecarBytes, sidecarHash: sidecarHash, extractor: extractor, narrative: narrative))
                 progress?(extracted.increment(), paths.count)
             }
             results.set(part, (out, anyChanged))

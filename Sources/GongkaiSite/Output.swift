@@ -6,6 +6,14 @@ import Glibc
 import Darwin
 #endif
 
+private func sysWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(fd, buf, n)
+    #else
+    Darwin.write(fd, buf, n)
+    #endif
+}
+
 /// One file of the built site: a relative path and its bytes. A build renders the whole site
 /// into a sorted list of these before anything is written, so the write step (and an
 /// incremental build) can compare them with what is on disk.
@@ -61,7 +69,6 @@ public enum SiteWriter {
         let root = directory.hasSuffix("/") ? directory : directory + "/"
         var summary = WriteSummary()
         var made = Set<String>()
-        let pid = getpid()
         for f in files {
             let full = root + f.path
             if let old = readFile(full), old == f.bytes { summary.unchanged += 1; continue }
@@ -106,17 +113,20 @@ public enum SiteWriter {
         return summary
     }
 
+    /// This process's id, for the names of its temporary files.
+    static let pid = getpid()
+
     /// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a reader
     /// (or a build killed half-way) never sees half a file. `makeFolders` creates missing folders.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], makeFolders: Bool = false) throws {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let tmp = dir + "/." + name + ".tmp-\(getpid())"
+        let tmp = dir + "/." + name + ".tmp-\(pid)"
         do {
             try writeFile(tmp, bytes)
-        } catch where makeFolders {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch let e as CocoaError where makeFolders && (e.userInfo["errno"] as? Int32) == ENOENT {
+            try makeFolder(dir)
             try writeFile(tmp, bytes)
         }
         if rename(tmp, path) != 0 {
@@ -128,14 +138,35 @@ public enum SiteWriter {
 
     static func readFile(_ path: String) -> [UInt8]? { FileBytes.read(path) }
 
-    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        guard let f = fopen(path, "wb") else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+    /// Creates `path` and the folders above it that are missing (`mkdir -p`).
+    static func makeFolder(_ path: String) throws {
+        if mkdir(path, 0o777) == 0 || errno == EEXIST { return }
+        if errno == ENOENT, let slash = path.lastIndex(of: "/"), slash > path.startIndex {
+            try makeFolder(String(path[..<slash]))
+            if mkdir(path, 0o777) == 0 || errno == EEXIST { return }
         }
-        let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-        let ok = n == bytes.count && fflush(f) == 0
-        fclose(f)
-        if !ok {
+        let e = errno
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create the folder: \(String(cString: strerror(e)))"])
+    }
+
+    /// One `open`, `write`s until every byte is out, one `close` (no stdio buffer, no `fstat`).
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            let e = errno
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, "errno": e, NSLocalizedDescriptionKey: String(cString: strerror(e))])
+        }
+        var done = 0
+        let ok = bytes.withUnsafeBytes { b -> Bool in
+            while done < b.count {
+                let n = sysWrite(fd, b.baseAddress! + done, b.count - done)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                done += n
+            }
+            return true
+        }
+        let closed = close(fd) == 0
+        if !ok || !closed {
             unlink(path)
             throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path])
         }
