@@ -91,8 +91,11 @@ public enum CommonMark {
         var i = 0
         var copied = 0
         while i < n {
-            // U+E000 is EE 80 80; U+E001 is EE 80 81.
-            guard raw[i] == 0xEE, i + 6 < n, raw[i + 1] == 0x80, raw[i + 2] == 0x80, raw[i + 3] == 0x3C,
+            // U+E000 is EE 80 80; U+E001 is EE 80 81. Other text never holds an EE byte in cmark's
+            // output except in other private-use characters: `memchr` skips to the next one.
+            guard let p = memchr(raw.baseAddress! + i, 0xEE, n - i) else { break }
+            i = raw.baseAddress!.distance(to: UnsafeRawPointer(p))
+            guard i + 6 < n, raw[i + 1] == 0x80, raw[i + 2] == 0x80, raw[i + 3] == 0x3C,
                   raw[i + 4] == 0x67, raw[i + 5] == 0x6B else { i += 1; continue }
             var j = i + 6
             var k = 0
