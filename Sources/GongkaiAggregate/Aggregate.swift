@@ -720,6 +720,17 @@ public struct CrossYearCheck: Hashable, Sendable {
             ? "上年结转 \(JSON.format(co)) (\(y)) = 结转下年度 \(JSON.format(cf)) (\(y - 1))"
             : "上年结转 is \(JSON.format(co)) in \(y), but the \(y - 1) report (\(previousLabel)) carried \(JSON.format(cf)) forward (结转下年度)"
     }
+
+    /// `message` in Chinese, for the portal's pages.
+    public var messageZH: String {
+        let y = year
+        guard let co = carriedOver, let cf = previousCarriedForward else {
+            return "无法核对 \(y) 年“上年结转”＝\(y - 1) 年“结转下年度”：\(carriedOver == nil ? "\(y) 年“上年结转”" : "\(y - 1) 年“结转下年度”")为空"
+        }
+        return co == cf
+            ? "\(y) 年“上年结转”\(JSON.format(co))＝\(y - 1) 年“结转下年度”\(JSON.format(cf))"
+            : "\(y) 年“上年结转”为 \(JSON.format(co))，但 \(y - 1) 年报告（\(previousLabel)）的“结转下年度”为 \(JSON.format(cf))"
+    }
 }
 
 public struct AgencyAggregate: Hashable, Sendable {
@@ -1024,8 +1035,10 @@ public enum Aggregator {
                     entries[i].duplicate = true
                     entries[i].counted = false
                     let others = list.filter { $0 != i }.map { label(entries[$0].index) }
+                    let all = [label(entries[i].index)] + others
                     findings.append(AggregateFinding(source: entries[i].source, diagnostic: .error(
-                        "\(list.count == 2 ? "two" : "\(list.count)") reports for \(entries[i].agencyName ?? key) \(y): \(([label(entries[i].index)] + others).joined(separator: list.count == 2 ? " and " : ", ")); \(list.count == 2 ? "both are" : "all \(list.count) are") published, none is counted in totals", line: nil)))
+                        "\(list.count == 2 ? "two" : "\(list.count)") reports for \(entries[i].agencyName ?? key) \(y): \(all.joined(separator: list.count == 2 ? " and " : ", ")); \(list.count == 2 ? "both are" : "all \(list.count) are") published, none is counted in totals",
+                        zh: "\(entries[i].agencyName ?? key) \(y) 年有 \(list.count) 份报告：\(all.joined(separator: "、"))；都已发布，均不计入合计", line: nil)))
                 }
             }
             let names = displayNames[id]
@@ -1042,7 +1055,7 @@ public enum Aggregator {
                 let check = CrossYearCheck(year: y, carriedOver: co, previousCarriedForward: cf, status: status,
                                            source: inputs[i].source, previousSource: inputs[p].source, line: line, previousLabel: label(p))
                 checks.append(check)
-                if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(check.message, line: line))) }
+                if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(check.message, zh: check.messageZH, line: line))) }
             }
             agencies.append(AgencyAggregate(key: key, name: display, names: names.count < 2 ? names.map(\.title) : names.map(\.title).sorted(), level: levels[id],
                                             regionKey: nil, entries: sorted, byYear: single, crossYear: checks))

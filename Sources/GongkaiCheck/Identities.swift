@@ -158,7 +158,7 @@ public enum IdentityChecker {
         results.compactMap { r in
             switch r.status {
             case .holds: return nil
-            case .breaks, .notCheckable: return .warning(r.message, line: r.line)
+            case .breaks, .notCheckable: return .warning(r.message, zh: r.messageZH, line: r.line)
             }
         }
     }

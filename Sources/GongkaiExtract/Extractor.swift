@@ -11,7 +11,7 @@ public struct ReportExtractor: Sendable {
     public func extract(path: String, source: String? = nil) -> Report {
         var diagnostics = Diagnostics()
         guard let bytes = FileBytes.read(path) else {
-            diagnostics.error("cannot read the file")
+            diagnostics.error("cannot read the file", zh: "无法读取文件")
             return Report(source: source ?? path, diagnostics: diagnostics.all)
         }
         return extract(bytes: bytes, source: source ?? path)
@@ -79,22 +79,23 @@ struct ExtractionJob {
         let ranges = Regions.locate(lines, headings: headings)
         if ranges.active == nil && ranges.applications == nil && ranges.review == nil {
             if metadata.agency == nil {
-                diagnostics.error("not recognized as a government information disclosure annual report: no title and none of the form's tables")
+                diagnostics.error("not recognized as a government information disclosure annual report: no title and none of the form's tables",
+                                  zh: "未识别为政府信息公开工作年度报告：没有标题，表二、三、四也一张都没有")
             } else {
-                diagnostics.error("none of the form's tables (二、三、四) was found")
+                diagnostics.error("none of the form's tables (二、三、四) was found", zh: "表二、三、四一张都没有找到")
             }
             return
         }
         metadata.template = detectTemplate(ranges.active, applications: ranges.applications)
         let template = metadata.template ?? .form2021
         if let r = ranges.active { active = readActive(r, template: template) } else {
-            diagnostics.error("table 二 (主动公开政府信息情况) was not found")
+            diagnostics.error("table 二 (主动公开政府信息情况) was not found", zh: "没有找到表二（主动公开政府信息情况）")
         }
         if let r = ranges.applications { applications = readApplications(r, template: template) } else {
-            diagnostics.error("table 三 (收到和处理政府信息公开申请情况) was not found")
+            diagnostics.error("table 三 (收到和处理政府信息公开申请情况) was not found", zh: "没有找到表三（收到和处理政府信息公开申请情况）")
         }
         if let r = ranges.review { review = readReview(r) } else {
-            diagnostics.error("table 四 (行政复议、行政诉讼情况) was not found")
+            diagnostics.error("table 四 (行政复议、行政诉讼情况) was not found", zh: "没有找到表四（行政复议、行政诉讼情况）")
         }
         sections = Narrative.sections(lines, headings: headings)
     }
@@ -103,17 +104,18 @@ struct ExtractionJob {
 
     mutating func readTitle(before limit: Int) {
         guard let t = TitleReader.read(lines, before: max(limit, 1)) else {
-            diagnostics.error("no title naming the agency and the year (…年政府信息公开工作年度报告) was found near the top", line: lines.first(where: { !$0.text.isEmpty })?.number)
+            diagnostics.error("no title naming the agency and the year (…年政府信息公开工作年度报告) was found near the top",
+                              zh: "文首附近没有写明机关和年度的标题（……年政府信息公开工作年度报告）", line: lines.first(where: { !$0.text.isEmpty })?.number)
             return
         }
         metadata.titleLine = t.line
         if let a = t.agency {
             metadata.agency = TitleReader.displayAgency(a, original: lines, titleLine: t.line).trimmingSuffix(["政府信息公开工作年度报告"])
         } else {
-            diagnostics.error("the title names no agency", line: t.line)
+            diagnostics.error("the title names no agency", zh: "标题中没有机关名称", line: t.line)
         }
         if let y = t.year { metadata.year = y } else {
-            diagnostics.error("the title names no year", line: t.line)
+            diagnostics.error("the title names no year", zh: "标题中没有年度", line: t.line)
         }
     }
 
@@ -129,9 +131,11 @@ struct ExtractionJob {
         }
         let guess: Template? = metadata.year.map { $0 <= 2020 ? .form2019 : .form2021 }
         if let g = guess {
-            diagnostics.warning("the form (2019 or 2021) could not be told from table 二's column labels; taken as \(g.rawValue) from the year", line: activeRange.map { lines[$0.lowerBound].number })
+            diagnostics.warning("the form (2019 or 2021) could not be told from table 二's column labels; taken as \(g.rawValue) from the year",
+                                zh: "从表二的栏目名称看不出表式是 2019 年版还是 2021 年版，按年度视为 \(g == .form2019 ? "2019" : "2021") 年版", line: activeRange.map { lines[$0.lowerBound].number })
         } else {
-            diagnostics.error("the form (2019 or 2021) could not be told from table 二's column labels or the year")
+            diagnostics.error("the form (2019 or 2021) could not be told from table 二's column labels or the year",
+                              zh: "从表二的栏目名称和年度都看不出表式是 2019 年版还是 2021 年版")
         }
         return guess
     }
@@ -159,13 +163,13 @@ struct ExtractionJob {
 
     mutating func readActive(_ r: Range<Int>, template: Template) -> ActiveDisclosure {
         let specs = template == .form2019 ? ActiveLabels.specs2019 : ActiveLabels.specs2021
-        var reader = RowReader(rows: template == .form2019 ? ActiveLabels.set2019 : ActiveLabels.set2021, tableName: "table 二")
+        var reader = RowReader(rows: template == .form2019 ? ActiveLabels.set2019 : ActiveLabels.set2021, tableName: "table 二", tableNameZH: "表二")
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
         var items: [ActiveDisclosure.Item] = []
         for spec in specs {
             guard let reading = reader.reading(spec.key) else {
-                diagnostics.error("table 二: row \(spec.label) was not found; its cells are null", line: lines[r].first?.number)
+                diagnostics.error("table 二: row \(spec.label) was not found; its cells are null", zh: "表二：没有找到“\(spec.label)”行，该行各格记为无数据", line: lines[r].first?.number)
                 items.append(.init(spec: spec, cells: Array(repeating: .missing, count: spec.fields.count)))
                 continue
             }
@@ -173,14 +177,14 @@ struct ExtractionJob {
             for (k, field) in spec.fields.enumerated() {
                 cells[k] = settle(cells[k], unit: field.unit, yuan: reading.yuan, what: "\(spec.label) · \(field.label)")
             }
-            warnBlanks(cells, labels: spec.fields.map(\.label), row: "table 二: \(spec.label)", line: reading.labelLine)
+            warnBlanks(cells, labels: spec.fields.map(\.label), row: "table 二: \(spec.label)", rowZH: "表二“\(spec.label)”", line: reading.labelLine)
             items.append(.init(spec: spec, cells: cells))
         }
         return ActiveDisclosure(items: items)
     }
 
     mutating func readApplications(_ r: Range<Int>, template: Template) -> Applications {
-        var reader = RowReader(rows: ApplicationLabels.set, tableName: "table 三")
+        var reader = RowReader(rows: ApplicationLabels.set, tableName: "table 三", tableNameZH: "表三")
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
         let split = ["other_no_supplement", "other_fee_unpaid", "other_misc"]
@@ -193,22 +197,23 @@ struct ExtractionJob {
             if spec.key == "other" && useSplit { continue }
             if split.contains(spec.key) && !useSplit { continue }
             guard let reading = reader.reading(spec.key) else {
-                diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", line: lines[r].first?.number)
+                diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", zh: "表三：没有找到“\(spec.label)”行，该行各格记为无数据", line: lines[r].first?.number)
                 rows.append(.init(key: spec.key, cells: Array(repeating: .missing, count: Applications.columnCount)))
                 continue
             }
             let cells = reading.cells.enumerated().map { k, c in settle(c, unit: .count, yuan: false, what: "\(spec.label) · \(columnLabels[k])") }
-            warnBlanks(cells, labels: columnLabels, row: "table 三: \(spec.label)", line: reading.labelLine)
+            warnBlanks(cells, labels: columnLabels, row: "table 三: \(spec.label)", rowZH: "表三“\(spec.label)”", line: reading.labelLine)
             rows.append(.init(key: spec.key, cells: cells))
         }
         if hasSplit && hasSingle {
-            diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept", line: reader.reading("other")?.labelLine)
+            diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept",
+                                zh: "表三：（六）既印成一行又印成三行，保留三行", line: reader.reading("other")?.labelLine)
         }
         return Applications(rows: rows)
     }
 
     mutating func readReview(_ r: Range<Int>) -> ReviewLitigation {
-        var reader = RowReader(rows: ReviewLabels.set, tableName: "table 四")
+        var reader = RowReader(rows: ReviewLabels.set, tableName: "table 四", tableNameZH: "表四")
         reader.spill = true
         reader.headerStartsAtFirst = true
         reader.emptyLineIsBlank = isDense(r)
@@ -217,12 +222,12 @@ struct ExtractionJob {
         let fieldLabels = FormSchema.reviewFields.map(\.label)
         for spec in FormSchema.reviewGroups {
             guard let reading = reader.reading(spec.key) else {
-                diagnostics.error("table 四: the cells of \(spec.label) were not found; they are null", line: lines[r].first?.number)
+                diagnostics.error("table 四: the cells of \(spec.label) were not found; they are null", zh: "表四：没有找到“\(spec.label)”各格，记为无数据", line: lines[r].first?.number)
                 groups.append(.init(key: spec.key, cells: Array(repeating: .missing, count: 5)))
                 continue
             }
             let cells = reading.cells.enumerated().map { k, c in settle(c, unit: .count, yuan: false, what: "\(spec.label) · \(fieldLabels[k])") }
-            warnBlanks(cells, labels: fieldLabels, row: "table 四: \(spec.label)", line: reading.labelLine)
+            warnBlanks(cells, labels: fieldLabels, row: "table 四: \(spec.label)", rowZH: "表四“\(spec.label)”", line: reading.labelLine)
             groups.append(.init(key: spec.key, cells: cells))
         }
         return ReviewLitigation(groups: groups)
@@ -233,7 +238,7 @@ struct ExtractionJob {
         var c = cell
         switch c.state {
         case .unreadable(let s):
-            diagnostics.error("\(what()): '\(s)' is not a number; the cell is null", line: c.line)
+            diagnostics.error("\(what()): '\(s)' is not a number; the cell is null", zh: "\(what())：“\(s)”不是数字，该格记为无数据", line: c.line)
             return c
         case .blank, .missing: return c
         case .number: break
@@ -244,24 +249,26 @@ struct ExtractionJob {
             if yuan { c.value = v / 10_000 }
         case .count, .signedCount:
             if v != v.rounded() {
-                diagnostics.error("\(what()): \(JSON.format(v)) is not a whole number; the cell is null", line: c.line)
+                diagnostics.error("\(what()): \(JSON.format(v)) is not a whole number; the cell is null", zh: "\(what())：\(JSON.format(v)) 不是整数，该格记为无数据", line: c.line)
                 return Cell(value: nil, state: .unreadable(JSON.format(v)), line: c.line, note: c.note)
             }
             if v < 0 && unit == .count {
-                diagnostics.warning("\(what()): the count is negative (\(Int(v)))", line: c.line)
+                diagnostics.warning("\(what()): the count is negative (\(Int(v)))", zh: "\(what())：件数为负数（\(Int(v))）", line: c.line)
             }
         }
         return c
     }
 
-    mutating func warnBlanks(_ cells: [Cell], labels: [String], row: @autoclosure () -> String, line: Int) {
+    mutating func warnBlanks(_ cells: [Cell], labels: [String], row: @autoclosure () -> String, rowZH: @autoclosure () -> String, line: Int) {
         let blank = cells.indices.filter { cells[$0].state == .blank }
         guard !blank.isEmpty else { return }
         let at = cells[blank[0]].line ?? line
         if blank.count == cells.count {
-            diagnostics.warning("\(row()): all \(cells.count) cells are blank (\(labels.joined(separator: ", "))); they are null, not 0", line: at)
+            diagnostics.warning("\(row()): all \(cells.count) cells are blank (\(labels.joined(separator: ", "))); they are null, not 0",
+                                zh: "\(rowZH())的 \(cells.count) 格（\(labels.joined(separator: "、"))）全部空白，记为无数据，不计为 0", line: at)
         } else {
-            diagnostics.warning("\(row()): blank cell\(blank.count > 1 ? "s" : "") \(blank.map { labels[$0] }.joined(separator: ", ")); null, not 0", line: at)
+            diagnostics.warning("\(row()): blank cell\(blank.count > 1 ? "s" : "") \(blank.map { labels[$0] }.joined(separator: ", ")); null, not 0",
+                                zh: "\(rowZH())的“\(blank.map { labels[$0] }.joined(separator: "”“"))”空白，记为无数据，不计为 0", line: at)
         }
     }
 }

@@ -60,6 +60,7 @@ struct RowReader {
     /// Empty lines inside a run of values are blank cells (dense one-cell-per-line text).
     var emptyLineIsBlank = false
     let tableName: String
+    let tableNameZH: String
 
     /// The rows read, by row index.
     private(set) var readings: [RowReading?]
@@ -83,9 +84,10 @@ struct RowReader {
     }
     private var pending: Pending? = nil
 
-    init(rows: RowSet, tableName: String) {
+    init(rows: RowSet, tableName: String, tableNameZH: String) {
         self.form = rows
         self.tableName = tableName
+        self.tableNameZH = tableNameZH
         self.readings = Array(repeating: nil, count: rows.rows.count)
     }
 
@@ -152,7 +154,8 @@ struct RowReader {
             // Several row labels and then a block of values: rows or columns of one block.
             if j == line.end, mayNameSeveralRows(), let used = readBlock(at: k, from: i, diagnostics: &diagnostics) { return used }
             guard let r = matchRow() else {
-                diagnostics.warning("\(tableName): values with no row label recognized before them; they are ignored", line: line.number)
+                diagnostics.warning("\(tableName): values with no row label recognized before them; they are ignored",
+                                    zh: "\(tableNameZH)：有数字前面没有可识别的行名，已忽略", line: line.number)
                 clearLabel()
                 i = j
                 continue
@@ -344,7 +347,8 @@ struct RowReader {
                 let row = pending!.row, yuan = pending!.yuan
                 finishPending(diagnostics: &diagnostics)
                 guard spill, let next = firstUnread() else {
-                    diagnostics.warning("\(tableName): more cells than the row \(rows[row].label) has; the extra cells are ignored", line: line)
+                    diagnostics.warning("\(tableName): more cells than the row \(rows[row].label) has; the extra cells are ignored",
+                                        zh: "\(tableNameZH)：格数多于“\(rows[row].label)”行应有的格数，多出的已忽略", line: line)
                     return
                 }
                 pending = Pending(row: next, cells: [], labelLine: line, yuan: yuan)
@@ -368,12 +372,14 @@ struct RowReader {
         pending = nil
         let count = form.counts[p.row]
         if p.cells.count < count {
-            diagnostics.error("\(tableName): row \(rows[p.row].label) has \(p.cells.count) of its \(count) cells; the missing ones are null", line: p.cells.last?.line ?? p.labelLine)
+            diagnostics.error("\(tableName): row \(rows[p.row].label) has \(p.cells.count) of its \(count) cells; the missing ones are null",
+                              zh: "\(tableNameZH)：“\(rows[p.row].label)”行应有 \(count) 格，只读到 \(p.cells.count) 格，缺少的记为无数据", line: p.cells.last?.line ?? p.labelLine)
             while p.cells.count < count { p.cells.append(.missing) }
         }
         if let previous = readings[p.row] {
             if previous.cells.map(\.value) != p.cells.map(\.value) {
-                diagnostics.warning("\(tableName): row \(rows[p.row].label) appears twice (lines \(previous.labelLine) and \(p.labelLine)); the first is kept", line: p.labelLine)
+                diagnostics.warning("\(tableName): row \(rows[p.row].label) appears twice (lines \(previous.labelLine) and \(p.labelLine)); the first is kept",
+                                    zh: "\(tableNameZH)：“\(rows[p.row].label)”行出现两次（第 \(previous.labelLine) 行和第 \(p.labelLine) 行），保留第一次的", line: p.labelLine)
             }
             return
         }

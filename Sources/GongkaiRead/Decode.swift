@@ -16,6 +16,8 @@ public enum SourceEncoding: String, Sendable {
 
 public struct DecodeError: Error, Sendable, CustomStringConvertible {
     public let description: String
+    /// The same in Chinese, for the portal's pages.
+    public let zh: String
 }
 
 /// Decodes report bytes: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK.
@@ -25,7 +27,8 @@ public enum SourceDecoder {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             let body = bytes[3...]
             guard let s = String(validating: body, as: UTF8.self) else {
-                throw DecodeError(description: "the file starts with a UTF-8 byte order mark but is not valid UTF-8")
+                throw DecodeError(description: "the file starts with a UTF-8 byte order mark but is not valid UTF-8",
+                                  zh: "文件以 UTF-8 字节顺序标记开头，但不是有效的 UTF-8 文本")
             }
             return (s, .utf8BOM)
         }
@@ -33,14 +36,16 @@ public enum SourceDecoder {
         if bytes.starts(with: [0xFE, 0xFF]) { return (try utf16(bytes.dropFirst(2), littleEndian: false), .utf16BE) }
         if let s = String(validating: bytes, as: UTF8.self) { return (s, .utf8) }
         if bytes.contains(0) {
-            throw DecodeError(description: "the file is binary or UTF-16 without a byte order mark; save it as UTF-8")
+            throw DecodeError(description: "the file is binary or UTF-16 without a byte order mark; save it as UTF-8",
+                              zh: "文件是二进制文件或没有字节顺序标记的 UTF-16 文本，请另存为 UTF-8")
         }
         if let s = gb18030(bytes), looksLikeChinese(s) { return (s, .gb18030) }
-        throw DecodeError(description: "the file is not valid UTF-8, UTF-16 or GB18030 text; save it as UTF-8")
+        throw DecodeError(description: "the file is not valid UTF-8, UTF-16 or GB18030 text; save it as UTF-8",
+                          zh: "文件不是有效的 UTF-8、UTF-16 或 GB18030 文本，请另存为 UTF-8")
     }
 
     private static func utf16<C: Collection>(_ bytes: C, littleEndian: Bool) throws(DecodeError) -> String where C.Element == UInt8 {
-        guard bytes.count % 2 == 0 else { throw DecodeError(description: "UTF-16 text with an odd number of bytes") }
+        guard bytes.count % 2 == 0 else { throw DecodeError(description: "UTF-16 text with an odd number of bytes", zh: "UTF-16 文本的字节数为奇数") }
         var units: [UInt16] = []
         units.reserveCapacity(bytes.count / 2)
         var it = bytes.makeIterator()
@@ -48,7 +53,7 @@ public enum SourceDecoder {
             units.append(littleEndian ? UInt16(a) | UInt16(b) << 8 : UInt16(a) << 8 | UInt16(b))
         }
         guard let s = String(validating: units, as: UTF16.self) else {
-            throw DecodeError(description: "invalid UTF-16 text (unpaired surrogate)")
+            throw DecodeError(description: "invalid UTF-16 text (unpaired surrogate)", zh: "无效的 UTF-16 文本（代理项不成对）")
         }
         return s
     }

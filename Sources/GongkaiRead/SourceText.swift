@@ -38,7 +38,7 @@ public enum SourceReader {
     public static func read(bytes: [UInt8], diagnostics: inout Diagnostics) -> SourceText? {
         let decoded: (text: String, encoding: SourceEncoding)
         do { decoded = try SourceDecoder.decode(bytes) } catch {
-            diagnostics.error(error.description)
+            diagnostics.error(error.description, zh: error.zh)
             return nil
         }
         return read(text: decoded.text, encoding: decoded.encoding, diagnostics: &diagnostics)
@@ -56,7 +56,8 @@ public enum SourceReader {
             if TraditionalConverter.shared.convertShortLines(&lines) {
                 converted = true
             } else {
-                diagnostics.warning("the report is in traditional characters but could not be converted: \(TraditionalConverter.shared.failure ?? "OpenCC failed")")
+                let why = TraditionalConverter.shared.failure ?? "OpenCC failed"
+                diagnostics.warning("the report is in traditional characters but could not be converted: \(why)", zh: "报告为繁体字，但未能转换为简体：\(why)")
             }
         }
         for i in lines.indices where PageFooter.matches(lines[i].text) { lines[i].text = "" }

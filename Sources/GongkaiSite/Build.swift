@@ -392,7 +392,7 @@ public enum SiteBuilder {
                 report = extractor.extract(bytes: bytes, source: path)
                 text = try? SourceDecoder.decode(bytes).text
             } else {
-                report = Report(source: path, diagnostics: [.error("cannot read the file")])
+                report = Report(source: path, diagnostics: [.error("cannot read the file", zh: "无法读取文件")])
             }
             let (sidecar, sd) = Sidecar.load(for: path)
             report.diagnostics += sd

@@ -137,14 +137,14 @@ public struct Sidecar: Hashable, Sendable {
     /// The sidecar at `path`, already read.
     public static func parse(bytes: [UInt8], path: String) -> (Sidecar?, [Diagnostic]) {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        guard let text = String(validating: bytes, as: UTF8.self) else { return (nil, [.warning("\(name) is not UTF-8 text; ignored")]) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return (nil, [.warning("\(name) is not UTF-8 text; ignored", zh: "\(name) 不是 UTF-8 文本，已忽略")]) }
         return parse(text, name: name)
     }
 
     public static func parse(_ text: String, name: String) -> (Sidecar?, [Diagnostic]) {
         var d: [Diagnostic] = []
         guard let node = try? Yams.compose(yaml: text), let map = node.mapping else {
-            return (nil, [.warning("\(name) is not a YAML mapping; ignored")])
+            return (nil, [.warning("\(name) is not a YAML mapping; ignored", zh: "\(name) 不是 YAML 键值表，已忽略")])
         }
         var s = Sidecar()
         if let u = map["source_url"]?.string {
@@ -152,12 +152,12 @@ public struct Sidecar: Hashable, Sendable {
             let lower = t.lowercased()
             if (lower.hasPrefix("https://") || lower.hasPrefix("http://")), !t.contains(where: { $0.isWhitespace || "\"'<>`".contains($0) }) {
                 s.sourceURL = t
-            } else { d.append(.warning("\(name): source_url must be an http(s) address; ignored")) }
+            } else { d.append(.warning("\(name): source_url must be an http(s) address; ignored", zh: "\(name)：source_url 须为 http(s) 地址，已忽略")) }
         }
         if let p = map["published"]?.string {
             let u = Array(p.utf8)
             let ok = u.count == 10 && u[4] == 0x2D && u[7] == 0x2D && u.enumerated().allSatisfy { i, b in i == 4 || i == 7 || (0x30...0x39).contains(b) }
-            if ok { s.published = p } else { d.append(.warning("\(name): published must be a date YYYY-MM-DD; ignored")) }
+            if ok { s.published = p } else { d.append(.warning("\(name): published must be a date YYYY-MM-DD; ignored", zh: "\(name)：published 须为 YYYY-MM-DD 格式的日期，已忽略")) }
         }
         return (s, d)
     }

@@ -398,7 +398,7 @@ struct CacheEntry {
     var encoded: ArraySlice<UInt8>? = nil
 }
 
-/// The record cache (`.gongkai/records`, format 5): a header, an index (per report: its path in
+/// The record cache (`.gongkai/records`, format 6): a header, an index (per report: its path in
 /// the corpus, stamps and hashes of file and sidecar, the digest of its record's head, the length
 /// of its record), then the records,
 /// each encoded on its own (string table seeded with the form's keys) as a head — metadata,
@@ -408,7 +408,7 @@ struct CacheEntry {
 /// back byte for byte. A file of another format or tool version is ignored (everything is read
 /// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC5\n".utf8)
+    static let magic: [UInt8] = Array("GKRC6\n".utf8)
     /// Strings every record repeats: the string table of each record starts with them.
     static let seed: [String] = FormSchema.applicationRows.map(\.key) + FormSchema.reviewGroups.map(\.key)
     static let seededWriter = ByteWriter(capacity: 0, seed: seed)
@@ -1453,7 +1453,7 @@ struct IncrementalBuild {
         if let bytes {
             report = extractor.extract(bytes: bytes, source: path)
         } else {
-            report = Report(source: path, diagnostics: [.error("cannot read the file")])
+            report = Report(source: path, diagnostics: [.error("cannot read the file", zh: "无法读取文件")])
         }
         let (sidecar, sd) = sidecarBytes.map { Sidecar.parse(bytes: $0, path: Sidecar.path(for: path)) } ?? (nil, [])
         report.diagnostics += sd
@@ -1553,6 +1553,7 @@ enum DiagnosticsFile {
             w.u8(d.severity == .error ? 1 : 0)
             w.optInt(d.line)
             w.string(d.message)
+            w.optString(d.zh)
         }
         return w.bytes
     }
@@ -1568,7 +1569,8 @@ enum DiagnosticsFile {
                 let p = try r.string()
                 let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
                 let line = try r.optInt()
-                out.append((prefix + p, Diagnostic(sev, line: line, try r.string())))
+                let message = try r.string()
+                out.append((prefix + p, Diagnostic(sev, line: line, message, zh: try r.optString())))
             }
             return out
         } catch { return nil }

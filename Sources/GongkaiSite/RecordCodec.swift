@@ -290,6 +290,7 @@ public enum RecordCodec {
             w.u8(d.severity == .error ? 1 : 0)
             w.optInt(d.line)
             w.string(d.message)
+            w.optString(d.zh)
         }
         if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
         w.int(lr.identityBreaks)
@@ -302,7 +303,8 @@ public enum RecordCodec {
         for _ in 0..<nd {
             let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
             let line = try r.optInt()
-            diags.append(Diagnostic(sev, line: line, try r.string()))
+            let message = try r.string()
+            diags.append(Diagnostic(sev, line: line, message, zh: try r.optString()))
         }
         var sidecar: Sidecar? = nil
         if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }

@@ -67,7 +67,7 @@ extension SiteRenderer {
             for d in findings.sorted(by: { ($0.severity == .error ? 0 : 1, $0.line ?? 0) < ($1.severity == .error ? 0 : 1, $1.line ?? 0) }) {
                 diag += "<li class=\"\(d.severity.rawValue)\"><span class=\"sev\">\(d.severity == .error ? "错误" : "提示")</span> "
                 if let l = d.line { diag += "<a href=\"#L\(l)\">第 \(l) 行</a>：" }
-                diag += Escape.html(d.message) + "</li>"
+                diag += Escape.html(d.pageText) + "</li>"
             }
             diag += "</ul>"
         }

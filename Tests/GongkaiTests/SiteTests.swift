@@ -324,12 +324,28 @@ import GongkaiSite
         #expect(r.checked.identities.contains { $0.isBreak })
         let (files, _) = try SiteFixture.render([r])
         let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" }?.text)
-        // The identity table speaks Chinese (the findings list keeps the checker's lines).
+        // The identity table speaks Chinese.
         #expect(page.contains("<td>自然人列</td><td class=\"warn\">不成立（9 ≠ 10）</td><td>总计 为 9，但 三（一）至（六）各办理结果之和为 10（自然人列）</td>"))
         // Those that hold are summed up per relation: I1 holds in all seven columns.
         let holds = try #require(page.components(separatedBy: "<caption>成立的勾稽关系</caption>").last)
         #expect(holds.contains("<tr><th scope=\"row\">I1</th><td>\(Identity.carryOver.statement)</td><td>自然人列、商业企业列、"))
         #expect(holds.contains("总计列（7 处）</td></tr>"))
         #expect(!holds.contains("<th scope=\"row\">I2</th><td>\(Identity.handlingTotal.statement)</td><td>自然人列"), "I2 fails in the 自然人 column")
+    }
+
+    @Test func theFindingsListIsInChinese() throws {
+        // The same break, and a blank cell (自然人 of 部分公开): the page lists both findings in
+        // Chinese, with the numbers; the command line keeps the English wording.
+        var text = SiteFixture.report(agency: "某某市某某局", year: 2023)
+        text = text.replacingOccurrences(of: "（一）予以公开\t\t6\t0\t0\t0\t0\t0\t6", with: "（一）予以公开\t\t7\t0\t0\t0\t0\t0\t7")
+        text = text.replacingOccurrences(of: "不计其他情形）\t\t0\t", with: "不计其他情形）\t\t\t")
+        let r = SiteFixture.load(text, "a/2023.txt")
+        #expect(r.report.diagnostics.contains { $0.message.contains("blank cell 自然人") })
+        let (files, _) = try SiteFixture.render([r])
+        let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" }?.text)
+        let list = try #require(page.components(separatedBy: "<ul class=\"diagnostics\">").last?.components(separatedBy: "</ul>").first)
+        #expect(list.contains("总计 为 9，但 三（一）至（六）各办理结果之和为 10（总计列）</li>"))
+        #expect(list.contains("：表三“（二）部分公开”的“自然人”空白，记为无数据，不计为 0</li>"))
+        #expect(!list.contains("blank") && !list.contains(" but "))
     }
 }
