@@ -130,6 +130,20 @@ enum ReviewLabels {
 enum Narrative {
     static let sentenceEnds = Array("。；;！!？?：:".unicodeScalars)
 
+    /// A heading's words without the Markdown around them: `## 一、总体情况` and
+    /// `**一、总体情况**` are titled `一、总体情况` (the page shows the title as text).
+    static func title(_ line: Substring) -> String {
+        var t = CellSplitter.trim(line)
+        if t.first == "#" {
+            t = t.drop { $0 == "#" }
+            t = CellSplitter.trim(t)
+        }
+        if t.utf8.count > 4, t.hasPrefix("**"), t.hasSuffix("**") {
+            t = CellSplitter.trim(t.dropFirst(2).dropLast(2))
+        }
+        return String(t)
+    }
+
     static func sections(_ lines: [SourceLine], headings: [Heading]) -> [NarrativeSection] {
         var out: [NarrativeSection] = []
         for (k, h) in headings.enumerated() where [.overview, .problems, .other].contains(h.part) {
@@ -148,7 +162,7 @@ enum Narrative {
                 }
             }
             if let c = current { paragraphs.append(.init(line: c.line, text: c.text)) }
-            out.append(NarrativeSection(title: String(CellSplitter.trim(lines[h.index].text)), line: h.line, paragraphs: paragraphs))
+            out.append(NarrativeSection(title: title(lines[h.index].text), line: h.line, paragraphs: paragraphs))
         }
         return out
     }

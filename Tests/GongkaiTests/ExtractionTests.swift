@@ -51,6 +51,17 @@ struct LayoutFamilyTests {
         #expect(Fixture.extract("extract/pipes-2021.md").report.agency == "示例市生态环境局")
     }
 
+    @Test func markdownMarksAreNotPartOfSectionTitles() {
+        // `## 一、总体情况` in the file; `**五、…**` and `### **六、…**` written here.
+        #expect(Fixture.extract("extract/pipes-2021.md").report.sections.map(\.title)
+                == ["一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"])
+        let text = Fixture.text("extract/pipes-2021.md")
+            .replacingOccurrences(of: "## 五、存在的主要问题及改进情况", with: "**五、存在的主要问题及改进情况**")
+            .replacingOccurrences(of: "## 六、其他需要报告的事项", with: "### **六、其他需要报告的事项**")
+        #expect(ReportExtractor().extract(text: text, source: "x.md").sections.map(\.title)
+                == ["一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"])
+    }
+
     @Test func traditionalIsConvertedWithTheFormsTaiwanWording() {
         // 行政規範性檔案 (Taiwan wording) must be read as 行政规范性文件.
         let r = Fixture.extract("extract/traditional-2021.txt").report

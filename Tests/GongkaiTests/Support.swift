@@ -8,6 +8,7 @@ enum Fixture {
     static var root: URL { Bundle.module.url(forResource: "Fixtures", withExtension: nil)! }
     static func path(_ name: String) -> String { root.appendingPathComponent(name).path }
     static func extract(_ name: String) -> CheckedReport { CheckedReport(ReportExtractor().extract(path: path(name))) }
+    static func text(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
 }
 
 /// The figures every standard fixture prints in table 三 (own, fictional numbers).
