@@ -67,6 +67,12 @@ ul.diagnostics { padding-left: 1.2rem; } ul.diagnostics li.error .sev { color: v
 nav.years ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
 nav.years li[aria-current] { font-weight: 700; }
 td.years a { margin-right: .35rem; }
+nav.pager { margin: .75rem 0; font-size: .9rem; }
+nav.pager p { margin: 0 0 .25rem; color: var(--muted); }
+nav.pager ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .25rem; }
+nav.pager li a, nav.pager li[aria-current] { display: inline-block; min-width: 2.75rem; padding: .35rem .5rem; text-align: center; border: 1px solid var(--line); border-radius: 4px; }
+nav.pager li[aria-current] { font-weight: 700; background: var(--soft); }
+nav.pager li.gap { padding: .35rem .25rem; color: var(--muted); }
 
 .cards ul { list-style: none; padding: 0; margin: 0 0 1rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr)); gap: .6rem; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; display: flex; flex-direction: column; }
@@ -114,7 +120,7 @@ details summary { cursor: pointer; color: var(--accent); margin: .5rem 0; }
 
 @media print {
   .banner { border: 1px solid #000; }
-  header.site nav, .skip, footer.site .fine, nav.years { display: none; }
+  header.site nav, .skip, footer.site .fine, nav.years, nav.pager { display: none; }
   body { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
   a { color: inherit; text-decoration: none; }

@@ -18,7 +18,13 @@ extension SiteRenderer {
         }
         context["hasYears"] = !agg.years.isEmpty
         context["trends"] = blocks.add(trendCharts())
-        context["agencies"] = blocks.add(agenciesTable(agg.agencies.indices.map { $0 }, caption: "各机关历年报告"))
+        if agg.agencies.count <= limits.homeAgencies {
+            context["agencies"] = blocks.add(agenciesTable(agg.agencies.indices.map { $0 }, caption: "各机关历年报告"))
+        } else {
+            // Too many for one page: the lists, by name, region and year.
+            let pages = listPaths("agencies/", rows: agg.agencies.count).count
+            context["agencies"] = blocks.add("<p class=\"lists\">共 \(agg.agencies.count) 个机关：\(a(urls.link("agencies/"), "按名称"))（\(pages) 页）、\(a(urls.link("regions/"), "按地区"))、\(a(urls.link("years/"), "按年度"))查看；\(a(urls.link("reports/"), "全部报告"))按年度排列。</p>")
+        }
         let failing = failingReports()
         context["failing"] = blocks.add(failing.html)
         context["failingCount"] = failing.count
@@ -107,23 +113,39 @@ extension SiteRenderer {
                 || (e.agencyKey != nil && crossBreaks[e.source] != nil)
         }
         guard !failing.isEmpty else { return ("<p class=\"ok\">所有报告均通过核对。</p>", 0) }
-        var t = TableHTML(caption: "未通过核对的报告", head: ["问题", "首个问题"])
-        for e in failing {
+        let shown = failing.prefix(limits.homeFailing)
+        var t = TableHTML(caption: shown.count < failing.count ? "未通过核对的报告（前 \(shown.count) 份）" : "未通过核对的报告", head: ["问题", "首个问题"])
+        for e in shown {
             let r = reports[e.index].report
             let all = r.diagnostics + (findingsBySource[e.source] ?? [])
             let first = all.first { $0.severity == .error } ?? all.first { $0.message.contains("but") } ?? all.first
             let where_ = first?.line.map { " " + a(reportLink(e.index) + "#L\($0)", "第 \($0) 行") } ?? ""
             t.row(a(reportLink(e.index), reportTitle(e.index)), ["<td>\(statusBadges(e))</td>", "<td>\(first.map { Escape.html($0.pageText) } ?? "")\(where_)</td>"])
         }
-        return (t.html, failing.count)
+        var more = ""
+        if shown.count < failing.count {
+            more = "<p>另有 \(failing.count - shown.count) 份未列出：\(a(urls.link("reports/"), "全部报告"))列表标出每份报告的核对结果，\(a(urls.link("data/"), "数据下载"))中各年度的 records.csv 有 errors、identity_breaks 两列。</p>"
+        }
+        return (t.html + more, failing.count)
     }
 
     // MARK: agencies
 
-    func agencyIndex() throws -> OutputFile {
-        var blocks = HTMLBlocks()
-        let context: [String: Any] = ["table": blocks.add(agenciesTable(agg.agencies.indices.map { $0 }, caption: "全部机关（\(agg.agencies.count) 个）")), "count": agg.agencies.count]
-        return try page("agencies/", kind: "agencies", title: "机关", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
+    /// The agencies by name, `limits.listRows` to a page.
+    func agencyIndex() throws -> [OutputFile] {
+        let all = Array(agg.agencies.indices), size = limits.listRows
+        let count = listPaths("agencies/", rows: all.count).count
+        return try (1...count).map { n in
+            var blocks = HTMLBlocks()
+            let rows = Array(all[min(all.count, (n - 1) * size)..<min(all.count, n * size)])
+            let caption = count == 1 ? "全部机关（\(all.count) 个）" : "全部机关（\(all.count) 个）：第 \(n) 页"
+            let pager = pager("agencies/", page: n, of: count, rows: all.count, noun: "个")
+            let context: [String: Any] = ["table": blocks.add(pager + agenciesTable(rows, caption: caption) + pager), "count": all.count,
+                                          "page": n, "pageCount": count]
+            var crumbs = [Crumb(title: "首页", rel: "")]
+            if n > 1 { crumbs.append(Crumb(title: "机关", rel: "agencies/")) }
+            return try page(listPageDir("agencies/", n), kind: "agencies", title: n == 1 ? "机关" : "机关（第 \(n) 页）", crumbs: crumbs, context: context, blocks: blocks)
+        }
     }
 
     func agencyPage(_ ag: AgencyAggregate) throws -> [OutputFile] {
@@ -359,19 +381,27 @@ extension SiteRenderer {
 
     // MARK: reports
 
-    func reportIndex() throws -> OutputFile {
-        var blocks = HTMLBlocks()
-        var t = TableHTML(caption: "全部报告（\(reports.count) 份）", head: ["年度", "源文件", "核对"])
+    /// Every report, the latest year first, `limits.listRows` to a page.
+    func reportIndex() throws -> [OutputFile] {
         let years = agg.entries.map(\.year)
         let order = reports.indices.sorted { x, y in
             let a = years[x] ?? 0, b = years[y] ?? 0
             return a != b ? a > b : reports[x].relativePath < reports[y].relativePath
         }
-        for i in order {
-            t.row(a(reportLink(i), agg.entries[i].agencyName ?? reports[i].report.agency ?? "未识别的机关"),
-                  ["<td>\(years[i].map(String.init) ?? "?")</td>", "<td><small>\(Escape.html(reports[i].relativePath))</small></td>", "<td>\(statusBadges(agg.entries[i]))</td>"])
+        let size = limits.listRows, count = listPaths("reports/", rows: order.count).count
+        return try (1...count).map { n in
+            var blocks = HTMLBlocks()
+            let caption = count == 1 ? "全部报告（\(reports.count) 份）" : "全部报告（\(reports.count) 份）：第 \(n) 页"
+            var t = TableHTML(caption: caption, head: ["年度", "源文件", "核对"])
+            for i in order[min(order.count, (n - 1) * size)..<min(order.count, n * size)] {
+                t.row(a(reportLink(i), agg.entries[i].agencyName ?? reports[i].report.agency ?? "未识别的机关"),
+                      ["<td>\(years[i].map(String.init) ?? "?")</td>", "<td><small>\(Escape.html(reports[i].relativePath))</small></td>", "<td>\(statusBadges(agg.entries[i]))</td>"])
+            }
+            let pager = pager("reports/", page: n, of: count, rows: order.count, noun: "份")
+            let context: [String: Any] = ["table": blocks.add(pager + (order.isEmpty ? "<p>暂无报告。</p>" : t.html) + pager), "page": n, "pageCount": count]
+            var crumbs = [Crumb(title: "首页", rel: "")]
+            if n > 1 { crumbs.append(Crumb(title: "全部报告", rel: "reports/")) }
+            return try page(listPageDir("reports/", n), kind: "reports", title: n == 1 ? "全部报告" : "全部报告（第 \(n) 页）", crumbs: crumbs, context: context, blocks: blocks)
         }
-        let context: [String: Any] = ["table": blocks.add(t.html)]
-        return try page("reports/", kind: "reports", title: "全部报告", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
     }
 }

@@ -423,8 +423,9 @@ public enum SiteBuilder {
 
     // MARK: 4. render
 
-    public static func render(_ reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) throws -> [OutputFile] {
-        try SiteRenderer(reports: reports, aggregates: aggregates, configuration: configuration, theme: theme).render()
+    public static func render(_ reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme,
+                              limits: ListLimits = ListLimits()) throws -> [OutputFile] {
+        try SiteRenderer(reports: reports, aggregates: aggregates, configuration: configuration, theme: theme, limits: limits).render()
     }
 
     // MARK: 5. write

@@ -417,13 +417,27 @@ extension SiteRenderer {
 
     // MARK: sitemap, feed, robots
 
-    func sitemap(_ indexPages: [String]) -> OutputFile {
+    /// `sitemap.xml` listing every page; past `limits.sitemapURLs` pages, a sitemap index of
+    /// files of at most that many (`sitemapPaths`).
+    func sitemap(_ indexPages: [String]) -> [OutputFile] {
         // Paths are ASCII (see `SiteWriter.isSafe`): byte order is the order of `<`.
         let pages = Set(indexPages.map { String(decoding: $0.utf8.dropLast(10), as: UTF8.self) }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-        for p in pages { s += "  <url><loc>\(Escape.xml(urls.absolute(p)))</loc></url>\n" }
-        s += "</urlset>\n"
-        return OutputFile(path: "sitemap.xml", text: s)
+        func urlset(_ part: ArraySlice<String>) -> String {
+            var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+            for p in part { s += "  <url><loc>\(Escape.xml(urls.absolute(p)))</loc></url>\n" }
+            return s + "</urlset>\n"
+        }
+        // (Output paths are unique, so there are as many pages as `sitemapPaths` counted.)
+        let paths = sitemapPaths(indexPages.count)
+        guard paths.count > 1 else { return [OutputFile(path: "sitemap.xml", text: urlset(pages[...]))] }
+        let size = limits.sitemapURLs
+        var index = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        var files: [OutputFile] = []
+        for (k, path) in paths.dropFirst().enumerated() {
+            index += "  <sitemap><loc>\(Escape.xml(urls.absolute(path)))</loc></sitemap>\n"
+            files.append(OutputFile(path: path, text: urlset(pages[min(pages.count, k * size)..<min(pages.count, (k + 1) * size)])))
+        }
+        return [OutputFile(path: "sitemap.xml", text: index + "</sitemapindex>\n")] + files
     }
 
     /// The date a report was published (sidecar), else 31 January of the next year (the
@@ -447,7 +461,8 @@ extension SiteRenderer {
         s += "  <link rel=\"alternate\" type=\"text/html\" href=\"\(Escape.xml(urls.absolute("")))\"/>\n"
         s += "  <updated>\(order.first.map { dates[$0] } ?? "2000-01-01T00:00:00Z")</updated>\n"
         s += "  <author><name>\(Escape.xml(config.title))</name></author>\n"
-        for i in order {
+        // The latest reports only: a feed is read again and again by its readers.
+        for i in order.prefix(limits.feedEntries) {
             let e = agg.entries[i]
             s += "  <entry>\n"
             s += "    <title>\(Escape.xml(reportTitle(i) + " 政府信息公开工作年度报告"))</title>\n"

@@ -31,8 +31,11 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     let crossBreaks: [String: Int]
     /// What the last build wrote, for units that can reuse it (set by an incremental build).
     let previous = PreviousOutputs()
+    /// How much one page, the feed and one sitemap file list.
+    let limits: ListLimits
 
-    init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme) {
+    init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme, limits: ListLimits = ListLimits()) {
+        self.limits = limits
         self.reports = reports
         self.agg = aggregates
         self.config = configuration
@@ -199,7 +202,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         }
         let built = lists.values
         add(["index.html"], k.key("home", k.corpus)) { [self] in [try home()] }
-        add(["agencies/index.html"], k.key("agencies", k.corpus)) { [self] in [try agencyIndex()] }
+        add(listPaths("agencies/", rows: agg.agencies.count), k.key("agencies", k.corpus)) { [self] in try agencyIndex() }
         out += built[0]
         add(["years/index.html"], k.key("years", k.corpus)) { [self] in [try yearIndex()] }
         for y in agg.years {
@@ -207,7 +210,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         }
         add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
         out += built[1]
-        add(["reports/index.html"], k.key("reports", k.corpus)) { [self] in [try reportIndex()] }
+        add(listPaths("reports/", rows: reports.count), k.key("reports", k.corpus)) { [self] in try reportIndex() }
         out += built[2]
         out += built[3]
         for name in theme.contentNames {
@@ -230,7 +233,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         pages.reserveCapacity(out.count)
         // (Suffixes compared on bytes, as `hasSuffix` would answer: they are ASCII.)
         for u in out { for p in u.paths where p.hasUTF8Suffix(SiteRenderer.indexHTML) { pages.append(p) } }
-        add(["sitemap.xml"], k.key("sitemap", k.corpus)) { [self] in [sitemap(pages)] }
+        add(sitemapPaths(pages.count), k.key("sitemap", k.corpus)) { [self] in sitemap(pages) }
         add(["feed.xml"], k.key("feed", k.corpus)) { [self] in [feed()] }
         add(["robots.txt"], k.key("robots")) { [self] in [robots()] }
         for (path, text) in theme.assets { add([path], k.key("asset", Array(path.utf8))) { [OutputFile(path: path, text: text)] } }

@@ -70,9 +70,9 @@ enum SiteFixture {
 
     /// Renders a site from reports in memory.
     static func render(_ reports: [LoadedReport], configuration: SiteConfiguration = SiteConfiguration(),
-                       theme: Theme? = nil) throws -> (files: [OutputFile], aggregates: Aggregates) {
+                       theme: Theme? = nil, limits: ListLimits = ListLimits()) throws -> (files: [OutputFile], aggregates: Aggregates) {
         let agg = SiteBuilder.aggregate(reports, configuration: configuration)
-        let files = try SiteBuilder.render(reports, aggregates: agg, configuration: configuration, theme: theme ?? Theme(files: DefaultTemplates.files))
+        let files = try SiteBuilder.render(reports, aggregates: agg, configuration: configuration, theme: theme ?? Theme(files: DefaultTemplates.files), limits: limits)
         return (files, agg)
     }
 

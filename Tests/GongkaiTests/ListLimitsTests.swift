@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import GongkaiCore
+import GongkaiSite
+
+/// Lists split into pages, and the home page, feed and sitemap kept to a size, shown with small
+/// limits on seven agencies (one report each, three of which do not add up).
+@Suite struct ListLimitsTests {
+    static func site() throws -> [OutputFile] {
+        let reports = (1...7).map { k -> LoadedReport in
+            var text = SiteFixture.report(agency: "某某市第\(k)局", year: 2023)
+            if k % 2 == 0 {   // 予以公开 one too high: 总计 no longer adds up
+                text = text.replacingOccurrences(of: "（一）予以公开\t\t6\t0\t0\t0\t0\t0\t6", with: "（一）予以公开\t\t7\t0\t0\t0\t0\t0\t7")
+            }
+            return SiteFixture.load(text, "a\(k)/2023.txt")
+        }
+        var limits = ListLimits()
+        limits.listRows = 3
+        limits.homeAgencies = 5
+        limits.homeFailing = 2
+        limits.feedEntries = 4
+        limits.sitemapURLs = 10
+        return try SiteFixture.render(reports, limits: limits).files
+    }
+
+    func rows(_ html: String) -> Int { html.components(separatedBy: "<th scope=\"row\">").count - 1 }
+
+    @Test func theAgencyAndReportListsHaveAPageEveryThreeRows() throws {
+        let files = try Self.site()
+        let paths = Set(files.map(\.path))
+        for list in ["agencies", "reports"] {
+            #expect(paths.isSuperset(of: ["\(list)/index.html", "\(list)/page/2/index.html", "\(list)/page/3/index.html"]))
+            #expect(!paths.contains("\(list)/page/4/index.html") && !paths.contains("\(list)/page/1/index.html"))
+            let pages = try (1...3).map { n in try #require(SiteFixture.file(files, n == 1 ? "\(list)/index.html" : "\(list)/page/\(n)/index.html")) }
+            #expect(pages.map(rows) == [3, 3, 1])
+            // The middle page links both ways and marks itself.
+            #expect(pages[1].contains("<a href=\"/\(list)/\" rel=\"prev\">上一页</a>"))
+            #expect(pages[1].contains("<a href=\"/\(list)/page/3/\" rel=\"next\">下一页</a>"))
+            #expect(pages[1].contains("<li aria-current=\"page\">2</li>"))
+            #expect(pages[1].contains("<link rel=\"canonical\" href=\"/\(list)/page/2/\">"))
+        }
+        let agencies = try #require(SiteFixture.file(files, "agencies/index.html"))
+        #expect(agencies.contains("第 1 页，共 3 页（第 1–3 个，共 7 个）"))
+    }
+
+    @Test func theHomePageLinksToTheListsAndShowsTheFirstFailingReports() throws {
+        let home = try #require(SiteFixture.file(try Self.site(), "index.html"))
+        #expect(!home.contains("各机关历年报告"), "seven agencies are more than the five the home page lists")
+        #expect(home.contains("共 7 个机关：<a href=\"/agencies/\">按名称</a>（3 页）"))
+        #expect(home.contains("未通过核对的报告（3 份）"))
+        #expect(home.contains("<caption>未通过核对的报告（前 2 份）</caption>"))
+        #expect(home.contains("另有 1 份未列出"))
+    }
+
+    @Test func theFeedHasTheLatestReportsOnly() throws {
+        let feed = try #require(SiteFixture.file(try Self.site(), "feed.xml"))
+        #expect(feed.components(separatedBy: "<entry>").count - 1 == 4)
+    }
+
+    @Test func theSitemapIsSplitPastItsLimit() throws {
+        let files = try Self.site()
+        let pages = files.filter { $0.path.hasSuffix("index.html") }.count
+        let index = try #require(SiteFixture.file(files, "sitemap.xml"))
+        #expect(index.contains("<sitemapindex"))
+        let parts = files.filter { $0.path.hasPrefix("sitemap-") }.sorted { $0.path < $1.path }
+        #expect(parts.count == (pages + 9) / 10)
+        var urls = 0
+        for p in parts {
+            #expect(index.contains("<loc>/\(p.path)</loc>"))
+            let n = p.text.components(separatedBy: "<url>").count - 1
+            #expect(n <= 10)
+            urls += n
+        }
+        #expect(urls == pages)
+    }
+}
