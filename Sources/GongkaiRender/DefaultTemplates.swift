@@ -421,6 +421,13 @@ table.data thead th:not(:first-child) { text-align: right; }
 
 {{{table}}}
 """# + "\n",
+        "pages/year-more.md": #"""
+# {{year}} 年各机关比较（第 {{page}} 页）
+
+本年共 {{reportCount}} 份报告，分 {{pageCount}} 页比较；合计、同比与排名见第 1 页。
+
+{{{table}}}
+"""# + "\n",
         "pages/year.md": #"""
 # {{year}} 年
 

@@ -238,7 +238,9 @@ extension SiteRenderer {
         return try page("years/", kind: "years", title: "年度", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
     }
 
-    func yearPage(_ y: YearAggregate) throws -> OutputFile {
+    /// A year's page, and when its agencies are more than a page lists, the rest of its
+    /// comparison table on `years/<year>/page/2/`, … (`pages/year-more.md`).
+    func yearPage(_ y: YearAggregate) throws -> [OutputFile] {
         var blocks = HTMLBlocks()
         let levels = Level.allCases.reversed().filter { y.totals[$0] != nil }
         // Totals per level.
@@ -257,20 +259,28 @@ extension SiteRenderer {
             }
             change = c.html
         }
-        // All agencies compared.
+        // All agencies compared, `limits.listRows` to a page (the level totals below each part).
         let cmp: [Metric] = [.received, .handled, .granted, .partiallyGranted, .denied, .unavailable, .notProcessed, .carriedForward, .reviewTotal]
-        var table = TableHTML(caption: "\(y.year) 年各机关比较（单位：件）", head: ["机关", "层级"] + cmp.map(\.label) + ["公开率", "核对"], cls: "data wide")
-        for i in y.entries {
-            let e = agg.entries[i]
-            var cells = ["<td>\(Escape.html(e.level.label))\(e.counted ? "" : "<br><small>不计入合计</small>")</td>"]
-            cells += cmp.map { figureCell(e.figures[$0]) }
-            cells.append(rateCell(e.figures.rate(.disclosure)))
-            cells.append("<td>\(statusBadges(e))</td>")
-            table.row(a(reportLink(i), e.agencyName ?? "?"), cells)
-        }
-        for l in levels {
-            let g = y.totals[l]!
-            table.footRow("\(Escape.html(l.label))合计", ["<td>\(g.reportCount) 份</td>"] + cmp.map { totalCell(g[$0]) } + [pooledCell(g[.disclosure]), "<td></td>"])
+        let dir = "years/\(y.year)/", size = limits.listRows
+        let pageCount = listPaths(dir, rows: y.entries.count).count
+        func comparison(_ n: Int) -> String {
+            let part = y.entries[min(y.entries.count, (n - 1) * size)..<min(y.entries.count, n * size)]
+            var table = TableHTML(caption: "\(y.year) 年各机关比较（单位：件）" + (pageCount > 1 ? "：第 \(n) 页" : ""),
+                                  head: ["机关", "层级"] + cmp.map(\.label) + ["公开率", "核对"], cls: "data wide")
+            for i in part {
+                let e = agg.entries[i]
+                var cells = ["<td>\(Escape.html(e.level.label))\(e.counted ? "" : "<br><small>不计入合计</small>")</td>"]
+                cells += cmp.map { figureCell(e.figures[$0]) }
+                cells.append(rateCell(e.figures.rate(.disclosure)))
+                cells.append("<td>\(statusBadges(e))</td>")
+                table.row(a(reportLink(i), e.agencyName ?? "?"), cells)
+            }
+            for l in levels {
+                let g = y.totals[l]!
+                table.footRow("\(Escape.html(l.label))合计", ["<td>\(g.reportCount) 份</td>"] + cmp.map { totalCell(g[$0]) } + [pooledCell(g[.disclosure]), "<td></td>"])
+            }
+            let pager = pager(dir, page: n, of: pageCount, rows: y.entries.count, noun: "份")
+            return pager + table.html + pager
         }
         // Rankings.
         var rank = "<div class=\"rankings\">"
@@ -298,7 +308,7 @@ extension SiteRenderer {
                 rank += "<ol>"
                 for (i, v) in top { rank += "<li>\(a(reportLink(i), agg.entries[i].agencyName ?? "?")) <span class=\"v\">\(fmt(v))</span></li>" }
                 rank += "</ol>"
-                if knownCount > 10 { rank += "<p><small>另有 \(knownCount - 10) 个机关，见上表。</small></p>" }
+                if knownCount > 10 { rank += "<p><small>另有 \(knownCount - 10) 个机关，见各机关比较表。</small></p>" }
             }
             if missing > 0 { rank += "<p><small>\(missing) 个机关未填报或无法计算，不参与排名。</small></p>" }
             rank += "</section>"
@@ -310,7 +320,7 @@ extension SiteRenderer {
             "year": y.year,
             "reportCount": y.entries.count,
             "totals": blocks.add(levels.isEmpty ? "<p>本年没有可计入合计的报告。</p>" : totals.html),
-            "table": blocks.add(table.html),
+            "table": blocks.add(comparison(1)),
             "rankings": blocks.add(rank),
         ]
         if !change.isEmpty { context["change"] = blocks.add(change); context["hasChange"] = true }
@@ -320,8 +330,16 @@ extension SiteRenderer {
         nav += "</ul></nav>"
         _ = idx
         context["nav"] = blocks.add(nav)
-        return try page("years/\(y.year)/", kind: "year", title: "\(y.year) 年", description: "\(y.year) 年各机关政府信息公开工作年度报告的比较、合计与排名。",
-                        crumbs: [Crumb(title: "首页", rel: ""), Crumb(title: "年度", rel: "years/")], context: context, blocks: blocks)
+        let first = try page(dir, kind: "year", title: "\(y.year) 年", description: "\(y.year) 年各机关政府信息公开工作年度报告的比较、合计与排名。",
+                             crumbs: [Crumb(title: "首页", rel: ""), Crumb(title: "年度", rel: "years/")], context: context, blocks: blocks)
+        guard pageCount > 1 else { return [first] }
+        return try [first] + (2...pageCount).map { n in
+            var blocks = HTMLBlocks()
+            let context: [String: Any] = ["year": y.year, "page": n, "pageCount": pageCount, "reportCount": y.entries.count, "table": blocks.add(comparison(n))]
+            return try page(listPageDir(dir, n), kind: "year-more", title: "\(y.year) 年各机关比较（第 \(n) 页）",
+                            crumbs: [Crumb(title: "首页", rel: ""), Crumb(title: "年度", rel: "years/"), Crumb(title: "\(y.year) 年", rel: dir)],
+                            context: context, blocks: blocks)
+        }
     }
 
     // MARK: regions

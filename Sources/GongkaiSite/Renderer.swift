@@ -206,7 +206,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         out += built[0]
         add(["years/index.html"], k.key("years", k.corpus)) { [self] in [try yearIndex()] }
         for y in agg.years {
-            add(["years/\(y.year)/index.html"], k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [self] in [try yearPage(y)] }
+            add(listPaths("years/\(y.year)/", rows: y.entries.count),
+                k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [self] in try yearPage(y) }
         }
         add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
         out += built[1]

@@ -43,6 +43,21 @@ import GongkaiSite
         #expect(agencies.contains("第 1 页，共 3 页（第 1–3 个，共 7 个）"))
     }
 
+    @Test func aYearComparesItsAgenciesOnPagesOfThreeRows() throws {
+        let files = try Self.site()
+        let first = try #require(SiteFixture.file(files, "years/2023/index.html"))
+        let second = try #require(SiteFixture.file(files, "years/2023/page/2/index.html"))
+        let third = try #require(SiteFixture.file(files, "years/2023/page/3/index.html"))
+        #expect(SiteFixture.file(files, "years/2023/page/4/index.html") == nil)
+        // The totals and rankings are on the first page only; the table's rows are split.
+        #expect(first.contains("<h2>排名</h2>") && !second.contains("<h2>排名</h2>"))
+        let table = { (page: String) in page.components(separatedBy: "各机关比较（单位：件）").last ?? "" }
+        #expect([first, second, third].map { rows(table($0).components(separatedBy: "<tfoot>").first ?? "") } == [3, 3, 1])
+        #expect(second.contains("<h1>2023 年各机关比较（第 2 页）</h1>"))
+        #expect(second.contains("<a href=\"/years/2023/\">2023 年</a>"), "the crumbs lead back to the year")
+        #expect(second.contains("<a href=\"/years/2023/page/3/\" rel=\"next\">下一页</a>"))
+    }
+
     @Test func theHomePageLinksToTheListsAndShowsTheFirstFailingReports() throws {
         let home = try #require(SiteFixture.file(try Self.site(), "index.html"))
         #expect(!home.contains("各机关历年报告"), "seven agencies are more than the five the home page lists")
