@@ -310,6 +310,13 @@ table.data thead th:not(:first-child) { text-align: right; }
 
 字段含义见[方法说明]({{{site.base}}}methodology/)与数据规范：空白栏记为空（JSON 中为 null），不是 0；金额单位为万元。
 """# + "\n",
+        "pages/failing.md": #"""
+# 未通过核对的报告
+
+勾稽关系不成立、跨年结转不一致、同一机关同一年度有两份报告或无法读取的报告。报告照常发布，问题与数字一并列在报告页上。
+
+{{{table}}}
+"""# + "\n",
         "pages/home.md": #"""
 # {{site.title}}
 

@@ -107,26 +107,57 @@ extension SiteRenderer {
         return t.html
     }
 
-    func failingReports() -> (html: String, count: Int) {
-        let failing = agg.entries.filter { e in
+    /// The reports that fail a check (an error, a broken identity or cross-year carry-over, a
+    /// second report for the same agency and year), in report order.
+    func failingEntries() -> [ReportEntry] {
+        agg.entries.filter { e in
             e.errorCount > 0 || e.identityBreaks > 0 || e.duplicate || (findingsBySource[e.source]?.contains { $0.severity == .error } ?? false)
                 || (e.agencyKey != nil && crossBreaks[e.source] != nil)
         }
-        guard !failing.isEmpty else { return ("<p class=\"ok\">所有报告均通过核对。</p>", 0) }
-        let shown = failing.prefix(limits.homeFailing)
-        var t = TableHTML(caption: shown.count < failing.count ? "未通过核对的报告（前 \(shown.count) 份）" : "未通过核对的报告", head: ["问题", "首个问题"])
-        for e in shown {
+    }
+
+    /// A table of failing reports, each with its first problem and where it is.
+    func failingTable(_ part: ArraySlice<ReportEntry>, caption: String) -> String {
+        var t = TableHTML(caption: caption, head: ["问题", "首个问题"])
+        for e in part {
             let r = reports[e.index].report
             let all = r.diagnostics + (findingsBySource[e.source] ?? [])
             let first = all.first { $0.severity == .error } ?? all.first { $0.message.contains("but") } ?? all.first
             let where_ = first?.line.map { " " + a(reportLink(e.index) + "#L\($0)", "第 \($0) 行") } ?? ""
             t.row(a(reportLink(e.index), reportTitle(e.index)), ["<td>\(statusBadges(e))</td>", "<td>\(first.map { Escape.html($0.pageText) } ?? "")\(where_)</td>"])
         }
-        var more = ""
+        return t.html
+    }
+
+    /// The home page's list: the first `limits.homeFailing`, and a link to all of them.
+    func failingReports() -> (html: String, count: Int) {
+        let failing = failingEntries()
+        guard !failing.isEmpty else { return ("<p class=\"ok\">所有报告均通过核对。</p>", 0) }
+        let shown = failing.prefix(limits.homeFailing)
+        var html = failingTable(shown, caption: shown.count < failing.count ? "未通过核对的报告（前 \(shown.count) 份）" : "未通过核对的报告")
         if shown.count < failing.count {
-            more = "<p>另有 \(failing.count - shown.count) 份未列出：\(a(urls.link("reports/"), "全部报告"))列表标出每份报告的核对结果，\(a(urls.link("data/"), "数据下载"))中各年度的 records.csv 有 errors、identity_breaks 两列。</p>"
+            let pages = listPaths("failing/", rows: failing.count).count
+            html += "<p>另有 \(failing.count - shown.count) 份未列出，全部见\(a(urls.link("failing/"), "未通过核对的报告"))（\(pages) 页）；\(a(urls.link("data/"), "数据下载"))中各年度的 records.csv 有 errors、identity_breaks 两列。</p>"
         }
-        return (t.html + more, failing.count)
+        return (html, failing.count)
+    }
+
+    /// Every failing report, `limits.listRows` to a page.
+    func failingIndex() throws -> [OutputFile] {
+        let failing = failingEntries(), size = limits.listRows, dir = "failing/"
+        let count = listPaths(dir, rows: failing.count).count
+        return try (1...count).map { n in
+            var blocks = HTMLBlocks()
+            let part = failing[min(failing.count, (n - 1) * size)..<min(failing.count, n * size)]
+            let caption = "未通过核对的报告（\(failing.count) 份）" + (count > 1 ? "：第 \(n) 页" : "")
+            let pager = pager(dir, page: n, of: count, rows: failing.count, noun: "份")
+            let table = failing.isEmpty ? "<p class=\"ok\">所有报告均通过核对。</p>" : pager + failingTable(part, caption: caption) + pager
+            let context: [String: Any] = ["table": blocks.add(table), "count": failing.count, "page": n, "pageCount": count]
+            var crumbs = [Crumb(title: "首页", rel: ""), Crumb(title: "全部报告", rel: "reports/")]
+            if n > 1 { crumbs.append(Crumb(title: "未通过核对的报告", rel: dir)) }
+            return try page(listPageDir(dir, n), kind: "failing", title: n == 1 ? "未通过核对的报告" : "未通过核对的报告（第 \(n) 页）",
+                            crumbs: crumbs, context: context, blocks: blocks)
+        }
     }
 
     // MARK: agencies
@@ -416,7 +447,8 @@ extension SiteRenderer {
                       ["<td>\(years[i].map(String.init) ?? "?")</td>", "<td><small>\(Escape.html(reports[i].relativePath))</small></td>", "<td>\(statusBadges(agg.entries[i]))</td>"])
             }
             let pager = pager("reports/", page: n, of: count, rows: order.count, noun: "份")
-            let context: [String: Any] = ["table": blocks.add(pager + (order.isEmpty ? "<p>暂无报告。</p>" : t.html) + pager), "page": n, "pageCount": count]
+            let failing = n == 1 ? "<p>\(a(urls.link("failing/"), "未通过核对的报告"))另列一页。</p>" : ""
+            let context: [String: Any] = ["table": blocks.add(failing + pager + (order.isEmpty ? "<p>暂无报告。</p>" : t.html) + pager), "page": n, "pageCount": count]
             var crumbs = [Crumb(title: "首页", rel: "")]
             if n > 1 { crumbs.append(Crumb(title: "全部报告", rel: "reports/")) }
             return try page(listPageDir("reports/", n), kind: "reports", title: n == 1 ? "全部报告" : "全部报告（第 \(n) 页）", crumbs: crumbs, context: context, blocks: blocks)

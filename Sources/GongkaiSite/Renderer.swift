@@ -212,6 +212,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
         out += built[1]
         add(listPaths("reports/", rows: reports.count), k.key("reports", k.corpus)) { [self] in try reportIndex() }
+        add(listPaths("failing/", rows: failingEntries().count), k.key("failing", k.corpus)) { [self] in try failingIndex() }
         out += built[2]
         out += built[3]
         for name in theme.contentNames {

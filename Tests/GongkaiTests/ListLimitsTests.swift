@@ -64,7 +64,18 @@ import GongkaiSite
         #expect(home.contains("共 7 个机关：<a href=\"/agencies/\">按名称</a>（3 页）"))
         #expect(home.contains("未通过核对的报告（3 份）"))
         #expect(home.contains("<caption>未通过核对的报告（前 2 份）</caption>"))
-        #expect(home.contains("另有 1 份未列出"))
+        #expect(home.contains("另有 1 份未列出，全部见<a href=\"/failing/\">未通过核对的报告</a>（1 页）"))
+    }
+
+    @Test func everyFailingReportIsListedOnItsOwnPages() throws {
+        let files = try Self.site()
+        let failing = try #require(SiteFixture.file(files, "failing/index.html"))
+        #expect(rows(failing) == 3)
+        #expect(failing.contains("<h1>未通过核对的报告</h1>"))
+        // Reports 2, 4 and 6 are the ones whose 总计 does not add up.
+        for k in [2, 4, 6] { #expect(failing.contains("某某市第\(k)局")) }
+        #expect(!failing.contains("某某市第1局"))
+        #expect(try #require(SiteFixture.file(files, "reports/index.html")).contains("<a href=\"/failing/\">未通过核对的报告</a>另列一页"))
     }
 
     @Test func theFeedHasTheLatestReportsOnly() throws {

@@ -23,7 +23,7 @@ import GongkaiSite
         let paths = Set(r.files.map(\.path))
         for p in ["index.html", "404.html", "robots.txt", "sitemap.xml", "feed.xml", "assets/style.css",
                   "agencies/index.html", "years/index.html", "regions/index.html", "reports/index.html",
-                  "years/2022/index.html", "years/2023/index.html", "about/index.html", "methodology/index.html",
+                  "years/2022/index.html", "years/2023/index.html", "failing/index.html", "about/index.html", "methodology/index.html",
                   "data/index.html", "data/2022/records.csv", "data/2023/records.json", "data/aggregates.csv", "data/aggregates.json"] {
             #expect(paths.contains(p), "missing \(p)")
         }
