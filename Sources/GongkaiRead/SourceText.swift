@@ -139,9 +139,13 @@ public enum PageFooter {
             }
             if ok { return true }
         }
-        // 2/5
-        if let slash = bytes.firstIndex(of: 0x2F), slash > 0, slash < bytes.count - 1,
-           bytes[..<slash].allSatisfy(isDigit), bytes[(slash + 1)...].allSatisfy(isDigit) { return true }
+        // 2/5: a page of a count, so 1 ≤ page ≤ count; "12/3" or "2023/12" is some other figure.
+        if let slash = bytes.firstIndex(of: 0x2F), slash > 0, slash < bytes.count - 1, slash <= 4, bytes.count - slash - 1 <= 4,
+           bytes[..<slash].allSatisfy(isDigit), bytes[(slash + 1)...].allSatisfy(isDigit) {
+            let number = { (d: ArraySlice<UInt8>) in d.reduce(0) { $0 * 10 + Int($1 - 0x30) } }
+            let page = number(bytes[..<slash]), count = number(bytes[(slash + 1)...])
+            return page >= 1 && page <= count
+        }
         return false
     }
 }

@@ -28,7 +28,7 @@ struct SmallInputTests {
     @Test("page footers", arguments: ["-2-", "— 3 —", "- 12 -", "第 2 页", "第2页 共5页", "2 / 5"])
     func footer(_ s: String) { #expect(PageFooter.matches(s[...])) }
 
-    @Test("not footers", arguments: ["-2", "0", "2023年", "行政许可 0"])
+    @Test("not footers", arguments: ["-2", "0", "2023年", "行政许可 0", "12/3", "2023/12", "0/5", "12345/12346"])
     func notFooter(_ s: String) { #expect(!PageFooter.matches(s[...])) }
 
     @Test func fullWidthDigitsAndBracketsAreNormalized() {
