@@ -29,8 +29,9 @@ import Darwin
 ///   The manifest itself is replaced last, atomically, and only lists files that were written.
 ///
 /// Keys (`DependencyKeys`) are built from digests: every key starts from the global digest (tool
-/// version, `gongkai.yml`, every template file of every layer, `--base-url`, and the report and
-/// agency counts when a template shows them on every page). A report's content digest covers its
+/// version, `gongkai.yml`, `--base-url`, and the report and agency counts when a template shows
+/// them on every page) and the digest of the template files its unit reads (`TemplateDigests`: a
+/// page its kind's template, the layouts and partials). A report's content digest covers its
 /// file and sidecar; its head digest what the cache keeps in front of its tables (metadata,
 /// findings, sidecar, identity breaks, the figures aggregation reads). An agency unit (its page
 /// and data files print every cell) reads the content of all its reports; a report page its own
@@ -41,7 +42,11 @@ import Darwin
 /// sitemap and feed the heads of the whole corpus. So a cell that no aggregate reads, when it
 /// changes, re-renders only its report, its agency and its year's data files.
 struct DependencyKeys {
+    /// The tool's version, the configuration, `--base-url` (and the counts, when a template shows
+    /// them): what every unit reads.
     let global: [UInt8]
+    /// What each kind of unit reads of the templates (`TemplateDigests`).
+    let templates: TemplateDigests
     /// Every report's path and head: what the corpus-wide pages read.
     let corpus: [UInt8]
     let years: [UInt8]
@@ -64,7 +69,7 @@ struct DependencyKeys {
     static let none = DependencyKeys()
 
     private init() {
-        global = []; corpus = []; years = []; ownerDigests = []; rowDigests = []; agencySummaries = []; reportKeys = []; agencyKeys = []
+        global = []; templates = .none; corpus = []; years = []; ownerDigests = []; rowDigests = []; agencySummaries = []; reportKeys = []; agencyKeys = []
         byYear = [:]; ownerIds = []
     }
 
@@ -107,8 +112,10 @@ struct DependencyKeys {
     /// - a report's page: its own content and its agency's heads (the other years it links to
     ///   and the cross-year checks).
     /// A page that starts printing a cell of another report must take a content digest.
-    init(global: [UInt8], reports: [LoadedReport], entries: [CacheEntry], aggregates agg: Aggregates) {
+    init(global: [UInt8], templates: TemplateDigests, reports: [LoadedReport], entries: [CacheEntry], aggregates agg: Aggregates) {
         self.global = global
+        self.templates = templates
+        let agencyTemplates = templates.page("agency"), reportTemplates = templates.page("report")
         // What the digests read, in flat arrays (the loops below run on every core and must not
         // copy records or share reference counts).
         let n = reports.count
@@ -166,7 +173,7 @@ struct DependencyKeys {
                                 // The agency unit's key: the content of its reports (what its
                                 // pages print); its summary: their heads.
                                 var h = SHA256(), hs = SHA256()
-                                h.feed(global); h.feed("agency")
+                                h.feed(global); h.feed("agency"); h.feed(agencyTemplates)
                                 h.feed(agencyNames[k]); hs.feed(agencyNames[k])
                                 for j in agencyEntries[k] {
                                     h.feed(rel[j]); DependencyKeys.feedContent(&h, j, cb.value)
@@ -201,7 +208,7 @@ struct DependencyKeys {
                                     // The report page's key: what it reads, its own content and its
                                     // owner's digest.
                                     var o = SHA256()
-                                    o.feed(global); o.feed("report"); o.feed(rel[i])
+                                    o.feed(global); o.feed("report"); o.feed(reportTemplates); o.feed(rel[i])
                                     DependencyKeys.feedContent(&o, i, cb.value)
                                     o.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(od.value)[(k * 32)..<(k * 32 + 32)]))
                                     o.finalize().withUnsafeBytes { for b in 0..<16 { rk.value[i * 16 + b] = $0[b] } }
@@ -287,6 +294,48 @@ struct ByteBuffer {
 }
 
 /// A value shared with the closures of `concurrentPerform`, each of which touches its own part.
+/// Which template files a unit reads, as digests for its key, so that a template change renders
+/// only the units that read the changed file (their outputs are then compared as always): a page
+/// of kind `k` reads `pages/<k>.md` and the shared files (`layouts/`, `partials/`, and any file
+/// outside `pages/`, `content/` and `assets/`); a content page `content/<name>.md` and the shared
+/// files; an asset only itself; data files, the feed, the sitemap and `robots.txt` no template.
+struct TemplateDigests: Sendable {
+    private let shared: [UInt8]
+    private let files: [String: [UInt8]]
+
+    static let none = TemplateDigests()
+    private init() { shared = []; files = [:] }
+
+    init(_ theme: Theme) {
+        var files: [String: [UInt8]] = [:]
+        var shared = SHA256()
+        for (path, text) in theme.files.sorted(by: { $0.key < $1.key }) {
+            var h = SHA256()
+            h.feed(path); h.feed(text)
+            let digest = Array(h.finalize())
+            files[path] = digest
+            if !(path.hasPrefix("pages/") || path.hasPrefix("content/") || path.hasPrefix("assets/")) { shared.feed(digest) }
+        }
+        self.shared = Array(shared.finalize())
+        self.files = files
+    }
+
+    /// One digest of the shared files and `paths` (a path the theme lacks counts as missing).
+    private func digest(_ paths: [String], shared withShared: Bool) -> [UInt8] {
+        var h = SHA256()
+        if withShared { h.feed(shared) }
+        for p in paths { h.feed(p); h.feed(files[p] ?? []) }
+        return Array(h.finalize())
+    }
+
+    /// What a page of these kinds reads (`pages/<kind>.md` each, and the shared files).
+    func page(_ kinds: String...) -> [UInt8] { digest(kinds.map { "pages/\($0).md" }, shared: true) }
+    /// What the content page `content/<name>.md` reads.
+    func content(_ name: String) -> [UInt8] { digest(["content/\(name).md"], shared: true) }
+    /// An asset reads only itself.
+    func asset(_ path: String) -> [UInt8] { digest([path], shared: false) }
+}
+
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
@@ -1035,12 +1084,14 @@ struct IncrementalBuild {
 
         // With the configuration, templates and tool, the stamps decide whether anything at all
         // changed since the last build.
+        // (`g`, what every unit reads, goes on into the keys; the manifest's global digest also
+        // covers every template file.)
         var g = SHA256()
         g.feed(Array(version.utf8))
         g.feed(configBytes ?? Array("(none)".utf8))
         g.feed(Array((options.baseURL ?? "(none)").utf8))
-        for (path, text) in theme.files.sorted(by: { $0.key < $1.key }) { g.feed(Array(path.utf8)); g.feed(Array(text.utf8)) }
-        let globalBase = g
+        var globalBase = g
+        for (path, text) in theme.files.sorted(by: { $0.key < $1.key }) { globalBase.feed(Array(path.utf8)); globalBase.feed(Array(text.utf8)) }
         let globalHex = Hex.string(globalBase.finalize())
         // Every path and stamp, in one buffer hashed at once.
         var stampBytes = ByteBuffer(capacity: paths.count * 120)
@@ -1191,7 +1242,7 @@ struct IncrementalBuild {
             }
             other.leave()
         }.start()
-        stage.keys = DependencyKeys(global: global, reports: heads, entries: entries, aggregates: aggregates)
+        stage.keys = DependencyKeys(global: global, templates: TemplateDigests(theme), reports: heads, entries: entries, aggregates: aggregates)
         stage.findings = SiteBuilder.collectDiagnostics(heads, aggregates)
         other.wait()
         let keys = stage.keys, reports = stage.reports

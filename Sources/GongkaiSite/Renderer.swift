@@ -168,7 +168,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         func add(_ paths: [String], _ key: @autoclosure () -> [UInt8], _ render: @escaping () throws -> [OutputFile]) {
             out.append(RenderUnit(paths: paths, key: keys == nil ? [] : key(), render: render))
         }
-        let k = keys ?? DependencyKeys.none
+        let k = keys ?? DependencyKeys.none, t = k.templates
+        // (Data files, the feed and robots.txt read no template; the sitemap only which content
+        // pages there are.)
+        let regionTemplates = t.page("region"), yearTemplates = t.page("year", "year-more")
         // The many units (per agency, region and report) built on both cores, in four lists.
         let n = reports.count, withKeys = keys != nil
         let lists = Slots<[RenderUnit]>(count: 4)
@@ -188,7 +191,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
                 for (q, r) in agg.regions.enumerated() {
                     let dir = regionDirList[q]
                     list.append(RenderUnit(paths: [dir + "index.html", dir + "aggregates.csv", dir + "aggregates.json"],
-                                           key: withKeys ? k.key("region", Array(r.key.utf8), k.years, k.agencies(subtree[q])) : []) { [self] in try regionPage(r) })
+                                           key: withKeys ? k.key("region", regionTemplates, Array(r.key.utf8), k.years, k.agencies(subtree[q])) : []) { [self] in try regionPage(r) })
                 }
             default:
                 // A unit per report, in two halves.
@@ -201,24 +204,24 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
             lists.set(part, list)
         }
         let built = lists.values
-        add(["index.html"], k.key("home", k.corpus)) { [self] in [try home()] }
-        add(listPaths("agencies/", rows: agg.agencies.count), k.key("agencies", k.corpus)) { [self] in try agencyIndex() }
+        add(["index.html"], k.key("home", t.page("home"), k.corpus)) { [self] in [try home()] }
+        add(listPaths("agencies/", rows: agg.agencies.count), k.key("agencies", t.page("agencies"), k.corpus)) { [self] in try agencyIndex() }
         out += built[0]
-        add(["years/index.html"], k.key("years", k.corpus)) { [self] in [try yearIndex()] }
+        add(["years/index.html"], k.key("years", t.page("years"), k.corpus)) { [self] in [try yearIndex()] }
         for y in agg.years {
             add(listPaths("years/\(y.year)/", rows: y.entries.count),
-                k.key("year", Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [self] in try yearPage(y) }
+                k.key("year", yearTemplates, Array("\(y.year)".utf8), k.years, k.owners(year: y.year, agg: agg), k.owners(year: y.year - 1, agg: agg))) { [self] in try yearPage(y) }
         }
-        add(["regions/index.html"], k.key("regions", k.corpus)) { [self] in [try regionIndex()] }
+        add(["regions/index.html"], k.key("regions", t.page("regions"), k.corpus)) { [self] in [try regionIndex()] }
         out += built[1]
-        add(listPaths("reports/", rows: reports.count), k.key("reports", k.corpus)) { [self] in try reportIndex() }
-        add(listPaths("failing/", rows: failingEntries().count), k.key("failing", k.corpus)) { [self] in try failingIndex() }
+        add(listPaths("reports/", rows: reports.count), k.key("reports", t.page("reports"), k.corpus)) { [self] in try reportIndex() }
+        add(listPaths("failing/", rows: failingEntries().count), k.key("failing", t.page("failing"), k.corpus)) { [self] in try failingIndex() }
         out += built[2]
         out += built[3]
         for name in theme.contentNames {
-            add([contentRel(name) + "index.html"], k.key("content", Array(name.utf8))) { [self] in [try contentPage(name)] }
+            add([contentRel(name) + "index.html"], k.key("content", t.content(name), Array(name.utf8))) { [self] in [try contentPage(name)] }
         }
-        add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", k.corpus)) { [self] in try dataFiles() }
+        add(["data/index.html", "data/aggregates.csv", "data/aggregates.json"], k.key("data", t.page("data"), k.corpus)) { [self] in try dataFiles() }
         for (slug, indices) in recordGroups() {
             // Two units, so a year's two files are written on two cores.
             let rows = keys == nil ? [] : k.rows(indices)
@@ -230,15 +233,15 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
                 [OutputFile(path: json, bytes: previous.reuse(json) { recordsJSON(indices, reusing: $0, fresh: $1) } ?? recordsJSON(indices))]
             }
         }
-        add(["404.html"], k.key("404")) { [self] in [try notFound()] }
+        add(["404.html"], k.key("404", t.page("404"))) { [self] in [try notFound()] }
         var pages: [String] = []
         pages.reserveCapacity(out.count)
         // (Suffixes compared on bytes, as `hasSuffix` would answer: they are ASCII.)
         for u in out { for p in u.paths where p.hasUTF8Suffix(SiteRenderer.indexHTML) { pages.append(p) } }
-        add(sitemapPaths(pages.count), k.key("sitemap", k.corpus)) { [self] in sitemap(pages) }
+        add(sitemapPaths(pages.count), k.key("sitemap", k.corpus, Array(theme.contentNames.joined(separator: "\n").utf8))) { [self] in sitemap(pages) }
         add(["feed.xml"], k.key("feed", k.corpus)) { [self] in [feed()] }
         add(["robots.txt"], k.key("robots")) { [self] in [robots()] }
-        for (path, text) in theme.assets { add([path], k.key("asset", Array(path.utf8))) { [OutputFile(path: path, text: text)] } }
+        for (path, text) in theme.assets { add([path], k.key("asset", t.asset(path), Array(path.utf8))) { [OutputFile(path: path, text: text)] } }
         return out
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GongkaiCore
 import GongkaiSite
+import GongkaiRender
 import GongkaiSynth
 
 /// Incremental builds: after random edits, additions, renames, deletions, sidecar, configuration
@@ -150,6 +151,54 @@ import GongkaiSynth
         #expect(fourth.diagnostics.map { $0.diagnostic.formatted(path: $0.path) } == second.diagnostics.map { $0.diagnostic.formatted(path: $0.path) })
         #expect(fourth.reports.count == 20 && fourth.reportCount == 20)
         #expect(fourth.aggregates.agencies.count == second.aggregates.agencies.count)
+    }
+
+    /// Each template file changed in turn (an override in a templates folder), then the override
+    /// removed: every build equals a clean one, and renders only the units that read the file — a
+    /// report page template the report pages, a style sheet itself, a partial every page but no
+    /// data file.
+    @Test func aTemplateChangeRendersOnlyWhatReadsIt() throws {
+        let root = SiteFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corpus = root + "/corpus", templates = root + "/templates", out = root + "/out", clean = root + "/clean"
+        let pool = Array(SyntheticCorpus(seed: 8, count: 4))
+        for r in pool { try Self.write(r.text, corpus + "/" + r.fileName) }
+        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+        let options = { (o: String, clean: Bool) in BuildOptions(corpus: corpus, output: o, templateFolders: [templates], clean: clean) }
+        let all = try SiteBuilder.build(options(out, false)).rendered
+        let builtIn = try Theme.load(folders: []).files
+        for path in builtIn.keys.sorted() {
+            let text = builtIn[path]! + (path.hasSuffix(".css") ? "\n/* 改动 */\n" : "\n\n模板改动：\(path)\n")
+            try Self.write(text, templates + "/" + path)
+            let changed = try SiteBuilder.build(options(out, false))
+            try? FileManager.default.removeItem(atPath: clean)
+            _ = try SiteBuilder.build(options(clean, true))
+            guard Self.compare(out, clean, step: "\(path) changed") else { return }
+            switch path {
+            case "pages/report.md": #expect(changed.rendered == pool.count, "\(path): \(changed.rendered) units")
+            case _ where path.hasPrefix("assets/"): #expect(changed.rendered == 1, "\(path): \(changed.rendered) units")
+            case _ where path.hasPrefix("pages/") || path.hasPrefix("content/"):
+                // Pages of one kind: fewer units than a shared file renders, and no data file.
+                #expect(changed.rendered <= pool.count && changed.rendered < all / 2, "\(path): \(changed.rendered) units")
+                #expect(changed.write.written.allSatisfy { $0.hasSuffix(".html") }, "\(path): \(changed.write.written)")
+            default:  // layouts and partials: every page, but not the year's data files
+                #expect(changed.rendered > pool.count && changed.rendered < all, "\(path): \(changed.rendered) of \(all) units")
+            }
+            try FileManager.default.removeItem(atPath: templates + "/" + path)
+            let reverted = try SiteBuilder.build(options(out, false))
+            #expect(reverted.rendered == changed.rendered, "\(path): the same units again")
+            try? FileManager.default.removeItem(atPath: clean)
+            _ = try SiteBuilder.build(options(clean, true))
+            guard Self.compare(out, clean, step: "\(path) restored") else { return }
+        }
+        // A new content page is a new page in the sitemap too; removed, it is gone from both.
+        for add in [true, false] {
+            if add { try Self.write("# 常见问题\n\n问与答。\n", templates + "/content/faq.md") } else { try FileManager.default.removeItem(atPath: templates + "/content/faq.md") }
+            _ = try SiteBuilder.build(options(out, false))
+            try? FileManager.default.removeItem(atPath: clean)
+            _ = try SiteBuilder.build(options(clean, true))
+            #expect(Self.compare(out, clean, step: add ? "content/faq.md added" : "content/faq.md removed"))
+        }
     }
 
     /// `count` synthetic reports written to `root/corpus` and built into `root/out` (`clean` is
