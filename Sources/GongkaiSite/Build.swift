@@ -236,7 +236,8 @@ public struct BuildError: Error, CustomStringConvertible {
 ///   template that shows `site.reportCount` / `site.agencyCount` still works: the counts then
 ///   enter every page's key (see `IncrementalBuild.templatesShowCounts`).
 ///
-/// Incremental builds (`Incremental.swift`): `render` is split into units (a page and its data
+/// Incremental builds (`Incremental.swift`; keys in `DependencyKeys.swift`, state in
+/// `RecordCache.swift` and `Manifest.swift`): `render` is split into units (a page and its data
 /// files), each with a key — the digest of every input it reads; a build renders only units whose
 /// key changed, writes only files whose hash changed, keeps records in a cache and stops after
 /// checking stamps when nothing changed. The state is in `OUTPUT/.gongkai/` (lock, manifest,
