@@ -107,15 +107,6 @@ extension SiteRenderer {
         return t.html
     }
 
-    /// The reports that fail a check (an error, a broken identity or cross-year carry-over, a
-    /// second report for the same agency and year), in report order.
-    func failingEntries() -> [ReportEntry] {
-        agg.entries.filter { e in
-            e.errorCount > 0 || e.identityBreaks > 0 || e.duplicate || (findingsBySource[e.source]?.contains { $0.severity == .error } ?? false)
-                || (e.agencyKey != nil && crossBreaks[e.source] != nil)
-        }
-    }
-
     /// A table of failing reports, each with its first problem and where it is.
     func failingTable(_ part: ArraySlice<ReportEntry>, caption: String) -> String {
         var t = TableHTML(caption: caption, head: ["问题", "首个问题"])
@@ -131,7 +122,6 @@ extension SiteRenderer {
 
     /// The home page's list: the first `limits.homeFailing`, and a link to all of them.
     func failingReports() -> (html: String, count: Int) {
-        let failing = failingEntries()
         guard !failing.isEmpty else { return ("<p class=\"ok\">所有报告均通过核对。</p>", 0) }
         let shown = failing.prefix(limits.homeFailing)
         var html = failingTable(shown, caption: shown.count < failing.count ? "未通过核对的报告（前 \(shown.count) 份）" : "未通过核对的报告")
@@ -144,7 +134,7 @@ extension SiteRenderer {
 
     /// Every failing report, `limits.listRows` to a page.
     func failingIndex() throws -> [OutputFile] {
-        let failing = failingEntries(), size = limits.listRows, dir = "failing/"
+        let size = limits.listRows, dir = "failing/"
         let count = listPaths(dir, rows: failing.count).count
         return try (1...count).map { n in
             var blocks = HTMLBlocks()

@@ -29,6 +29,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     let reportTemplateIteratesSections: Bool
     /// Cross-year breaks by the source of the later report (few: looked up for every badge).
     let crossBreaks: [String: Int]
+    /// The reports that fail a check (an error, a broken identity or cross-year carry-over, a
+    /// second report for the same agency and year), in report order: the home page's list and
+    /// `failing/`.
+    let failing: [ReportEntry]
     /// What the last build wrote, for units that can reuse it (set by an incremental build).
     let previous = PreviousOutputs()
     /// How much one page, the feed and one sitemap file list.
@@ -103,6 +107,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         var crossBreaks: [String: Int] = [:]
         for ag in aggregates.agencies { for c in ag.crossYear where c.status == .breaks { crossBreaks[c.source, default: 0] += 1 } }
         self.crossBreaks = crossBreaks
+        self.failing = aggregates.entries.filter { e in
+            e.errorCount > 0 || e.identityBreaks > 0 || e.duplicate || (findings[e.source]?.contains { $0.severity == .error } ?? false)
+                || (e.agencyKey != nil && crossBreaks[e.source] != nil)
+        }
         self.reportTemplateIteratesSections = (theme.files["pages/report.md"] ?? "").replacingOccurrences(of: "hasSections", with: "").contains("sections")
     }
 
@@ -215,7 +223,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         add(["regions/index.html"], k.key("regions", t.page("regions"), k.corpus)) { [self] in [try regionIndex()] }
         out += built[1]
         add(listPaths("reports/", rows: reports.count), k.key("reports", t.page("reports"), k.corpus)) { [self] in try reportIndex() }
-        add(listPaths("failing/", rows: failingEntries().count), k.key("failing", t.page("failing"), k.corpus)) { [self] in try failingIndex() }
+        add(listPaths("failing/", rows: failing.count), k.key("failing", t.page("failing"), k.corpus)) { [self] in try failingIndex() }
         out += built[2]
         out += built[3]
         for name in theme.contentNames {
