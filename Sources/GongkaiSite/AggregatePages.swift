@@ -134,11 +134,11 @@ extension SiteRenderer {
 
     /// Every failing report, `limits.listRows` to a page.
     func failingIndex() throws -> [OutputFile] {
-        let size = limits.listRows, dir = "failing/"
+        let dir = "failing/"
         let count = listPaths(dir, rows: failing.count).count
         return try (1...count).map { n in
             var blocks = HTMLBlocks()
-            let part = failing[min(failing.count, (n - 1) * size)..<min(failing.count, n * size)]
+            let part = failing[pageRange(n, rows: failing.count)]
             let caption = "未通过核对的报告（\(failing.count) 份）" + (count > 1 ? "：第 \(n) 页" : "")
             let pager = pager(dir, page: n, of: count, rows: failing.count, noun: "份")
             let table = failing.isEmpty ? "<p class=\"ok\">所有报告均通过核对。</p>" : pager + failingTable(part, caption: caption) + pager
@@ -154,11 +154,11 @@ extension SiteRenderer {
 
     /// The agencies by name, `limits.listRows` to a page.
     func agencyIndex() throws -> [OutputFile] {
-        let all = Array(agg.agencies.indices), size = limits.listRows
+        let all = Array(agg.agencies.indices)
         let count = listPaths("agencies/", rows: all.count).count
         return try (1...count).map { n in
             var blocks = HTMLBlocks()
-            let rows = Array(all[min(all.count, (n - 1) * size)..<min(all.count, n * size)])
+            let rows = Array(all[pageRange(n, rows: all.count)])
             let caption = count == 1 ? "全部机关（\(all.count) 个）" : "全部机关（\(all.count) 个）：第 \(n) 页"
             let pager = pager("agencies/", page: n, of: count, rows: all.count, noun: "个")
             let context: [String: Any] = ["table": blocks.add(pager + agenciesTable(rows, caption: caption) + pager), "count": all.count,
@@ -282,10 +282,10 @@ extension SiteRenderer {
         }
         // All agencies compared, `limits.listRows` to a page (the level totals below each part).
         let cmp: [Metric] = [.received, .handled, .granted, .partiallyGranted, .denied, .unavailable, .notProcessed, .carriedForward, .reviewTotal]
-        let dir = "years/\(y.year)/", size = limits.listRows
+        let dir = "years/\(y.year)/"
         let pageCount = listPaths(dir, rows: y.entries.count).count
         func comparison(_ n: Int) -> String {
-            let part = y.entries[min(y.entries.count, (n - 1) * size)..<min(y.entries.count, n * size)]
+            let part = y.entries[pageRange(n, rows: y.entries.count)]
             var table = TableHTML(caption: "\(y.year) 年各机关比较（单位：件）" + (pageCount > 1 ? "：第 \(n) 页" : ""),
                                   head: ["机关", "层级"] + cmp.map(\.label) + ["公开率", "核对"], cls: "data wide")
             for i in part {
@@ -427,12 +427,12 @@ extension SiteRenderer {
             let a = years[x] ?? 0, b = years[y] ?? 0
             return a != b ? a > b : reports[x].relativePath < reports[y].relativePath
         }
-        let size = limits.listRows, count = listPaths("reports/", rows: order.count).count
+        let count = listPaths("reports/", rows: order.count).count
         return try (1...count).map { n in
             var blocks = HTMLBlocks()
             let caption = count == 1 ? "全部报告（\(reports.count) 份）" : "全部报告（\(reports.count) 份）：第 \(n) 页"
             var t = TableHTML(caption: caption, head: ["年度", "源文件", "核对"])
-            for i in order[min(order.count, (n - 1) * size)..<min(order.count, n * size)] {
+            for i in order[pageRange(n, rows: order.count)] {
                 t.row(a(reportLink(i), agg.entries[i].agencyName ?? reports[i].report.agency ?? "未识别的机关"),
                       ["<td>\(years[i].map(String.init) ?? "?")</td>", "<td><small>\(Escape.html(reports[i].relativePath))</small></td>", "<td>\(statusBadges(agg.entries[i]))</td>"])
             }

@@ -27,6 +27,11 @@ extension SiteRenderer {
         return [dir + "index.html"] + (1..<count).map { "\(dir)page/\($0 + 1)/index.html" }
     }
 
+    /// The rows of page `n` (1-based) of a list of `rows` rows.
+    func pageRange(_ n: Int, rows: Int) -> Range<Int> {
+        min(rows, (n - 1) * limits.listRows)..<min(rows, n * limits.listRows)
+    }
+
     /// The folder of page `n` (1-based) of the list under `dir`.
     func listPageDir(_ dir: String, _ n: Int) -> String { n == 1 ? dir : "\(dir)page/\(n)/" }
 
