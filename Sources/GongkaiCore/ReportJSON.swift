@@ -4,7 +4,7 @@ extension Cell {
         guard let value, state == .number else { return .null }
         switch unit {
         case .money: return .double(value)
-        case .count, .signedCount: return .int(Int(value.rounded()))
+        case .count, .signedCount: return abs(value) < 1e15 ? .int(Int(value.rounded())) : .double(value)
         }
     }
 }
@@ -71,7 +71,8 @@ extension Report {
             guard let v = c.value, c.state == .number else { put("null"); return }
             switch unit {
             case .money: out.append(contentsOf: JSON.format(v).utf8)
-            case .count, .signedCount: JSON.appendInteger(Int(v.rounded()), to: &out)
+            case .count, .signedCount:
+                if abs(v) < 1e15 { JSON.appendInteger(Int(v.rounded()), to: &out) } else { out.append(contentsOf: JSON.format(v).utf8) }
             }
         }
         func string(_ s: String?) { if let s { JSON.quote(s, into: &out) } else { put("null") } }

@@ -119,6 +119,12 @@ struct ExtractionJob {
         }
     }
 
+    /// The source line of line index `i`, or of the last line when `i` is past the end (a table
+    /// whose heading is the file's last line has an empty range there).
+    func lineNumber(near i: Int) -> Int? {
+        lines.isEmpty ? nil : lines[min(max(i, 0), lines.count - 1)].number
+    }
+
     /// The form is told by the column labels of table 二, not by the year.
     mutating func detectTemplate(_ activeRange: Range<Int>?, applications: Range<Int>?) -> Template? {
         if let r = activeRange {
@@ -132,7 +138,7 @@ struct ExtractionJob {
         let guess: Template? = metadata.year.map { $0 <= 2020 ? .form2019 : .form2021 }
         if let g = guess {
             diagnostics.warning("the form (2019 or 2021) could not be told from table 二's column labels; taken as \(g.rawValue) from the year",
-                                zh: "从表二的栏目名称看不出表式是 2019 年版还是 2021 年版，按年度视为 \(g == .form2019 ? "2019" : "2021") 年版", line: activeRange.map { lines[$0.lowerBound].number })
+                                zh: "从表二的栏目名称看不出表式是 2019 年版还是 2021 年版，按年度视为 \(g == .form2019 ? "2019" : "2021") 年版", line: activeRange.flatMap { lineNumber(near: $0.lowerBound) })
         } else {
             diagnostics.error("the form (2019 or 2021) could not be told from table 二's column labels or the year",
                               zh: "从表二的栏目名称和年度都看不出表式是 2019 年版还是 2021 年版")
@@ -233,6 +239,9 @@ struct ExtractionJob {
         return ReviewLitigation(groups: groups)
     }
 
+    /// A figure at or past this is a misread, not a number (see `settle`).
+    static let largestFigure = 1e12
+
     /// Checks a read cell against its unit: money in 元 becomes 万元, counts are whole.
     mutating func settle(_ cell: Cell, unit: Unit, yuan: Bool, what: @autoclosure () -> String) -> Cell {
         var c = cell
@@ -244,6 +253,14 @@ struct ExtractionJob {
         case .number: break
         }
         guard let v = c.value else { return c }
+        // No figure of the form comes near a trillion (件, or 元 before the conversion to 万元);
+        // past that a cell is a misread (digits run together), and sums over a national corpus
+        // would no longer be exact.
+        if abs(v) >= Self.largestFigure {
+            diagnostics.error("\(what()): \(JSON.format(v)) is too large to be a figure of the form; the cell is null",
+                              zh: "\(what())：\(JSON.format(v)) 过大，不可能是表中的数字，该格记为无数据", line: c.line)
+            return Cell(value: nil, state: .unreadable(JSON.format(v)), line: c.line, note: c.note)
+        }
         switch unit {
         case .money:
             if yuan { c.value = v / 10_000 }

@@ -113,3 +113,26 @@ struct BlankRowTests {
         #expect(!r.diagnostics.contains { $0.message.contains("were not found") })
     }
 }
+
+/// Inputs `scripts/fuzz` found, cut down to what crashed the extractor before the fix.
+@Suite("Inputs found by fuzzing")
+struct FuzzFindingTests {
+    @Test func aTableHeadingOnTheLastLineIsNoCrash() {
+        // Table 二's heading ends the file: its range is empty, past the last line.
+        let r = ReportExtractor().extract(text: "某某市某局2023年政府信息公开工作年度报告\n二、主动公开政府信息情况", source: "t.txt")
+        let warning = r.diagnostics.first { $0.message.contains("could not be told") }
+        #expect(warning?.line == 2)
+    }
+
+    @Test func aFigureTooLargeForTheFormIsNullWithAnError() throws {
+        var text = "某某市某局2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+        text += "申请人情况\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计\n"
+        text += "一、本年新收政府信息公开申请数量\t999999999999999999999990\t0\t0\t0\t0\t0\t3\n"
+        let r = ReportExtractor().extract(text: text, source: "t.txt")
+        let cell = try #require(r.applications?.rows.first { $0.key == "received" }?.cells.first)
+        #expect(cell.value == nil)
+        #expect(r.diagnostics.contains { $0.severity == .error && $0.line == 4 && $0.message.contains("too large") })
+        // The record prints (a count past Int's range used to trap here).
+        #expect(r.json().serialized().contains("\"received\":[null,0,0,0,0,0,3]"))
+    }
+}
