@@ -65,6 +65,10 @@ let package = Package(
             "GongkaiRead", "GongkaiExtract",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // A fuzz target: scripts/fuzz builds it with libFuzzer; built normally it replays inputs.
+        .executableTarget(name: "gongkai-fuzz", dependencies: [
+            "GongkaiCore", "GongkaiCheck", "GongkaiExtract", "GongkaiRender", "GongkaiSite",
+        ]),
         .testTarget(name: "GongkaiTests", dependencies: [
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate",
             "GongkaiRender", "GongkaiSite", "GongkaiSynth", "GongkaiCommands", "gongkai",
