@@ -107,6 +107,8 @@ public enum Format {
     public static func percent(_ r: Double) -> String {
         guard r.isFinite else { return "—" }
         let tenths = (r * 1000).rounded()
+        // A change from a tiny amount (0.0001 万元) can be astronomically large: printed as a number.
+        guard abs(tenths) < 1e15 else { return JSON.format(r * 100) + "%" }
         let neg = tenths < 0
         let a = Int(abs(tenths))
         return "\(neg ? "-" : "")\(a / 10).\(a % 10)%"

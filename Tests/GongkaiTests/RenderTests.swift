@@ -43,6 +43,9 @@ import GongkaiRender
         #expect(Format.percent(0.5634) == "56.3%")
         #expect(Format.percent(1) == "100.0%")
         #expect(Format.percent(0) == "0.0%")
+        // A change from a tiny amount (0.000001 万元 to 10^8) is printed, not a trap.
+        #expect(Format.percent(1e20) == "1e+22%")
+        #expect(Format.signedPercent(-1e20) == "-1e+22%")
         #expect(Format.signed(3) == "+3" && Format.signed(-2) == "-2")
         #expect(Format.number(1237.4) == "1237.4")
     }
