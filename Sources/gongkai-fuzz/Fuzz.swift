@@ -16,6 +16,8 @@ import GongkaiSite
 /// - no text from the report can become markup: escaped for HTML it holds no `<`, `>` or `"`,
 ///   and as Markdown rendered by cmark it holds no tag but the paragraph's.
 ///
+/// `GONGKAI_FUZZ=site` renders a whole site around the input instead (`runSite`).
+///
 /// `scripts/fuzz` builds this with libFuzzer (`-sanitize=fuzzer`, coverage-guided); built
 /// normally it replays the files it is given (how a crash the fuzzer found is reproduced).
 enum FuzzTarget {
@@ -68,12 +70,86 @@ enum FuzzTarget {
         var texts = [r.agency ?? ""] + r.diagnostics.map(\.pageText)
         for s in r.sections { texts.append(s.title); texts += s.paragraphs.map(\.text) }
         for t in texts where !t.isEmpty {
+            // (On bytes, as a browser reads them: a `>` followed by a combining mark is one
+            // Character to Swift's string search.)
             let h = Escape.html(t)
-            require(!h.contains("<") && !h.contains(">") && !h.contains("\""), "Escape.html left markup in \(h.debugDescription)")
-            let md = CommonMark.html(Escape.markdown(t))
-            let bare = md.replacingOccurrences(of: "<p>", with: "").replacingOccurrences(of: "</p>", with: "")
-            require(!bare.contains("<"), "Markdown from report text became markup: \(md.debugDescription)")
+            require(!h.utf8.contains { $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }, "Escape.html left markup in \(h.debugDescription)")
+            let md = CommonMark.htmlBytes(Escape.markdown(t))
+            require(tags(md) == ["<p>", "</p>"], "Markdown from report text became markup: \(String(decoding: md, as: UTF8.self).debugDescription)")
         }
+    }
+
+    /// `GONGKAI_FUZZ=site`: the input as one report of a corpus beside a well-formed report of
+    /// the same agency's previous year, aggregated and rendered as a whole site in memory (every
+    /// page, data file and feed). Nothing may crash, every path stays inside the site, and no
+    /// page holds a script, an event handler or a `javascript:` (or `data:`) link or source (the
+    /// templates have none, so any would have come from the report).
+    static let siteMode = ProcessInfo.processInfo.environment["GONGKAI_FUZZ"] == "site"
+
+    static let companion: LoadedReport = {
+        let text = """
+        某某市某某局2022年政府信息公开工作年度报告
+        二、主动公开政府信息情况
+        信息内容\t本年制发件数\t本年废止件数\t现行有效件数
+        规章\t0\t0\t0
+        行政规范性文件\t1\t0\t4
+        三、收到和处理政府信息公开申请情况
+        申请人情况\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计
+        一、本年新收政府信息公开申请数量\t3\t0\t0\t0\t0\t0\t3
+        二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0
+        (一)予以公开\t2\t0\t0\t0\t0\t0\t2
+        (七)总计\t2\t0\t0\t0\t0\t0\t2
+        四、结转下年度继续办理\t1\t0\t0\t0\t0\t0\t1
+        """
+        let r = extractor.extract(text: text, source: "corpus/a/2022.txt")
+        return LoadedReport(checked: CheckedReport(r), relativePath: "a/2022.txt", sourceText: text)
+    }()
+
+    static func runSite(_ bytes: [UInt8]) {
+        let report = extractor.extract(bytes: bytes, source: "corpus/a/fuzz.txt")
+        let loaded = LoadedReport(checked: CheckedReport(report), relativePath: "a/fuzz.txt", sourceText: String(decoding: bytes, as: UTF8.self))
+        let reports = [companion, loaded]
+        let configuration = SiteConfiguration()
+        let aggregates = SiteBuilder.aggregate(reports, configuration: configuration)
+        let files: [OutputFile]
+        do {
+            files = try SiteBuilder.render(reports, aggregates: aggregates, configuration: configuration, theme: Theme(files: DefaultTemplates.files))
+        } catch {
+            return require(false, "the site did not render: \(error)")
+        }
+        for f in files {
+            require(!f.path.hasPrefix("/") && !f.path.split(separator: "/").contains("..") && !f.path.contains("\0"), "an output path leaves the site: \(f.path)")
+            guard f.path.hasSuffix(".html") || f.path.hasSuffix(".xml") else { continue }
+            // On bytes, lower-cased (see `run`).
+            let lower = f.bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+            require(!contains(lower, "<script"), "\(f.path) holds a script")
+            let text = String(decoding: lower, as: UTF8.self)
+            // (The words may stand in the text; a link or source that runs them may not.)
+            if let r = text.range(of: #"(href|src|action|data)\s*=\s*["']?\s*(javascript|vbscript|data):"#, options: .regularExpression) {
+                require(false, "\(f.path) holds a script link: \(text[r])")
+            }
+            require(text.range(of: #"<[a-z][^>]*\son[a-z]+\s*="#, options: .regularExpression) == nil,
+                    "\(f.path) holds an event handler")
+        }
+    }
+
+    static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        guard bytes.count >= n.count else { return false }
+        for i in 0...(bytes.count - n.count) where bytes[i] == n[0] && bytes[i..<(i + n.count)].elementsEqual(n) { return true }
+        return false
+    }
+
+    /// Every `<…>` in `html`, in order.
+    static func tags(_ html: [UInt8]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while let open = html[i...].firstIndex(of: 0x3C) {
+            guard let close = html[open...].firstIndex(of: 0x3E) else { out.append(String(decoding: html[open...], as: UTF8.self)); break }
+            out.append(String(decoding: html[open...close], as: UTF8.self))
+            i = close + 1
+        }
+        return out
     }
 
     static func require(_ condition: Bool, _ message: @autoclosure () -> String) {
@@ -83,7 +159,8 @@ enum FuzzTarget {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    FuzzTarget.run(data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+    if FuzzTarget.siteMode { FuzzTarget.runSite(bytes) } else { FuzzTarget.run(bytes) }
     return 0
 }
 
@@ -100,7 +177,7 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
     return LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput)
 }
 #else
-/// Replay: each file named on the command line (or each file in a folder named there) through
+/// Replay: each file named on the command line (or each file under a folder named there) through
 /// the same checks; prints one line per file and exits 0 when every one passes.
 @main
 struct Replay {
@@ -114,8 +191,11 @@ struct Replay {
         for a in args {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: a, isDirectory: &isDir), isDir.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: a)) ?? []
-                files += names.sorted().map { a + "/" + $0 }
+                let names = FileManager.default.enumerator(atPath: a)?.compactMap { $0 as? String } ?? []
+                files += names.sorted().map { a + "/" + $0 }.filter {
+                    var d: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue
+                }
             } else {
                 files.append(a)
             }
@@ -125,7 +205,7 @@ struct Replay {
                 FileHandle.standardError.write(Data("\(f): error: cannot read the file\n".utf8))
                 exit(1)
             }
-            FuzzTarget.run(Array(data))
+            if FuzzTarget.siteMode { FuzzTarget.runSite(Array(data)) } else { FuzzTarget.run(Array(data)) }
         }
         print("\(files.count) inputs replayed, every property held")
     }
