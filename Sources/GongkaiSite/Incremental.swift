@@ -469,70 +469,16 @@ struct IncrementalBuild {
         let renderAll = options.clean || options.keepFiles
         let trustOld = !options.clean && old.version == version && old.legacyOutputs.isEmpty
         let distrusted = Set(pendingPaths)
-        var sameKey = [Bool](repeating: false, count: units.count)
-        // Per output file (units' files one after another, from `firstOutput[i]`), where its
-        // hash is in `old.bytes`; -1: not trusted.
-        var firstOutput = [Int](repeating: 0, count: units.count + 1)
-        for (i, u) in units.enumerated() { firstOutput[i + 1] = firstOutput[i] + u.paths.count }
-        var trusted = [Int](repeating: -1, count: firstOutput[units.count])
-        // Units in the same order as last time, with the same files, are matched in place.
-        var sameLayout = old.units.count == units.count && old.legacyOutputs.isEmpty
-        var oldUnitIndex: [String: Int]? = nil
-        var oldOutputIndex: [String: Int]? = nil
-        old.bytes.withUnsafeBufferPointer { ob in
-            for (i, u) in units.enumerated() {
-                let base = firstOutput[i]
-                var k: Int? = nil
-                if i < old.units.count, Manifest.same(u.name, ob, old.units[i].name) { k = i } else {
-                    sameLayout = false
-                    if oldUnitIndex == nil {
-                        var d: [String: Int] = [:]
-                        for (j, x) in old.units.enumerated() { d[old.string(x.name)] = j }
-                        oldUnitIndex = d
-                    }
-                    k = oldUnitIndex![u.name]
-                }
-                if let k {
-                    let ou = old.units[k]
-                    sameKey[i] = ou.key.count == u.key.count && u.key.withUnsafeBufferPointer { memcmp(ob.baseAddress! + ou.key.lowerBound, $0.baseAddress!, u.key.count) == 0 }
-                    let outs = old.outputs[ou.outputs]
-                    if outs.count == u.paths.count, zip(outs, u.paths).allSatisfy({ Manifest.same($1, ob, $0.path) }) {
-                        for (j, o) in outs.enumerated() { trusted[base + j] = o.hash.lowerBound }
-                    } else {
-                        sameLayout = false
-                        if oldOutputIndex == nil {
-                            var d: [String: Int] = [:]
-                            for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
-                            oldOutputIndex = d
-                        }
-                        for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { trusted[base + j] = old.outputs[x].hash.lowerBound } }
-                    }
-                } else if oldOutputIndex != nil || !old.outputs.isEmpty {
-                    if oldOutputIndex == nil {
-                        var d: [String: Int] = [:]
-                        for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
-                        oldOutputIndex = d
-                    }
-                    for (j, p) in u.paths.enumerated() { if let x = oldOutputIndex![p] { trusted[base + j] = old.outputs[x].hash.lowerBound } }
-                }
-                if !trustOld { for j in u.paths.indices { trusted[base + j] = -1 } }
-                if !distrusted.isEmpty { for (j, p) in u.paths.enumerated() where distrusted.contains(p) { trusted[base + j] = -1 } }
-            }
-        }
-        /// Whether every file of unit `i` has a trusted hash.
-        func allTrusted(_ i: Int) -> Bool {
-            for j in firstOutput[i]..<firstOutput[i + 1] where trusted[j] < 0 { return false }
-            return true
-        }
+        let match = ManifestMatch(units: units, old: old, trustOld: trustOld, distrusted: distrusted)
+        let trusted = match.trusted, firstOutput = match.firstOutput, sameLayout = match.sameLayout
         mark("manifest")
-        let trustedOutputs = trusted, outputStart = firstOutput, oldBytes = old.bytes
 
         var dirty: [Int] = []
         let stale: [String]
         if sameLayout {
             // The same units with the same files as the last build (which checked them for
             // clashes): only files a killed build may have left are stale.
-            for i in units.indices where renderAll || !sameKey[i] || !allTrusted(i) { dirty.append(i) }
+            for i in units.indices where renderAll || !match.sameKey[i] || !match.allTrusted(i) { dirty.append(i) }
             var current = Set<String>()
             if !pendingPaths.isEmpty || !legacyPaths.isEmpty { for u in units { current.formUnion(u.paths) } }
             stale = Set(pendingPaths + legacyPaths).filter { !current.contains($0) && SiteWriter.isSafe($0) }.sorted()
@@ -542,7 +488,7 @@ struct IncrementalBuild {
                 for p in u.paths {
                     guard current.insert(p).inserted else { throw BuildError("two outputs at \(p)") }
                 }
-                if renderAll || !sameKey[i] || !allTrusted(i) { dirty.append(i) }
+                if renderAll || !match.sameKey[i] || !match.allTrusted(i) { dirty.append(i) }
             }
             var owned = Set(old.outputPaths)
             owned.formUnion(pendingPaths)
@@ -577,49 +523,8 @@ struct IncrementalBuild {
             try SiteWriter.writeAtomically(state + "pending", Array((list.joined(separator: "\n") + "\n").utf8))
         }
 
-        // Render and write, a batch at a time on every core; results placed by unit index.
-        struct Done { var outputs: [(path: String, hash: [UInt8], written: Bool)]; var files: [OutputFile] }
-        var done: [Int: Done] = [:]
-        var start = 0
-        while start < dirty.count {
-            let slice = Array(dirty[start..<min(start + IncrementalBuild.batch, dirty.count)])
-            let slots = Slots<Result<Done, Error>>(count: slice.count)
-            let keep = options.keepFiles
-            DispatchQueue.concurrentPerform(iterations: slice.count) { k in
-                slots.set(k, Result {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    let unit = units[slice[k]]
-                    let files = try SiteRenderer.checked(unit)
-                    if IncrementalBuild.timing {
-                        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                        if ms > 50 { FileHandle.standardError.write(Data("  slow unit \(unit.name): \(Int(ms)) ms\n".utf8)) }
-                        IncrementalBuild.unitTimes.add(String(unit.name.prefix { $0 != "/" }), ms)
-                    }
-                    var outs: [(String, [UInt8], Bool)] = []
-                    var folder: Substring? = nil
-                    for f in files {
-                        let h = Array(SHA256.hash(data: f.bytes).prefix(16))
-                        let j = unit.paths.firstIndex(of: f.path)!
-                        let at = trustedOutputs[outputStart[slice[k]] + j]
-                        if at >= 0, oldBytes[at..<(at + 16)].elementsEqual(h), FileStamp.of(root + f.path) != nil {
-                            outs.append((f.path, h, false))
-                        } else {
-                            // A file the last build did not write: its folder is made first, once
-                            // per unit (in a new site, rather than a failed open per folder).
-                            if at < 0, let slash = f.path.lastIndex(of: "/"), folder != f.path[..<slash] {
-                                folder = f.path[..<slash]
-                                try SiteWriter.makeFolder(root + f.path[..<slash])
-                            }
-                            try SiteWriter.writeAtomically(root + f.path, f.bytes, makeFolders: true)
-                            outs.append((f.path, h, true))
-                        }
-                    }
-                    return Done(outputs: outs, files: keep ? files : [])
-                })
-            }
-            for (k, r) in slots.values.enumerated() { done[slice[k]] = try r.get() }
-            start += IncrementalBuild.batch
-        }
+        // Render and write the units whose keys changed.
+        let done = try IncrementalBuild.renderAndWrite(dirty, units: units, match: match, oldBytes: old.bytes, root: root, keepFiles: options.keepFiles)
 
         var summary = WriteSummary()
         mark("render")
@@ -628,11 +533,7 @@ struct IncrementalBuild {
                 FileHandle.standardError.write(Data("  units \(k): \(v.1) in \(Int(v.0)) ms\n".utf8))
             }
         }
-        for p in stale where unlink(root + p) == 0 || errno == ENOENT {
-            if FileStamp.of(root + p) == nil { summary.removed.append(p) }
-            var parts = p.split(separator: "/").dropLast()
-            while !parts.isEmpty, rmdir(root + parts.joined(separator: "/")) == 0 { parts = parts.dropLast() }
-        }
+        summary.removed = IncrementalBuild.remove(stale, root: root)
 
         // The cache, then the manifest (last, atomically), then the journal goes.
         cacheWriting.wait()
@@ -648,33 +549,9 @@ struct IncrementalBuild {
                 files += d.files
             }
         }
-        /// The hash of unit `i`'s file `j` for the new manifest, in the order the unit declares them.
-        func newHash(_ i: Int, _ j: Int) -> [UInt8] {
-            if let d = done[i] { return d.outputs.first { $0.path == units[i].paths[j] }!.hash }
-            let at = trusted[firstOutput[i] + j]
-            return Array(old.bytes[at..<(at + 16)])
-        }
         let header = Manifest.headerBytes(version: version, global: globalHex, inputs: inputsHex, fileCount: outputCount, pageCount: pageCount)
-        let manifestBytes: [UInt8]
-        if sameLayout, trustOld, !old.units.isEmpty {
-            // The same units and files as the last manifest: its bytes, with the new header and the
-            // keys and hashes of the units rendered now.
-            var out = header
-            let delta = header.count - old.bodyStart
-            out += old.bytes[old.bodyStart...]
-            for i in dirty {
-                let ou = old.units[i]
-                out.replaceSubrange((ou.key.lowerBound + delta)..<(ou.key.upperBound + delta), with: units[i].key)
-                for (j, o) in old.outputs[ou.outputs].enumerated() {
-                    out.replaceSubrange((o.hash.lowerBound + delta)..<(o.hash.upperBound + delta), with: newHash(i, j))
-                }
-            }
-            manifestBytes = out
-        } else {
-            manifestBytes = Manifest.encode(header: header, units: units.indices.map { i in
-                (units[i].name, units[i].key, units[i].paths.indices.map { (units[i].paths[$0], newHash(i, $0)) })
-            })
-        }
+        let manifestBytes = IncrementalBuild.manifest(header: header, units: units, rendered: done, dirty: dirty, match: match, old: old,
+                                                      patch: sameLayout && trustOld && !old.units.isEmpty)
         if manifestBytes != oldManifestBytes || FileStamp.of(state + "diagnostics") == nil {
             // The findings first: a manifest that lets the next build stop early must find them.
             try SiteWriter.writeAtomically(state + "diagnostics", DiagnosticsFile.encode(diagnostics, prefix: corpusPrefix))
@@ -694,6 +571,102 @@ struct IncrementalBuild {
         IncrementalBuild.parking.park([lazy, entries, previous, old, keys, units, done])
         return BuildResult(reportCount: reports.count, files: files, fileCount: outputCount, pages: pageCount, rendered: dirty.count,
                            write: summary, diagnostics: diagnostics, lazy: lazy)
+    }
+
+    /// What rendering a unit left: per file its path, the hash of its bytes (the first 128 bits)
+    /// and whether it was written; the files themselves when the caller keeps them.
+    struct RenderedUnit { var outputs: [(path: String, hash: [UInt8], written: Bool)]; var files: [OutputFile] }
+
+    /// Renders units `dirty`, a batch at a time on every core, and writes each file whose bytes
+    /// are not what the last manifest recorded for it (or that is not on disk); results by unit.
+    static func renderAndWrite(_ dirty: [Int], units: [SiteRenderer.RenderUnit], match: ManifestMatch, oldBytes: [UInt8],
+                               root: String, keepFiles: Bool) throws -> [Int: RenderedUnit] {
+        var done: [Int: RenderedUnit] = [:]
+        var start = 0
+        while start < dirty.count {
+            let slice = Array(dirty[start..<min(start + IncrementalBuild.batch, dirty.count)])
+            let slots = Slots<Result<RenderedUnit, Error>>(count: slice.count)
+                        DispatchQueue.concurrentPerform(iterations: slice.count) { k in
+                slots.set(k, Result {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let unit = units[slice[k]]
+                    let files = try SiteRenderer.checked(unit)
+                    if IncrementalBuild.timing {
+                        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                        if ms > 50 { FileHandle.standardError.write(Data("  slow unit \(unit.name): \(Int(ms)) ms\n".utf8)) }
+                        IncrementalBuild.unitTimes.add(String(unit.name.prefix { $0 != "/" }), ms)
+                    }
+                    var outs: [(String, [UInt8], Bool)] = []
+                    var folder: Substring? = nil
+                    for f in files {
+                        let h = Array(SHA256.hash(data: f.bytes).prefix(16))
+                        let j = unit.paths.firstIndex(of: f.path)!
+                        let at = match.trusted[match.firstOutput[slice[k]] + j]
+                        if at >= 0, oldBytes[at..<(at + 16)].elementsEqual(h), FileStamp.of(root + f.path) != nil {
+                            outs.append((f.path, h, false))
+                        } else {
+                            // A file the last build did not write: its folder is made first, once
+                            // per unit (in a new site, rather than a failed open per folder).
+                            if at < 0, let slash = f.path.lastIndex(of: "/"), folder != f.path[..<slash] {
+                                folder = f.path[..<slash]
+                                try SiteWriter.makeFolder(root + f.path[..<slash])
+                            }
+                            try SiteWriter.writeAtomically(root + f.path, f.bytes, makeFolders: true)
+                            outs.append((f.path, h, true))
+                        }
+                    }
+                    return RenderedUnit(outputs: outs, files: keepFiles ? files : [])
+                })
+            }
+            for (k, r) in slots.values.enumerated() { done[slice[k]] = try r.get() }
+            start += IncrementalBuild.batch
+        }
+        return done
+    }
+
+    /// The new manifest: `header`, then per unit its key and its files' hashes (those of the
+    /// units rendered now, the last manifest's for the rest). With `patch` (the same units and
+    /// files as the last manifest, whose hashes are all trusted) the last manifest's bytes are
+    /// copied and only the rendered units' keys and hashes replaced.
+    static func manifest(header: [UInt8], units: [SiteRenderer.RenderUnit], rendered: [Int: RenderedUnit], dirty: [Int],
+                         match: ManifestMatch, old: Manifest, patch: Bool) -> [UInt8] {
+        /// The hash of unit `i`'s file `j` for the new manifest, in the order the unit declares them.
+        func newHash(_ i: Int, _ j: Int) -> [UInt8] {
+            if let d = rendered[i] { return d.outputs.first { $0.path == units[i].paths[j] }!.hash }
+            let at = match.trusted[match.firstOutput[i] + j]
+            return Array(old.bytes[at..<(at + 16)])
+        }
+        if patch {
+            // The same units and files as the last manifest: its bytes, with the new header and the
+            // keys and hashes of the units rendered now.
+            var out = header
+            let delta = header.count - old.bodyStart
+            out += old.bytes[old.bodyStart...]
+            for i in dirty {
+                let ou = old.units[i]
+                out.replaceSubrange((ou.key.lowerBound + delta)..<(ou.key.upperBound + delta), with: units[i].key)
+                for (j, o) in old.outputs[ou.outputs].enumerated() {
+                    out.replaceSubrange((o.hash.lowerBound + delta)..<(o.hash.upperBound + delta), with: newHash(i, j))
+                }
+            }
+            return out
+        } else {
+            return Manifest.encode(header: header, units: units.indices.map { i in
+                (units[i].name, units[i].key, units[i].paths.indices.map { (units[i].paths[$0], newHash(i, $0)) })
+            })
+        }
+    }
+
+    /// Deletes the files of `stale` (paths under `root`) and the folders they leave empty; the
+    /// paths that are gone.
+    static func remove(_ stale: [String], root: String) -> [String] {
+        var removed: [String] = []
+        for p in stale where unlink(root + p) == 0 || errno == ENOENT {
+            if FileStamp.of(root + p) == nil { removed.append(p) }
+            var parts = p.split(separator: "/").dropLast()
+            while !parts.isEmpty, rmdir(root + parts.joined(separator: "/")) == 0 { parts = parts.dropLast() }
+        }
+        return removed
     }
 
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).

@@ -175,3 +175,76 @@ struct Manifest {
         return w.bytes
     }
 }
+
+/// What a build takes from the last manifest: per unit, whether its key is the one recorded then,
+/// and per output file where the manifest holds its hash — unless it is not to be trusted (another
+/// version of the tool, a path a killed build may have left half-written, a file it does not list).
+/// Units listed in the same order with the same files are matched in place; otherwise by name.
+struct ManifestMatch {
+    /// Whether unit `i`'s key is the one the last build recorded.
+    var sameKey: [Bool]
+    /// Units' files one after another: unit `i`'s are `firstOutput[i]..<firstOutput[i + 1]`.
+    var firstOutput: [Int]
+    /// Per output file, where its hash starts in `old.bytes`; -1: not trusted.
+    var trusted: [Int]
+    /// The same units, in the same order, with the same files as the last build.
+    var sameLayout: Bool
+
+    init(units: [SiteRenderer.RenderUnit], old: Manifest, trustOld: Bool, distrusted: Set<String>) {
+        var sameKey = [Bool](repeating: false, count: units.count)
+        var firstOutput = [Int](repeating: 0, count: units.count + 1)
+        for (i, u) in units.enumerated() { firstOutput[i + 1] = firstOutput[i] + u.paths.count }
+        var trusted = [Int](repeating: -1, count: firstOutput[units.count])
+        // Units in the same order as last time, with the same files, are matched in place.
+        var sameLayout = old.units.count == units.count && old.legacyOutputs.isEmpty
+        var oldUnitIndex: [String: Int]? = nil
+        var oldOutputIndex: [String: Int]? = nil
+        /// The old manifest's files by path, made the first time it is needed.
+        func outputIndex() -> [String: Int] {
+            if let d = oldOutputIndex { return d }
+            var d: [String: Int] = [:]
+            for (j, o) in old.outputs.enumerated() { d[old.string(o.path)] = j }
+            oldOutputIndex = d
+            return d
+        }
+        old.bytes.withUnsafeBufferPointer { ob in
+            for (i, u) in units.enumerated() {
+                let base = firstOutput[i]
+                var k: Int? = nil
+                if i < old.units.count, Manifest.same(u.name, ob, old.units[i].name) { k = i } else {
+                    sameLayout = false
+                    if oldUnitIndex == nil {
+                        var d: [String: Int] = [:]
+                        for (j, x) in old.units.enumerated() { d[old.string(x.name)] = j }
+                        oldUnitIndex = d
+                    }
+                    k = oldUnitIndex![u.name]
+                }
+                if let k {
+                    let ou = old.units[k]
+                    sameKey[i] = ou.key.count == u.key.count && u.key.withUnsafeBufferPointer { memcmp(ob.baseAddress! + ou.key.lowerBound, $0.baseAddress!, u.key.count) == 0 }
+                    let outs = old.outputs[ou.outputs]
+                    if outs.count == u.paths.count, zip(outs, u.paths).allSatisfy({ Manifest.same($1, ob, $0.path) }) {
+                        for (j, o) in outs.enumerated() { trusted[base + j] = o.hash.lowerBound }
+                    } else {
+                        sameLayout = false
+                        let index = outputIndex()
+                        for (j, p) in u.paths.enumerated() { if let x = index[p] { trusted[base + j] = old.outputs[x].hash.lowerBound } }
+                    }
+                } else if !old.outputs.isEmpty {
+                    let index = outputIndex()
+                    for (j, p) in u.paths.enumerated() { if let x = index[p] { trusted[base + j] = old.outputs[x].hash.lowerBound } }
+                }
+                if !trustOld { for j in u.paths.indices { trusted[base + j] = -1 } }
+                if !distrusted.isEmpty { for (j, p) in u.paths.enumerated() where distrusted.contains(p) { trusted[base + j] = -1 } }
+            }
+        }
+        (self.sameKey, self.firstOutput, self.trusted, self.sameLayout) = (sameKey, firstOutput, trusted, sameLayout)
+    }
+
+    /// Whether every file of unit `i` has a trusted hash.
+    func allTrusted(_ i: Int) -> Bool {
+        for j in firstOutput[i]..<firstOutput[i + 1] where trusted[j] < 0 { return false }
+        return true
+    }
+}

@@ -16,7 +16,7 @@ struct ServeTests {
 
     func start(corpus: String, output: String, extra: [String] = []) throws -> Running {
         let log = URL(fileURLWithPath: output + ".log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = ["serve", "--corpus", corpus, "--output", output, "--port", "0"] + extra
