@@ -1038,7 +1038,7 @@ public enum Aggregator {
                     let all = [label(entries[i].index)] + others
                     findings.append(AggregateFinding(source: entries[i].source, diagnostic: .error(
                         "\(list.count == 2 ? "two" : "\(list.count)") reports for \(entries[i].agencyName ?? key) \(y): \(all.joined(separator: list.count == 2 ? " and " : ", ")); \(list.count == 2 ? "both are" : "all \(list.count) are") published, none is counted in totals",
-                        zh: "\(entries[i].agencyName ?? key) \(y) 年有 \(list.count) 份报告：\(all.joined(separator: "、"))；都已发布，均不计入合计", line: nil)))
+                        zh: "\(entries[i].agencyName ?? key) \(y) 年有 \(list.count) 份报告：\(all.joined(separator: "、"))；都已发布，均不计入合计", line: nil, kind: .duplicate)))
                 }
             }
             let names = displayNames[id]
@@ -1055,7 +1055,9 @@ public enum Aggregator {
                 let check = CrossYearCheck(year: y, carriedOver: co, previousCarriedForward: cf, status: status,
                                            source: inputs[i].source, previousSource: inputs[p].source, line: line, previousLabel: label(p))
                 checks.append(check)
-                if status == .breaks { findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(check.message, zh: check.messageZH, line: line))) }
+                if status == .breaks {
+                    findings.append(AggregateFinding(source: inputs[i].source, diagnostic: .warning(check.message, zh: check.messageZH, line: line, kind: .crossYearBreak)))
+                }
             }
             agencies.append(AgencyAggregate(key: key, name: display, names: names.count < 2 ? names.map(\.title) : names.map(\.title).sorted(), level: levels[id],
                                             regionKey: nil, entries: sorted, byYear: single, crossYear: checks))

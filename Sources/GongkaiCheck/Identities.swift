@@ -158,7 +158,8 @@ public enum IdentityChecker {
         results.compactMap { r in
             switch r.status {
             case .holds: return nil
-            case .breaks, .notCheckable: return .warning(r.message, zh: r.messageZH, line: r.line)
+            case .breaks: return .warning(r.message, zh: r.messageZH, line: r.line, kind: .identityBreak)
+            case .notCheckable: return .warning(r.message, zh: r.messageZH, line: r.line, kind: .identityUnchecked)
             }
         }
     }

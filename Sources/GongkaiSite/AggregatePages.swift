@@ -113,7 +113,7 @@ extension SiteRenderer {
         for e in part {
             let r = reports[e.index].report
             let all = r.diagnostics + (findingsBySource[e.source] ?? [])
-            let first = all.first { $0.severity == .error } ?? all.first { $0.message.contains("but") } ?? all.first
+            let first = all.first { $0.severity == .error } ?? all.first { $0.kind.isBreak } ?? all.first
             let where_ = first?.line.map { " " + a(reportLink(e.index) + "#L\($0)", "第 \($0) 行") } ?? ""
             t.row(a(reportLink(e.index), reportTitle(e.index)), ["<td>\(statusBadges(e))</td>", "<td>\(first.map { Escape.html($0.pageText) } ?? "")\(where_)</td>"])
         }

@@ -66,7 +66,7 @@ struct CacheEntry {
 /// back byte for byte. A file of another format or tool version is ignored (everything is read
 /// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC6\n".utf8)
+    static let magic: [UInt8] = Array("GKRC7\n".utf8)
     /// Strings every record repeats: the string table of each record starts with them.
     static let seed: [String] = FormSchema.applicationRows.map(\.key) + FormSchema.reviewGroups.map(\.key)
     static let seededWriter = ByteWriter(capacity: 0, seed: seed)
@@ -316,10 +316,7 @@ enum DiagnosticsFile {
         w.uint(UInt64(list.count))
         for (path, d) in list {
             w.string(path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path)
-            w.u8(d.severity == .error ? 1 : 0)
-            w.optInt(d.line)
-            w.string(d.message)
-            w.optString(d.zh)
+            w.diagnostic(d)
         }
         return w.bytes
     }
@@ -333,10 +330,7 @@ enum DiagnosticsFile {
             out.reserveCapacity(n)
             for _ in 0..<n {
                 let p = try r.string()
-                let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
-                let line = try r.optInt()
-                let message = try r.string()
-                out.append((prefix + p, Diagnostic(sev, line: line, message, zh: try r.optString())))
+                out.append((prefix + p, try r.diagnostic()))
             }
             return out
         } catch { return nil }

@@ -286,12 +286,7 @@ public enum RecordCodec {
     /// the whole record and in its head alike).
     static func encodeFindings(_ lr: LoadedReport, _ w: inout ByteWriter) {
         w.uint(UInt64(lr.report.diagnostics.count))
-        for d in lr.report.diagnostics {
-            w.u8(d.severity == .error ? 1 : 0)
-            w.optInt(d.line)
-            w.string(d.message)
-            w.optString(d.zh)
-        }
+        for d in lr.report.diagnostics { w.diagnostic(d) }
         if let s = lr.sidecar { w.u8(1); w.optString(s.sourceURL); w.optString(s.published) } else { w.u8(0) }
         w.int(lr.identityBreaks)
     }
@@ -300,12 +295,7 @@ public enum RecordCodec {
         let nd = try r.count()
         var diags: [Diagnostic] = []
         diags.reserveCapacity(nd)
-        for _ in 0..<nd {
-            let sev: Diagnostic.Severity = try r.u8() == 1 ? .error : .warning
-            let line = try r.optInt()
-            let message = try r.string()
-            diags.append(Diagnostic(sev, line: line, message, zh: try r.optString()))
-        }
+        for _ in 0..<nd { diags.append(try r.diagnostic()) }
         var sidecar: Sidecar? = nil
         if try r.u8() == 1 { sidecar = Sidecar(sourceURL: try r.optString(), published: try r.optString()) }
         return (diags, sidecar, try r.int())
@@ -361,5 +351,26 @@ public enum RecordCodec {
             report.sections = sections
         }
         return LoadedReport(partial: report, relativePath: rel, sidecar: sidecar, identityBreaks: breaks)
+    }
+}
+
+extension ByteWriter {
+    /// A finding: its severity and kind in one byte, its line, its English and Chinese wording.
+    public mutating func diagnostic(_ d: Diagnostic) {
+        u8(d.kind.rawValue << 1 | (d.severity == .error ? 1 : 0))
+        optInt(d.line)
+        string(d.message)
+        optString(d.zh)
+    }
+}
+
+extension ByteReader {
+    /// A finding as `ByteWriter.diagnostic` wrote it.
+    public mutating func diagnostic() throws -> Diagnostic {
+        let tag = try u8()
+        guard let kind = Diagnostic.Kind(rawValue: tag >> 1) else { throw CodecError("bad finding") }
+        let line = try optInt()
+        let message = try string()
+        return Diagnostic(tag & 1 == 1 ? .error : .warning, line: line, message, zh: try optString(), kind: kind)
     }
 }

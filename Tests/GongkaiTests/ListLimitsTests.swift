@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GongkaiRender
 import GongkaiCore
 import GongkaiSite
 
@@ -76,6 +77,20 @@ import GongkaiSite
         for k in [2, 4, 6] { #expect(failing.contains("某某市第\(k)局")) }
         #expect(!failing.contains("某某市第1局"))
         #expect(try #require(SiteFixture.file(files, "reports/index.html")).contains("<a href=\"/failing/\">未通过核对的报告</a>另列一页"))
+    }
+
+    @Test func aFailingReportsFirstProblemIsItsBrokenIdentityNotAnEarlierWarning() throws {
+        // Blank 行政复议 cells: warnings (and identities that cannot be checked) before the break.
+        var text = SiteFixture.report(agency: "某某市某局", year: 2023, blankReview: true)
+        text = text.replacingOccurrences(of: "（一）予以公开\t\t6\t0\t0\t0\t0\t0\t6", with: "（一）予以公开\t\t7\t0\t0\t0\t0\t0\t7")
+        let report = SiteFixture.load(text, "a/2023.txt")
+        let diagnostics = report.report.diagnostics
+        let firstWarning = try #require(diagnostics.first)
+        let firstBreak = try #require(diagnostics.first { $0.kind == .identityBreak })
+        #expect(firstWarning.kind == .reading && firstWarning.severity == .warning)
+        let failing = try #require(SiteFixture.file(try SiteFixture.render([report]).files, "failing/index.html"))
+        #expect(failing.contains(Escape.html(firstBreak.pageText)))
+        #expect(!failing.contains(Escape.html(firstWarning.pageText)))
     }
 
     @Test func theFeedHasTheLatestReportsOnly() throws {
