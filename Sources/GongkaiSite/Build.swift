@@ -356,7 +356,12 @@ public enum SiteBuilder {
             var st = stat()
             var statted = false
             if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
-                guard statName(&st) else { continue }
+                guard statName(&st) else {
+                    // A link that leads nowhere, named as a report: listed, so that reading it
+                    // fails with a finding instead of the report going missing without a word.
+                    if isReport, type == Int32(DT_LNK) { out.append(Scanned(path: String(decoding: base + name, as: UTF8.self), stamp: nil, sidecar: nil)) }
+                    continue
+                }
                 statted = true
                 let fmt = st.st_mode & S_IFMT
                 // Like the enumerator, a link to a folder is not followed.

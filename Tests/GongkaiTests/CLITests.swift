@@ -62,6 +62,19 @@ struct CLITests {
         #expect(try CLI.run(["check", "--strict", clean]).status == 0)
     }
 
+    @Test func aLinkedReportIsReadAndADanglingLinkIsAnErrorNotASilentGap() throws {
+        let dir = try corpus(["tab-2021.txt"])
+        let elsewhere = try corpus(["pipes-2021.md"])
+        try FileManager.default.createSymbolicLink(atPath: dir + "/nested/linked.md", withDestinationPath: elsewhere + "/nested/pipes-2021.md")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/nested/gone.txt", withDestinationPath: elsewhere + "/nested/missing.txt")
+        let check = try CLI.run(["check", dir])
+        #expect(check.stdout.contains("\(dir)/nested/gone.txt: error: cannot read the file"))
+        #expect(check.stdout.contains("checked 3 reports: 1 error,"))
+        let build = try CLI.run(["build", "--corpus", dir, "--output", dir + "-site"])
+        #expect(build.stdout.contains("\(dir)/nested/gone.txt: error: cannot read the file"))
+        #expect(build.stdout.contains("3 reports read"))
+    }
+
     @Test func checkOnAMissingFolderIsAClearError() throws {
         let r = try CLI.run(["check", "/nonexistent/corpus"])
         #expect(r.status != 0)
