@@ -11,7 +11,7 @@ public struct ReportExtractor: Sendable {
     public func extract(path: String, source: String? = nil) -> Report {
         var diagnostics = Diagnostics()
         guard let bytes = FileBytes.read(path) else {
-            diagnostics.error("cannot read the file", zh: "无法读取文件")
+            diagnostics.emit(FileBytes.unreadable(path))
             return Report(source: source ?? path, diagnostics: diagnostics.all)
         }
         return extract(bytes: bytes, source: source ?? path)

@@ -1,3 +1,4 @@
+import GongkaiCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,5 +50,24 @@ public enum FileBytes {
             if n == 0 { return out }
             out.append(contentsOf: buf[0..<n])
         }
+    }
+
+    /// The finding for a report file that `read` could not read, saying why.
+    public static func unreadable(_ path: String) -> Diagnostic {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let e = fd < 0 ? errno : EIO
+        if fd >= 0 { close(fd) }
+        if e == ENOENT || e == EISDIR, path.unicodeScalars.contains("\u{FFFD}") {
+            // A name (the file's or a folder's) was not UTF-8, shown with U+FFFD: no path reaches it.
+            return .error("a name in this path is not UTF-8 (GBK names from a ZIP archive, often), so its reports cannot be read; rename it, e.g. with convmv -r -f gbk -t utf-8",
+                          zh: "路径中的文件名或文件夹名不是 UTF-8 编码（常见于 ZIP 压缩包里的 GBK 文件名），其中的报告无法读取；请改名（如 convmv -r -f gbk -t utf-8）")
+        }
+        let zh: String
+        switch e {
+        case ENOENT: zh = "无法读取文件：文件不存在（或是失效的链接）"
+        case EACCES: zh = "无法读取文件：没有读取权限"
+        default: zh = "无法读取文件"
+        }
+        return .error("cannot read the file (\(String(cString: strerror(e))))", zh: zh)
     }
 }

@@ -286,12 +286,14 @@ public enum SiteBuilder {
         let prefix = corpus.hasSuffix("/") ? corpus : corpus + "/"
         var out: [Scanned] = []
         // Folder by folder, a level of the tree at a time, the folders of a level on every core.
-        var level = [""]
+        // Folders by their bytes (a name need not be UTF-8: the reports in such a folder are
+        // listed, and reading them says why they cannot be read) and as shown.
+        var level: [Folder] = [Folder(raw: [], shown: "")]
         while !level.isEmpty {
-            let results = Slots<([Scanned], [String])>(count: level.count)
+            let results = Slots<([Scanned], [Folder])>(count: level.count)
             let folders = level
             DispatchQueue.concurrentPerform(iterations: folders.count) { k in
-                results.set(k, scanFolder(prefix: prefix, rel: folders[k]))
+                results.set(k, scanFolder(prefix: prefix, folders[k]))
             }
             level = []
             for (files, subfolders) in results.values {
@@ -326,11 +328,17 @@ public enum SiteBuilder {
         }
     }
 
+    /// A folder below the corpus: its path's bytes (relative, ending in `/`) and as shown.
+    struct Folder: Sendable { var raw: [UInt8]; var shown: String }
+
     /// One folder of `scanStamped`: its report files with their stamps, and its subfolders.
-    static func scanFolder(prefix: String, rel: String) -> ([Scanned], [String]) {
+    static func scanFolder(prefix: String, _ folder: Folder) -> ([Scanned], [Folder]) {
         var out: [Scanned] = []
-        var folders: [String] = []
-        guard let dir = opendir(prefix + rel) else { return ([], []) }
+        var folders: [Folder] = []
+        let rel = folder.shown
+        guard let dir = (Array(prefix.utf8) + folder.raw + [0]).withUnsafeBufferPointer({
+            opendir(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self))
+        }) else { return ([], []) }
         defer { closedir(dir) }
         let fd = dirfd(dir)
         var hasSidecar = false
@@ -359,7 +367,7 @@ public enum SiteBuilder {
                 guard statName(&st) else {
                     // A link that leads nowhere, named as a report: listed, so that reading it
                     // fails with a finding instead of the report going missing without a word.
-                    if isReport, type == Int32(DT_LNK) { out.append(Scanned(path: String(decoding: base + name, as: UTF8.self), stamp: nil, sidecar: nil)) }
+                    if isReport, type == Int32(DT_LNK) { out.append(Scanned(path: String(decoding: base, as: UTF8.self) + CorpusScanner.shownName(name), stamp: nil, sidecar: nil)) }
                     continue
                 }
                 statted = true
@@ -368,18 +376,18 @@ public enum SiteBuilder {
                 type = fmt == S_IFREG ? Int32(DT_REG) : (fmt == S_IFDIR && type != Int32(DT_LNK)) ? Int32(DT_DIR) : -1
             }
             if type == Int32(DT_DIR) {
-                folders.append(rel + String(decoding: name, as: UTF8.self) + "/")
+                folders.append(Folder(raw: folder.raw + name + [0x2F], shown: rel + CorpusScanner.shownName(name) + "/"))
             } else if type == Int32(DT_REG) {
                 guard isReport else { continue }
                 if !statted { statted = statName(&st) }
-                out.append(Scanned(path: String(decoding: base + name, as: UTF8.self), stamp: statted ? FileStamp(st) : nil, sidecar: nil))
+                out.append(Scanned(path: String(decoding: base, as: UTF8.self) + CorpusScanner.shownName(name), stamp: statted ? FileStamp(st) : nil, sidecar: nil))
             }
         }
         if hasSidecar {
             for k in out.indices { out[k].sidecar = FileStamp.of(Sidecar.path(for: out[k].path)) }
         }
         out.sort { $0.path < $1.path }
-        folders.sort()
+        folders.sort { $0.shown < $1.shown }
         return (out, folders)
     }
 
@@ -398,7 +406,7 @@ public enum SiteBuilder {
                 report = extractor.extract(bytes: bytes, source: path)
                 text = try? SourceDecoder.decode(bytes).text
             } else {
-                report = Report(source: path, diagnostics: [.error("cannot read the file", zh: "无法读取文件")])
+                report = Report(source: path, diagnostics: [FileBytes.unreadable(path)])
             }
             let (sidecar, sd) = Sidecar.load(for: path)
             report.diagnostics += sd

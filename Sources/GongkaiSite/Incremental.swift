@@ -676,7 +676,7 @@ struct IncrementalBuild {
         if let bytes {
             report = extractor.extract(bytes: bytes, source: path)
         } else {
-            report = Report(source: path, diagnostics: [.error("cannot read the file", zh: "无法读取文件")])
+            report = Report(source: path, diagnostics: [FileBytes.unreadable(path)])
         }
         let (sidecar, sd) = sidecarBytes.map { Sidecar.parse(bytes: $0, path: Sidecar.path(for: path)) } ?? (nil, [])
         report.diagnostics += sd

@@ -75,6 +75,24 @@ struct CLITests {
         #expect(build.stdout.contains("3 reports read"))
     }
 
+    @Test func aReportWhoseNameIsNotUTF8IsAnErrorNamingItNotASilentGap() throws {
+        let dir = try corpus(["tab-2021.txt"])
+        let text = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("extract/pipes-2021.md")))
+        // 报告.md and 年度/r.md with GBK names, as a ZIP archive made on Chinese Windows leaves them.
+        func raw(_ bytes: [UInt8]) -> [CChar] { (Array((dir + "/nested/").utf8) + bytes + [0]).map { CChar(bitPattern: $0) } }
+        #expect(mkdir(raw([0xC4, 0xEA, 0xB6, 0xC8]), 0o755) == 0)
+        for name in [[0xB1, 0xA8, 0xB8, 0xE6, 0x2E, 0x6D, 0x64], [0xC4, 0xEA, 0xB6, 0xC8, 0x2F, 0x72, 0x2E, 0x6D, 0x64]] as [[UInt8]] {
+            let f = try #require(fopen(raw(name), "wb"))
+            _ = text.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+            fclose(f)
+        }
+        for command in [["check", dir], ["build", "--corpus", dir, "--output", dir + "-site"]] {
+            let r = try CLI.run(command)
+            #expect(r.stdout.contains("\(dir)/nested/\u{FFFD}报告.md: error: a name in this path is not UTF-8"), "\(command[0])")
+            #expect(r.stdout.contains("\(dir)/nested/\u{FFFD}年度/r.md: error: a name in this path is not UTF-8"), "\(command[0])")
+        }
+    }
+
     @Test func checkOnAMissingFolderIsAClearError() throws {
         let r = try CLI.run(["check", "/nonexistent/corpus"])
         #expect(r.status != 0)
