@@ -41,19 +41,14 @@ struct ServeCommand: AsyncParsableCommand {
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let path = exe.deletingLastPathComponent().appendingPathComponent("gongkai-serve").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ServeError("\(path) is missing: the server is a program of its own; build it with 'swift build --product gongkai-serve' (add -c release for a release build), or start it with 'swift run gongkai-serve'")
+            throw BuildError("\(path) is missing: the server is a program of its own; build it with 'swift build --product gongkai-serve' (add -c release for a release build), or start it with 'swift run gongkai-serve'")
         }
         let args = CommandLine.arguments
         let rest = args.firstIndex(of: "serve").map { Array(args[($0 + 1)...]) } ?? []
         let argv = (["gongkai-serve"] + rest).map { strdup($0) } + [nil]
         execv(path, argv)
-        throw ServeError("\(path): cannot be started: \(String(cString: strerror(errno)))")
+        throw BuildError("\(path): cannot be started: \(String(cString: strerror(errno)))")
     }
-}
-
-struct ServeError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The entry point of the `gongkai-serve` executable.

@@ -342,7 +342,7 @@ public enum SiteBuilder {
         defer { closedir(dir) }
         let fd = dirfd(dir)
         var hasSidecar = false
-        let base = Array((prefix + rel).utf8)
+        let baseShown = prefix + rel
         while let entry = readdir(dir) {
             // The name's bytes, looked at before any string is made of them.
             let (skip, isSidecar, isReport, name): (Bool, Bool, Bool, [UInt8]) = withUnsafePointer(to: entry.pointee.d_name) { p in
@@ -367,7 +367,7 @@ public enum SiteBuilder {
                 guard statName(&st) else {
                     // A link that leads nowhere, named as a report: listed, so that reading it
                     // fails with a finding instead of the report going missing without a word.
-                    if isReport, type == Int32(DT_LNK) { out.append(Scanned(path: String(decoding: base, as: UTF8.self) + CorpusScanner.shownName(name), stamp: nil, sidecar: nil)) }
+                    if isReport, type == Int32(DT_LNK) { out.append(Scanned(path: baseShown + CorpusScanner.shownName(name), stamp: nil, sidecar: nil)) }
                     continue
                 }
                 statted = true
@@ -380,7 +380,7 @@ public enum SiteBuilder {
             } else if type == Int32(DT_REG) {
                 guard isReport else { continue }
                 if !statted { statted = statName(&st) }
-                out.append(Scanned(path: String(decoding: base, as: UTF8.self) + CorpusScanner.shownName(name), stamp: statted ? FileStamp(st) : nil, sidecar: nil))
+                out.append(Scanned(path: baseShown + CorpusScanner.shownName(name), stamp: statted ? FileStamp(st) : nil, sidecar: nil))
             }
         }
         if hasSidecar {
