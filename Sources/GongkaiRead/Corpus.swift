@@ -45,7 +45,7 @@ public enum CorpusScanner {
                     // (Opened by its bytes: the reports in a folder whose name is not UTF-8 are
                     // listed, and reading them says why they cannot be read.)
                     folders.append((rawRel + name + [0x2F], rel + shownName(name) + "/"))
-                } else if hasReportExtension(name), !found || st.st_mode & S_IFMT == S_IFREG {
+                } else if name.withUnsafeBufferPointer(hasReportExtension), !found || st.st_mode & S_IFMT == S_IFREG {
                     out.append(path)   // a link that leads nowhere, too: reading it says so
                 }
             }
@@ -64,10 +64,15 @@ public enum CorpusScanner {
         return "\u{FFFD}" + name.map { b in b < 0x80 && b > 0x20 && b != 0x25 ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true) }.joined()
     }
 
-    /// Whether the text after the name's last `.` is a report extension, in any case.
-    static func hasReportExtension(_ name: [UInt8]) -> Bool {
-        guard let dot = name.lastIndex(of: 0x2E) else { return false }
-        let ext = String(decoding: name[(dot + 1)...], as: UTF8.self).lowercased()
-        return reportExtensions.contains(ext)
+    /// Whether the text after the name's last `.` is a report extension, in any case (ASCII), read
+    /// on the name's bytes (the build's scan asks this of every file in the corpus).
+    public static func hasReportExtension(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let dot = b.lastIndex(of: 0x2E) else { return false }
+        let ext = b[(dot + 1)...]
+        return extensionBytes.contains { e in
+            e.count == ext.count && zip(e, ext).allSatisfy { x, y in x == (y >= 0x41 && y <= 0x5A ? y | 0x20 : y) }
+        }
     }
+
+    static let extensionBytes: [[UInt8]] = reportExtensions.map { Array($0.utf8) }
 }

@@ -312,19 +312,9 @@ public enum SiteBuilder {
     /// Tests on the bytes of a folder entry's name (`scanFolder`).
     enum ScanName {
         static let sidecarSuffix: [UInt8] = Array(".meta.yml".utf8)
-        static let extensions: [[UInt8]] = CorpusScanner.reportExtensions.map { Array($0.utf8) }
 
         static func endsWith(_ b: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8]) -> Bool {
             b.count >= suffix.count && suffix.withUnsafeBufferPointer { memcmp(b.baseAddress! + b.count - suffix.count, $0.baseAddress!, suffix.count) == 0 }
-        }
-
-        /// Whether the text after the last `.` is a report extension, in any case (ASCII).
-        static func hasReportExtension(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let dot = b.lastIndex(of: 0x2E) else { return false }
-            let ext = b[(dot + 1)...]
-            return extensions.contains { e in
-                e.count == ext.count && zip(e, ext).allSatisfy { x, y in x == (y >= 0x41 && y <= 0x5A ? y | 0x20 : y) }
-            }
         }
     }
 
@@ -350,7 +340,7 @@ public enum SiteBuilder {
                     let n = strlen(UnsafeRawPointer(c).assumingMemoryBound(to: CChar.self))
                     let b = UnsafeBufferPointer(start: c, count: n)
                     guard n > 0, b[0] != 0x2E else { return (true, false, false, []) }
-                    return (false, ScanName.endsWith(b, ScanName.sidecarSuffix), ScanName.hasReportExtension(b), Array(b))
+                    return (false, ScanName.endsWith(b, ScanName.sidecarSuffix), CorpusScanner.hasReportExtension(b), Array(b))
                 }
             }
             guard !skip else { continue }
@@ -372,7 +362,7 @@ public enum SiteBuilder {
                 }
                 statted = true
                 let fmt = st.st_mode & S_IFMT
-                // Like the enumerator, a link to a folder is not followed.
+                // As in `CorpusScanner.reportFiles`, a link to a folder is not followed.
                 type = fmt == S_IFREG ? Int32(DT_REG) : (fmt == S_IFDIR && type != Int32(DT_LNK)) ? Int32(DT_DIR) : -1
             }
             if type == Int32(DT_DIR) {
