@@ -34,16 +34,26 @@ public struct IdentityResult: Hashable, Sendable {
         /// A cell it needs is blank or unreadable: which ones.
         case notCheckable(blank: [String])
     }
-    /// What was compared, with the figures: enough to say it in words.
+    /// What was compared, with the figures: enough to say it in words. Columns, rows and groups
+    /// are places in the form (`FormSchema`), not their labels: a build checks every report,
+    /// and most results are only counted.
     enum Detail: Hashable, Sendable {
-        /// I1 on a column: 新收, 上年结转, 总计, 结转下年度 (nil when blank).
-        case carryOver(column: String, values: [Double])
+        /// I1 on a column: 新收, 上年结转, 总计, 结转下年度 (zero when not checkable).
+        case carryOver(column: Int, values: Figures)
         /// I2 on a column: 总计 and the sum of the handling rows.
-        case handling(column: String, total: Double, sum: Double)
-        /// I3 on a row: the six applicants' sum and the 总计 cell.
-        case applicants(row: String, sum: Double, total: Double)
+        case handling(column: Int, total: Double, sum: Double)
+        /// I3 on a row (its place in `FormSchema.applicationRows`, or -1 and its key): the six
+        /// applicants' sum and the 总计 cell.
+        case applicants(row: Int, key: String, sum: Double, total: Double)
         /// I4 on a group: 维持, 纠正, 其他, 尚未审结, 总计.
-        case review(group: String, values: [Double])
+        case review(group: Int, values: Figures)
+    }
+    /// Up to five figures, without an array each.
+    struct Figures: Hashable, Sendable {
+        var v0 = 0.0, v1 = 0.0, v2 = 0.0, v3 = 0.0, v4 = 0.0
+        subscript(i: Int) -> Double {
+            switch i { case 0: return v0; case 1: return v1; case 2: return v2; case 3: return v3; default: return v4 }
+        }
     }
     public let identity: Identity
     public let status: Status
@@ -58,18 +68,22 @@ public struct IdentityResult: Hashable, Sendable {
     /// The column, row or group it was applied to, e.g. `自然人 column`.
     public var scope: String {
         switch detail {
-        case .carryOver(let c, _), .handling(let c, _, _): return "\(c) column"
-        case .applicants(let r, _, _): return "row \(r)"
-        case .review(let g, _): return g
+        case .carryOver(let c, _), .handling(let c, _, _): return "\(IdentityResult.column(c)) column"
+        case .applicants(let r, let key, _, _): return "row \(IdentityResult.row(r, key))"
+        case .review(let g, _): return IdentityResult.group(g)
         }
     }
+
+    static func column(_ c: Int) -> String { FormSchema.applicantColumns[c].label }
+    static func row(_ r: Int, _ key: String) -> String { r >= 0 ? FormSchema.applicationRows[r].label : key }
+    static func group(_ g: Int) -> String { FormSchema.reviewGroups[g].label }
 
     /// The scope in Chinese, for the portal's pages (`自然人列`, …).
     public var scopeZH: String {
         switch detail {
-        case .carryOver(let c, _), .handling(let c, _, _): return "\(c)列"
-        case .applicants(let r, _, _): return "\(r) 行"
-        case .review(let g, _): return g
+        case .carryOver(let c, _), .handling(let c, _, _): return "\(IdentityResult.column(c))列"
+        case .applicants(let r, let key, _, _): return "\(IdentityResult.row(r, key)) 行"
+        case .review(let g, _): return IdentityResult.group(g)
         }
     }
 
@@ -93,13 +107,15 @@ public struct IdentityResult: Hashable, Sendable {
                 : "总计 is \(n(t)), but the handling rows (三（一）to（六）) add up to \(n(sum)) (\(scope))"
         case (.applicants, .notCheckable(let blank)):
             return "the applicant cells of \(scope) cannot be added up: \(blank.joined(separator: ", ")) \(blank.count > 1 ? "are" : "is") blank"
-        case (.applicants(_, let sum, let t), _):
+        case (.applicants(_, _, let sum, let t), _):
             return sum == t
                 ? "\(scope): the six applicant cells add up to 总计 \(n(t))"
                 : "\(scope): the six applicant cells add up to \(n(sum)), but 总计 is \(n(t))"
-        case (.review(let g, _), .notCheckable(let blank)):
+        case (.review(let gi, _), .notCheckable(let blank)):
+            let g = IdentityResult.group(gi)
             return "\(g): 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计 cannot be checked: \(blank.count == 5 ? "all five cells are" : blank.joined(separator: ", ") + (blank.count > 1 ? " are" : " is")) blank"
-        case (.review(let g, let v), _):
+        case (.review(let gi, let v), _):
+            let g = IdentityResult.group(gi)
             let sum = v[0] + v[1] + v[2] + v[3]
             return sum == v[4]
                 ? "\(g): 维持 \(n(v[0])) + 纠正 \(n(v[1])) + 其他 \(n(v[2])) + 尚未审结 \(n(v[3])) = 总计 \(n(v[4]))"
@@ -127,13 +143,15 @@ public struct IdentityResult: Hashable, Sendable {
                 : "总计 为 \(n(t))，但 三（一）至（六）各办理结果之和为 \(n(sum))（\(zhScope)）"
         case (.applicants, .notCheckable(let blank)):
             return "无法核对\(zhScope)的申请人之和：\(blank.joined(separator: "、"))为空"
-        case (.applicants(_, let sum, let t), _):
+        case (.applicants(_, _, let sum, let t), _):
             return sum == t
                 ? "\(zhScope)：六类申请人之和等于 总计 \(n(t))"
                 : "\(zhScope)：六类申请人之和为 \(n(sum))，但 总计 为 \(n(t))"
-        case (.review(let g, _), .notCheckable(let blank)):
+        case (.review(let gi, _), .notCheckable(let blank)):
+            let g = IdentityResult.group(gi)
             return "\(g)无法核对 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计：\(blank.count == 5 ? "五格均为空" : blank.joined(separator: "、") + "为空")"
-        case (.review(let g, let v), _):
+        case (.review(let gi, let v), _):
+            let g = IdentityResult.group(gi)
             let sum = v[0] + v[1] + v[2] + v[3]
             return sum == v[4]
                 ? "\(g)：维持 \(n(v[0])) + 纠正 \(n(v[1])) + 其他 \(n(v[2])) + 尚未审结 \(n(v[3])) = 总计 \(n(v[4]))"
@@ -177,69 +195,100 @@ public enum IdentityChecker {
     static let carryKeys = ["received", "carried_over", "total", "carried_forward"]
 
     static func checkApplications(_ a: Applications, into out: inout [IdentityResult]) {
-        let columns = FormSchema.applicantColumns
-        let handling = a.rows.filter { $0.spec.isHandling }
-        let carryRows = carryKeys.map { a[$0] }
-        let totalRow = a["total"]
-        for (c, column) in columns.enumerated() {
+        let columns = FormSchema.applicantColumns.count
+        let specs = FormSchema.applicationRows
+        // One pass over the rows: each one's place in the form, the handling rows, and the
+        // first row of each of 新收, 上年结转, 总计, 结转下年度 (as `a[key]` finds them).
+        var place = [Int](repeating: -1, count: a.rows.count)
+        var handling: [Int] = []
+        handling.reserveCapacity(a.rows.count)
+        var carry = (-1, -1, -1, -1)
+        for (k, row) in a.rows.enumerated() {
+            guard let i = FormSchema.applicationRowIndex(row.key) else { continue }
+            place[k] = i
+            if specs[i].isHandling { handling.append(k) }
+            switch row.key {
+            case "received": if carry.0 < 0 { carry.0 = k }
+            case "carried_over": if carry.1 < 0 { carry.1 = k }
+            case "total": if carry.2 < 0 { carry.2 = k }
+            case "carried_forward": if carry.3 < 0 { carry.3 = k }
+            default: break
+            }
+        }
+        let carryRows = [carry.0, carry.1, carry.2, carry.3]
+        func cell(_ k: Int, _ c: Int) -> Cell? { k >= 0 && c < a.rows[k].cells.count ? a.rows[k].cells[c] : nil }
+        for c in 0..<columns {
             // I1
-            let cells = carryRows.map { $0?[c] }
-            let line = totalRow?[c].line
-            if cells.contains(where: { $0?.isNumber != true }) {
-                let blanks = zip(carryKeys, cells).filter { $1?.isNumber != true }.map { label($0.0) }
-                out.append(.init(identity: .carryOver, status: .notCheckable(blank: blanks), line: line, detail: .carryOver(column: column.label, values: [])))
+            let line = cell(carry.2, c)?.line
+            var v = IdentityResult.Figures()
+            var blanks: [String]? = nil
+            for (j, k) in carryRows.enumerated() {
+                if let x = cell(k, c), x.isNumber {
+                    switch j { case 0: v.v0 = x.value!; case 1: v.v1 = x.value!; case 2: v.v2 = x.value!; default: v.v3 = x.value! }
+                } else {
+                    blanks = (blanks ?? []) + [label(carryKeys[j])]
+                }
+            }
+            if let blanks {
+                out.append(.init(identity: .carryOver, status: .notCheckable(blank: blanks), line: line, detail: .carryOver(column: c, values: .init())))
             } else {
-                let v = cells.map { $0!.value! }
-                let left = v[0] + v[1], right = v[2] + v[3]
+                let left = v.v0 + v.v1, right = v.v2 + v.v3
                 out.append(.init(identity: .carryOver, status: left == right ? .holds : .breaks(left: left, right: right), line: line,
-                                 detail: .carryOver(column: column.label, values: v)))
+                                 detail: .carryOver(column: c, values: v)))
             }
             // I2
-            if let total = totalRow?[c] {
+            if let total = cell(carry.2, c) {
                 var sum = 0.0
                 var anyBlank = !total.isNumber
-                for row in handling {
-                    let h = row.cells[c]
+                for k in handling {
+                    let h = a.rows[k].cells[c]
                     if h.isNumber { sum += h.value! } else { anyBlank = true }
                 }
                 if anyBlank {
-                    let blank = (total.isNumber ? [] : ["总计"]) + handling.filter { !$0.cells[c].isNumber }.map(\.spec.label)
-                    out.append(.init(identity: .handlingTotal, status: .notCheckable(blank: blank), line: total.line, detail: .handling(column: column.label, total: 0, sum: 0)))
+                    let blank = (total.isNumber ? [] : ["总计"]) + handling.filter { !a.rows[$0].cells[c].isNumber }.map { specs[place[$0]].label }
+                    out.append(.init(identity: .handlingTotal, status: .notCheckable(blank: blank), line: total.line, detail: .handling(column: c, total: 0, sum: 0)))
                 } else {
                     let t = total.value!
                     out.append(.init(identity: .handlingTotal, status: sum == t ? .holds : .breaks(left: t, right: sum), line: total.line,
-                                     detail: .handling(column: column.label, total: t, sum: sum)))
+                                     detail: .handling(column: c, total: t, sum: sum)))
                 }
             }
         }
         // I3
-        for row in a.rows {
-            let line = row.cells.last?.line ?? row.cells.first(where: { $0.line != nil })?.line
-            if zip(columns, row.cells).contains(where: { !$1.isNumber }) {
-                let blank = zip(columns, row.cells).filter { !$1.isNumber }.map { $0.0.label }
-                out.append(.init(identity: .applicantTotal, status: .notCheckable(blank: blank), line: line, detail: .applicants(row: row.spec.label, sum: 0, total: 0)))
+        for (k, row) in a.rows.enumerated() {
+            let cells = row.cells
+            let line = cells.last?.line ?? cells.first(where: { $0.line != nil })?.line
+            let n = min(columns, cells.count)
+            var checkable = n == columns
+            for c in 0..<n where !cells[c].isNumber { checkable = false; break }
+            if !checkable {
+                let blank = (0..<n).filter { !cells[$0].isNumber }.map { FormSchema.applicantColumns[$0].label }
+                out.append(.init(identity: .applicantTotal, status: .notCheckable(blank: blank), line: line,
+                                 detail: .applicants(row: place[k], key: row.key, sum: 0, total: 0)))
                 continue
             }
-            let sum = row.cells.prefix(6).reduce(0.0) { $0 + $1.value! }
-            let t = row.cells[6].value!
+            var sum = 0.0
+            for c in 0..<6 { sum += cells[c].value! }
+            let t = cells[6].value!
             out.append(.init(identity: .applicantTotal, status: sum == t ? .holds : .breaks(left: sum, right: t), line: line,
-                             detail: .applicants(row: row.spec.label, sum: sum, total: t)))
+                             detail: .applicants(row: place[k], key: row.key, sum: sum, total: t)))
         }
     }
 
     static func checkReview(_ r: ReviewLitigation, into out: inout [IdentityResult]) {
         let labels = FormSchema.reviewFields.map(\.label)
-        for (g, spec) in zip(r.groups, FormSchema.reviewGroups) {
+        for (gi, g) in zip(FormSchema.reviewGroups.indices, r.groups) {
             let line = g.cells.first(where: { $0.line != nil })?.line
-            if zip(labels, g.cells).contains(where: { !$1.isNumber }) {
+            if g.cells.count < labels.count || zip(labels, g.cells).contains(where: { !$1.isNumber }) {
                 let blank = zip(labels, g.cells).filter { !$1.isNumber }.map(\.0)
-                out.append(.init(identity: .reviewTotal, status: .notCheckable(blank: blank), line: line, detail: .review(group: spec.label, values: [])))
+                out.append(.init(identity: .reviewTotal, status: .notCheckable(blank: blank), line: line, detail: .review(group: gi, values: .init())))
                 continue
             }
-            let v = g.cells.map { $0.value! }
-            let sum = v[0] + v[1] + v[2] + v[3]
-            out.append(.init(identity: .reviewTotal, status: sum == v[4] ? .holds : .breaks(left: sum, right: v[4]), line: line,
-                             detail: .review(group: spec.label, values: v)))
+            let c = g.cells
+            let v = IdentityResult.Figures(v0: c[0].value!, v1: c[1].value!, v2: c[2].value!, v3: c[3].value!, v4: c[4].value!)
+            let sum = v.v0 + v.v1 + v.v2 + v.v3
+            out.append(.init(identity: .reviewTotal, status: sum == v.v4 ? .holds : .breaks(left: sum, right: v.v4), line: line,
+                             detail: .review(group: gi, values: v)))
         }
     }
 }

@@ -113,7 +113,20 @@ public enum FormSchema {
         .init(key: "carried_forward", label: "四、结转下年度继续办理", isHandling: false),
     ]
 
-    public static func applicationRow(_ key: String) -> ApplicationRowSpec? { applicationRows.first { $0.key == key } }
+    public static func applicationRow(_ key: String) -> ApplicationRowSpec? { applicationRowIndex(key).map { applicationRows[$0] } }
+
+    /// Where the row `key` is in `applicationRows` (looked up for every row of every record: a
+    /// hash, not a search through 30 keys).
+    public static func applicationRowIndex(_ key: String) -> Int? { applicationRowPositions[key] }
+
+    private static let applicationRowPositions: [String: Int] = {
+        var d: [String: Int] = [:]
+        for (i, r) in applicationRows.enumerated() where d[r.key] == nil { d[r.key] = i }
+        return d
+    }()
+
+    /// Where the group `key` is in `reviewGroups`.
+    public static func reviewGroupIndex(_ key: String) -> Int? { reviewGroups.firstIndex { $0.key == key } }
 
     public static let reviewGroups: [ReviewGroupSpec] = [
         .init(key: "review", label: "行政复议"),
