@@ -223,15 +223,23 @@ struct IncrementalBuild {
     func run() throws -> BuildResult {
         let fm = FileManager.default
         var last = DispatchTime.now().uptimeNanoseconds
+        func cpu() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3
+        }
+        var lastCPU = IncrementalBuild.timing ? cpu() : 0
         func mark(_ step: String) {
             guard IncrementalBuild.timing else { return }
             let now = DispatchTime.now().uptimeNanoseconds
+            let c = cpu()
+            defer { lastCPU = c }
             var rss = ""
             if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }), let now = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) {
                 rss = "  peak " + line.dropFirst(6).trimmingCharacters(in: .whitespaces) + ", now " + now.dropFirst(6).trimmingCharacters(in: .whitespaces)
             }
-            FileHandle.standardError.write(Data(String(format: "%-10@ %7.1f ms%@\n", step as NSString, Double(now - last) / 1e6, rss as NSString).utf8))
+            FileHandle.standardError.write(Data(String(format: "%-10@ %7.1f ms (CPU %7.1f ms)%@\n", step as NSString, Double(now - last) / 1e6, c - lastCPU, rss as NSString).utf8))
             last = now
         }
         let output = options.output
@@ -686,7 +694,7 @@ struct IncrementalBuild {
             lr.keepsNarrative = true
         }
         let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
-        var w = RecordCache.seededWriter
+        var w = ByteWriter(capacity: 512)
         RecordCache.encodeHead(lr, input, &w)
         return CacheEntry(stamp: stamp ?? FileStamp(size: -1, seconds: 0, nanoseconds: 0), hash: hash.isEmpty ? Array(repeating: 0, count: 32)[...] : hash[...],
                           sidecarStamp: sidecarStamp, sidecarHash: sidecarHash?[...], record: lr, input: input, summary: Array(SHA256.hash(data: w.bytes))[...])

@@ -56,20 +56,17 @@ struct CacheEntry {
     var encoded: ArraySlice<UInt8>? = nil
 }
 
-/// The record cache (`.gongkai/records`, format 6): a header, an index (per report: its path in
+/// The record cache (`.gongkai/records`, format 8): a header, an index (per report: its path in
 /// the corpus, stamps and hashes of file and sidecar, the digest of its record's head, the length
 /// of its record), then the records,
-/// each encoded on its own (string table seeded with the form's keys) as a head — metadata,
+/// each encoded on its own (its own string table) as a head — metadata,
 /// diagnostics, sidecar, identity breaks, the figures aggregation reads — and the whole record
 /// (`RecordCodec`). A build decodes the heads of the reports whose stamps match; a record's tables
 /// are decoded only if a rendered unit reads them (`RecordGate`); unchanged records are written
 /// back byte for byte. A file of another format or tool version is ignored (everything is read
 /// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC7\n".utf8)
-    /// Strings every record repeats: the string table of each record starts with them.
-    static let seed: [String] = FormSchema.applicationRows.map(\.key) + FormSchema.reviewGroups.map(\.key)
-    static let seededWriter = ByteWriter(capacity: 0, seed: seed)
+    static let magic: [UInt8] = Array("GKRC8\n".utf8)
 
     struct Slot {
         var path: Range<Int>
@@ -115,7 +112,7 @@ enum RecordCache {
         /// whole.
         func entry(_ k: Int, source: String, headOnly: Bool) throws -> CacheEntry {
             let s = slots[k]
-            var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
+            var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound)
             let head = try RecordCache.decodeHead(&r, source: source)
             let record: LoadedReport
             if headOnly {
@@ -132,7 +129,7 @@ enum RecordCache {
         /// SHA-256 of entry `k`'s head (`CacheEntry.summary`).
         func headSummary(_ k: Int) -> ArraySlice<UInt8>? {
             let s = slots[k]
-            var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound, seed: RecordCache.seed)
+            var r = ByteReader(bytes, at: s.record.lowerBound, end: s.record.upperBound)
             guard (try? RecordCache.decodeHead(&r, source: "")) != nil else { return nil }
             return s.summary
         }
@@ -222,7 +219,7 @@ enum RecordCache {
     }
 
     static func encodeRecord(_ e: CacheEntry) -> [UInt8] {
-        var w = seededWriter
+        var w = ByteWriter(capacity: 2048)
         encodeHead(e.record, e.input, &w)
         RecordCodec.encode(e.record, &w)
         return w.bytes

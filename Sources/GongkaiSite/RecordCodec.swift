@@ -4,7 +4,8 @@ import GongkaiCheck
 /// A small binary codec for the record cache of incremental builds (`.gongkai/records`):
 /// LEB128 integers, doubles as their bit pattern (or an integer when whole), and strings
 /// through a table local to one file (the first use writes the bytes, later uses an index),
-/// so the thousands of repeated keys, scopes and messages cost a few bytes each. Foundation's
+/// so repeated messages cost a few bytes each; the form's row and group keys are their
+/// places in the form. Foundation's
 /// coders are an order of magnitude slower for 10,000 records.
 ///
 /// What a cached report keeps: everything aggregation, the data files and the diagnostics need
@@ -17,12 +18,6 @@ public struct ByteWriter: Sendable {
     private var strings: [String: Int] = [:]
 
     public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
-
-    /// A writer whose string table starts with `seed` (a reader must be given the same seed).
-    public init(capacity: Int, seed: [String]) {
-        bytes.reserveCapacity(capacity)
-        for s in seed where strings[s] == nil { strings[s] = strings.count }
-    }
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
@@ -85,17 +80,14 @@ public struct ByteReader {
     var pos: Int
     /// Reading stops here (a part of a larger buffer is read without copying it).
     let end: Int
-    /// The string table: `seed`, then the strings read (kept apart, so a reader per record
-    /// never copies the seed).
-    private let seed: [String]
+    /// The strings read so far (a later use of one is its index).
     private var strings: [String] = []
 
-    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos; self.end = bytes.count; seed = [] }
+    public init(_ bytes: [UInt8], at pos: Int = 0) { self.bytes = bytes; self.pos = pos; self.end = bytes.count }
 
-    /// Reads `bytes[pos..<end]` with a string table that starts with `seed` (the writer's).
-    public init(_ bytes: [UInt8], at pos: Int, end: Int, seed: [String]) {
+    /// Reads `bytes[pos..<end]`.
+    public init(_ bytes: [UInt8], at pos: Int, end: Int) {
         self.bytes = bytes; self.pos = pos; self.end = min(end, bytes.count)
-        self.seed = seed
     }
 
     public var atEnd: Bool { pos >= end }
@@ -157,9 +149,8 @@ public struct ByteReader {
         let tag = try uint()
         if tag > 0 {
             let i = Int(tag) - 1
-            if i < seed.count { return seed[i] }
-            guard i - seed.count < strings.count else { throw CodecError("bad string reference") }
-            return strings[i - seed.count]
+            guard i < strings.count else { throw CodecError("bad string reference") }
+            return strings[i]
         }
         let n = try count()
         guard pos + n <= end else { throw CodecError("truncated") }
@@ -176,11 +167,30 @@ public struct ByteReader {
 public enum RecordCodec {
     /// Every active-disclosure item spec of both forms, so an item is stored as an index.
     static let activeSpecs: [ActiveItemSpec] = FormSchema.activeItems(.form2021) + FormSchema.activeItems(.form2019)
-    static let activeSpecIndex: [ActiveItemSpec: Int] = {
-        var d: [ActiveItemSpec: Int] = [:]
-        for (i, s) in activeSpecs.enumerated() where d[s] == nil { d[s] = i }
+    /// Per item key, where its specs are in `activeSpecs` (a key's spec can differ between the
+    /// forms): hashing the key alone, not the whole spec with its labels and fields.
+    static let activeSpecsByKey: [String: [Int]] = {
+        var d: [String: [Int]] = [:]
+        for (i, s) in activeSpecs.enumerated() { d[s.key, default: []].append(i) }
         return d
     }()
+
+    static func activeSpecIndex(_ spec: ActiveItemSpec) -> Int {
+        activeSpecsByKey[spec.key]?.first { activeSpecs[$0] == spec } ?? 0
+    }
+
+    /// A table 三 row's or table 四 group's key: its place in the form (1 + index), or 0 and
+    /// the key itself for a key the form does not have.
+    static func encodeKey(_ key: String, index: Int?, _ w: inout ByteWriter) {
+        if let index { w.uint(UInt64(index + 1)) } else { w.uint(0); w.string(key) }
+    }
+
+    static func decodeKey(_ r: inout ByteReader, _ keys: (Int) -> String?) throws -> String {
+        let tag = try r.uint()
+        if tag == 0 { return try r.string() }
+        guard tag <= UInt64(Int.max), let key = keys(Int(tag) - 1) else { throw CodecError("bad key") }
+        return key
+    }
 
     static func encode(_ c: Cell, _ w: inout ByteWriter) {
         var flags: UInt8 = 0
@@ -242,19 +252,19 @@ public enum RecordCodec {
             w.u8(1)
             w.uint(UInt64(a.items.count))
             for item in a.items {
-                w.uint(UInt64(activeSpecIndex[item.spec] ?? 0))
+                w.uint(UInt64(activeSpecIndex(item.spec)))
                 encodeCells(item.cells, &w)
             }
         } else { w.u8(0) }
         if let a = r.applications {
             w.u8(1)
             w.uint(UInt64(a.rows.count))
-            for row in a.rows { w.string(row.key); encodeCells(row.cells, &w) }
+            for row in a.rows { encodeKey(row.key, index: FormSchema.applicationRowIndex(row.key), &w); encodeCells(row.cells, &w) }
         } else { w.u8(0) }
         if let v = r.reviewLitigation {
             w.u8(1)
             w.uint(UInt64(v.groups.count))
-            for g in v.groups { w.string(g.key); encodeCells(g.cells, &w) }
+            for g in v.groups { encodeKey(g.key, index: FormSchema.reviewGroupIndex(g.key), &w); encodeCells(g.cells, &w) }
         } else { w.u8(0) }
         encodeFindings(lr, &w)
         if sections {
@@ -325,13 +335,21 @@ public enum RecordCodec {
             let n = try r.count()
             var rows: [Applications.Row] = []
             rows.reserveCapacity(n)
-            for _ in 0..<n { rows.append(.init(key: try r.string(), cells: try decodeCells(&r))) }
+            let specs = FormSchema.applicationRows
+            for _ in 0..<n {
+                let key = try decodeKey(&r) { $0 < specs.count ? specs[$0].key : nil }
+                rows.append(.init(key: key, cells: try decodeCells(&r)))
+            }
             report.applications = Applications(rows: rows)
         }
         if try r.u8() == 1 {
             let n = try r.count()
             var groups: [ReviewLitigation.Group] = []
-            for _ in 0..<n { groups.append(.init(key: try r.string(), cells: try decodeCells(&r))) }
+            let specs = FormSchema.reviewGroups
+            for _ in 0..<n {
+                let key = try decodeKey(&r) { $0 < specs.count ? specs[$0].key : nil }
+                groups.append(.init(key: key, cells: try decodeCells(&r)))
+            }
             report.reviewLitigation = ReviewLitigation(groups: groups)
         }
         let (diags, sidecar, breaks) = try decodeFindings(&r)

@@ -48,25 +48,37 @@ import GongkaiSynth
         for (a, b) in zip(reports, try Self.roundTrip(reports)) { Self.expectSame(a, b) }
     }
 
-    /// A writer and reader seeded with the same strings refer to them by index from the start; a
-    /// reader of part of a buffer stops at its end.
-    @Test func seededTablesAndBoundedReaders() throws {
-        let seed = ["received", "total"]
-        var w = ByteWriter(capacity: 64, seed: seed)
-        w.string("total"); w.string("新"); w.string("新"); w.int(-5)
+    /// A string written again is a reference to its first use; a reader of part of a buffer
+    /// stops at its end.
+    @Test func repeatedStringsAndBoundedReaders() throws {
+        var w = ByteWriter(capacity: 64)
+        w.string("新收"); w.string("新收"); w.int(-5)
         let body = w.bytes
-        #expect(body.count < 12)
+        #expect(body.count == 1 + 1 + 6 + 1 + 1)
         let buffer: [UInt8] = [9, 9] + body + [7, 7]
-        var r = ByteReader(buffer, at: 2, end: 2 + body.count, seed: seed)
-        #expect(try r.string() == "total")
-        #expect(try r.string() == "新")
-        #expect(try r.string() == "新")
+        var r = ByteReader(buffer, at: 2, end: 2 + body.count)
+        #expect(try r.string() == "新收")
+        #expect(try r.string() == "新收")
         #expect(try r.int() == -5)
         #expect(r.atEnd)
         #expect(throws: (any Error).self) { _ = try r.u8() }
-        // Without the seed the first string is a reference into an empty table.
-        var plain = ByteReader(buffer, at: 2, end: 2 + body.count, seed: [])
-        #expect(throws: (any Error).self) { _ = try plain.string() }
+        // A reference before any string was read is an error, not a guess.
+        var early = ByteReader([0x01])
+        #expect(throws: (any Error).self) { _ = try early.string() }
+    }
+
+    /// The form's row and group keys are stored as their places in the form; a key the form
+    /// does not have is stored as itself and comes back unchanged.
+    @Test func rowKeysOutsideTheFormRoundTrip() throws {
+        var r = Report(source: "x/odd.txt")
+        let cells = (0..<7).map { Cell(value: Double($0), state: .number, line: 3 + $0) }
+        r.applications = Applications(rows: [.init(key: "received", cells: cells), .init(key: "not_in_the_form", cells: cells)])
+        r.reviewLitigation = ReviewLitigation(groups: [.init(key: "elsewhere", cells: Array(cells.prefix(5)))])
+        let lr = LoadedReport(checked: CheckedReport(r), relativePath: "x/odd.txt", sourceText: nil)
+        let back = try Self.roundTrip([lr])
+        #expect(back[0].report.applications?.rows.map(\.key) == ["received", "not_in_the_form"])
+        #expect(back[0].report.reviewLitigation?.groups.map(\.key) == ["elsewhere"])
+        Self.expectSame(lr, back[0])
     }
 
     @Test func numbersAndStringsRoundTrip() throws {
