@@ -43,31 +43,34 @@ public enum Escape {
         var space = false
         var i = 0
         let n = u.count
+        // Bytes that go out as they are, from `run` up to `i`, are copied as one run.
+        var run = 0
+        func flush(_ upTo: Int) { if run < upTo { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<upTo])) } }
         while i < n {
             let b = u[i]
             if b < 0x80 {
-                i += 1
-                if b == 0x0A || b == 0x0D || b == 0x09 || b == 0x20 { space = !out.isEmpty; continue }
-                if b < 0x20 || b == 0x7F { continue }
+                if b == 0x0A || b == 0x0D || b == 0x09 || b == 0x20 { flush(i); i += 1; run = i; space = !out.isEmpty; continue }
+                if b < 0x20 || b == 0x7F { flush(i); i += 1; run = i; continue }
+                // (A pending space means the run is empty: it was flushed at the white space.)
                 if space { out.append(0x20); space = false }
-                if isASCIIPunctuation(b) { out.append(0x5C) }
-                out.append(b)
+                if isASCIIPunctuation(b) { flush(i); out.append(0x5C); run = i }
+                i += 1
                 continue
             }
             let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
             let end = min(i + len, n)
             // U+00A0 (C2 A0) and U+3000 (E3 80 80) are white space; U+E000–U+F8FF (EE xx xx,
             // EF 80–A3 xx) and U+FEFF (EF BB BF) are dropped.
-            if len == 2, b == 0xC2, end > i + 1, u[i + 1] == 0xA0 { space = !out.isEmpty; i = end; continue }
+            if len == 2, b == 0xC2, end > i + 1, u[i + 1] == 0xA0 { flush(i); i = end; run = i; space = !out.isEmpty; continue }
             if len == 3 {
                 let b1 = end > i + 1 ? u[i + 1] : 0, b2 = end > i + 2 ? u[i + 2] : 0
-                if b == 0xE3, b1 == 0x80, b2 == 0x80 { space = !out.isEmpty; i = end; continue }
-                if b == 0xEE || (b == 0xEF && b1 <= 0xA3) || (b == 0xEF && b1 == 0xBB && b2 == 0xBF) { i = end; continue }
+                if b == 0xE3, b1 == 0x80, b2 == 0x80 { flush(i); i = end; run = i; space = !out.isEmpty; continue }
+                if b == 0xEE || (b == 0xEF && b1 <= 0xA3) || (b == 0xEF && b1 == 0xBB && b2 == 0xBF) { flush(i); i = end; run = i; continue }
             }
             if space { out.append(0x20); space = false }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<end]))
             i = end
         }
+        flush(n)
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -122,10 +122,14 @@ public struct Sidecar: Hashable, Sendable {
 
     /// The sidecar path of a report file.
     public static func path(for report: String) -> String {
-        let url = URL(fileURLWithPath: report)
-        let ext = url.pathExtension
-        let base = ext.isEmpty ? report : String(report.dropLast(ext.count + 1))
-        return base + ".meta.yml"
+        // The name without its extension (what follows the last dot of the last component,
+        // unless that dot begins the name or ends it), on bytes: called once per report.
+        let u = report.utf8
+        let name = u.lastIndex(of: 0x2F).map { u.index(after: $0) } ?? u.startIndex
+        if let dot = u[name...].lastIndex(of: 0x2E), dot != name, u.index(after: dot) != u.endIndex {
+            return String(report[..<dot]) + ".meta.yml"
+        }
+        return report + ".meta.yml"
     }
 
     public static func load(for report: String) -> (Sidecar?, [Diagnostic]) {

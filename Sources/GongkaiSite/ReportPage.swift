@@ -139,11 +139,16 @@ extension SiteRenderer {
         }
 
         mutating func row(key: String, label: String, cls: StaticString? = nil, cells: ArraySlice<Cell>) {
-            put("<tr")
-            if let cls { put(" class=\""); put(cls); put("\"") }
-            put(" data-key=\""); put(key); put("\"><th scope=\"row\">"); text(label); put("</th>")
+            rowHead(key: key, label: label, cls: cls)
             for c in cells { cell(c) }
             put("</tr>")
+        }
+
+        /// A row up to its first cell.
+        mutating func rowHead(key: String, label: String, cls: StaticString?) {
+            put("<tr")
+            if let cls { put(" class=\""); put(cls); put("\"") }
+            put(" data-key=\""); text(key); put("\"><th scope=\"row\">"); text(label); put("</th>")
         }
 
         /// `put(Format.number(v))`, whole numbers written as digits directly.
@@ -190,16 +195,33 @@ extension SiteRenderer {
     func applicationsTable(_ a: Applications) -> [UInt8] {
         var t = FigureTable()
         t.out.reserveCapacity(12_000)
-        t.open(caption: "三、收到和处理政府信息公开申请情况（单位：件）", cls: "data wide figures", corner: "项目", columns: FormSchema.applicantColumns.map { ($0.key, $0.label) })
+        t.out += Self.applicationsHead
         var inResults = false
+        let specs = FormSchema.applicationRows, heads = Self.applicationRowHeads
         for row in a.rows {
-            if row.spec.isHandling && !inResults {
+            let i = FormSchema.applicationRowIndex(row.key)
+            if let i, specs[i].isHandling && !inResults {
                 t.put("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
                 inResults = true
             }
-            t.row(key: "applications." + row.key, label: row.spec.label, cls: row.spec.isHandling ? "sub" : nil, cells: row.cells.prefix(FormSchema.applicantColumns.count))
+            if let i { t.out += heads[i] } else { t.rowHead(key: "applications." + row.key, label: row.key, cls: nil) }
+            for c in row.cells.prefix(FormSchema.applicantColumns.count) { t.cell(c) }
+            t.put("</tr>")
         }
         t.close()
+        return t.out
+    }
+
+    /// What every table 三 prints the same: its head, and each row's opening (key and label),
+    /// made once rather than escaped again on every page.
+    static let applicationsHead: [UInt8] = {
+        var t = FigureTable()
+        t.open(caption: "三、收到和处理政府信息公开申请情况（单位：件）", cls: "data wide figures", corner: "项目", columns: FormSchema.applicantColumns.map { ($0.key, $0.label) })
+        return t.out
+    }()
+    static let applicationRowHeads: [[UInt8]] = FormSchema.applicationRows.map { spec in
+        var t = FigureTable()
+        t.rowHead(key: "applications." + spec.key, label: spec.label, cls: spec.isHandling ? "sub" : nil)
         return t.out
     }
 

@@ -15,6 +15,34 @@ import GongkaiRender
         #expect(html.hasPrefix("<p>") && html.components(separatedBy: "<p>").count == 2, "one paragraph: line breaks cannot start blocks")
     }
 
+    /// The escaping, stated scalar by scalar: white space (ASCII, U+00A0, U+3000) becomes one
+    /// space between words, control characters, private-use characters and U+FEFF go, ASCII
+    /// punctuation gets a backslash, everything else is kept.
+    static func markdownReference(_ s: String) -> String {
+        var out = ""
+        var space = false
+        for sc in s.unicodeScalars {
+            let v = sc.value
+            if [0x0A, 0x0D, 0x09, 0x20, 0xA0, 0x3000].contains(v) { space = !out.isEmpty; continue }
+            if v < 0x20 || v == 0x7F || (0xE000...0xF8FF).contains(v) || v == 0xFEFF { continue }
+            if space { out += " "; space = false }
+            if v < 0x80, let c = Character(sc).asciiValue, c.isPunctuationByte { out += "\\" }
+            out.unicodeScalars.append(sc)
+        }
+        return out
+    }
+
+    @Test func markdownEscapingMatchesItsStatement() {
+        let alphabet = Array("ab 公开\n\t\r\u{A0}\u{3000}\u{E000}\u{F8FF}\u{F900}\u{FEFF}\u{1}\u{7F}\u{85}*_[]<>&#`!~\\é😀𝄞，。")
+        var state: UInt64 = 42
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        for _ in 0..<2000 {
+            let s = String((0..<(next() % 24)).map { _ in alphabet[next() % alphabet.count] })
+            #expect(Escape.markdown(s) == Self.markdownReference(s), "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(Escape.markdown("  规章\u{3000}\u{3000}*5*  ") == "规章 \\*5\\*")
+    }
+
     @Test func cmarkRunsInSafeModeAndBlocksAreVerbatim() {
         var blocks = HTMLBlocks()
         let table = blocks.add("<table><caption>表</caption><tr><td>1</td></tr></table>")
@@ -89,4 +117,9 @@ import GongkaiRender
         #expect(html.contains("<p class=\"ok\">block</p>"))
         #expect(throws: Theme.LoadError.self) { try Theme(files: ["pages/x.md": "{{#unclosed}}"]) }
     }
+}
+
+extension UInt8 {
+    /// ASCII punctuation as CommonMark defines it.
+    var isPunctuationByte: Bool { (0x21...0x2F).contains(self) || (0x3A...0x40).contains(self) || (0x5B...0x60).contains(self) || (0x7B...0x7E).contains(self) }
 }

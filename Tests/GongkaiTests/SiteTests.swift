@@ -301,6 +301,9 @@ import GongkaiSite
         let (bad, bd) = Sidecar.parse("source_url: javascript:alert(1)\npublished: soon\n", name: "x.meta.yml")
         #expect(bad?.sourceURL == nil && bad?.published == nil && bd.count == 2)
         #expect(Sidecar.path(for: "Corpus/a/2023.txt") == "Corpus/a/2023.meta.yml")
+        #expect(Sidecar.path(for: "Corpus/省.厅/报告.2023.html") == "Corpus/省.厅/报告.2023.meta.yml")
+        #expect(Sidecar.path(for: "Corpus/v1.2/report") == "Corpus/v1.2/report.meta.yml")
+        #expect(Sidecar.path(for: "Corpus/.txt") == "Corpus/.txt.meta.yml")
     }
 
     @Test func slugsAreStableAndSafe() {
