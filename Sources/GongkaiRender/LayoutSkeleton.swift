@@ -11,11 +11,7 @@ import Foundation
 /// and each skeleton is checked against a real render of the first page of its shape: on any
 /// difference that shape is always rendered through Mustache.
 public final class LayoutSkeletons: @unchecked Sendable {
-    enum Piece {
-        case literal([UInt8])
-        case value(Int, escaped: Bool)
-    }
-    struct Skeleton { let pieces: [Piece] }
+    typealias Skeleton = Skeletons.Skeleton
 
     private let theme: Theme
     private let name: String
@@ -37,7 +33,7 @@ public final class LayoutSkeletons: @unchecked Sendable {
         guard theme.layoutsAreSkeletonSafe else { return theme.layoutBytes(name, body: body, context: context) }
         var values: [[UInt8]] = []
         var shape = ""
-        guard let marked = LayoutSkeletons.mark(page, values: &values, shape: &shape) else {
+        guard let marked = Skeletons.mark(page, values: &values, shape: &shape, style: .html) else {
             return theme.layoutBytes(name, body: body, context: context)
         }
         values.append(body)
@@ -45,14 +41,14 @@ public final class LayoutSkeletons: @unchecked Sendable {
         let known = cache[shape]
         lock.unlock()
         if let known {
-            if let s = known { return LayoutSkeletons.fill(s, values) }
+            if let s = known { return Skeletons.fill(s, values, style: .html) }
             return theme.layoutBytes(name, body: body, context: context)
         }
         // First page of this shape: make the skeleton and check it against Mustache.
         let real = theme.layoutBytes(name, body: body, context: context)
         var skeleton: Skeleton? = nil
-        if let html = theme.layoutLibrary.render(["site": site, "page": marked, "body": LayoutSkeletons.marker(values.count - 1)], withTemplate: "layouts/\(name)"),
-           let s = LayoutSkeletons.parse(Array(html.utf8), count: values.count), LayoutSkeletons.fill(s, values) == real {
+        if let html = theme.layoutLibrary.render(["site": site, "page": marked, "body": Skeletons.Style.html.marker(values.count - 1)], withTemplate: "layouts/\(name)"),
+           let s = Skeletons.parse(Array(html.utf8), count: values.count, style: .html), Skeletons.fill(s, values, style: .html) == real {
             skeleton = s
         }
         lock.lock()
@@ -61,11 +57,84 @@ public final class LayoutSkeletons: @unchecked Sendable {
         return real
     }
 
-    static func marker(_ i: Int) -> String { "\u{E000}\(i)&\u{E001}" }
+}
+
+/// A page body (`pages/<kind>.md`) rendered the same way as `LayoutSkeletons` renders layouts:
+/// once per kind and shape through Mustache with markers for its strings (Markdown-escaped
+/// markers, as page templates escape for Markdown), checked against a real render, then
+/// filled in for every page of that shape. `site` (the same for every page of a build) stays in
+/// the skeleton as text.
+public final class PageSkeletons: @unchecked Sendable {
+    private let theme: Theme
+    private let site: [String: Any]
+    private let lock = NSLock()
+    private var cache: [String: Skeletons.Skeleton?] = [:]
+
+    public init(theme: Theme, site: [String: Any]) {
+        self.theme = theme
+        self.site = site
+    }
+
+    /// The Markdown of a page body, as UTF-8: the same bytes as `Theme.pageMarkdown(kind, context)`
+    /// with `site` added to `context`.
+    public func render(_ kind: String, _ context: [String: Any]) throws -> [UInt8] {
+        var full = context
+        full["site"] = site
+        guard theme.pagesAreSkeletonSafe, context["site"] == nil else { return Array(try theme.pageMarkdown(kind, full).utf8) }
+        var values: [[UInt8]] = []
+        var shape = kind + ":"
+        guard var marked = Skeletons.mark(context, values: &values, shape: &shape, style: .markdown) else {
+            return Array(try theme.pageMarkdown(kind, full).utf8)
+        }
+        lock.lock()
+        let known = cache[shape]
+        lock.unlock()
+        if let known {
+            if let s = known { return Skeletons.fill(s, values, style: .markdown) }
+            return Array(try theme.pageMarkdown(kind, full).utf8)
+        }
+        let real = Array(try theme.pageMarkdown(kind, full).utf8)
+        marked["site"] = site
+        var skeleton: Skeletons.Skeleton? = nil
+        if let text = try? theme.pageMarkdown(kind, marked), let s = Skeletons.parse(Array(text.utf8), count: values.count, style: .markdown),
+           Skeletons.fill(s, values, style: .markdown) == real {
+            skeleton = s
+        }
+        lock.lock()
+        cache[shape] = .some(skeleton)
+        lock.unlock()
+        return real
+    }
+}
+
+/// What layout and page skeletons share: marking a context's strings, splitting a rendered
+/// skeleton at its markers, filling one in.
+enum Skeletons {
+    enum Piece {
+        case literal([UInt8])
+        case value(Int, escaped: Bool)
+    }
+    struct Skeleton { let pieces: [Piece] }
+
+    /// How the templates escape a value, and so which marker survives the escaping whole: a
+    /// marker is `open`, the value's number, `&` (escaped: `&amp;` in HTML, `\&` in Markdown),
+    /// `close`.
+    enum Style {
+        /// Layouts: HTML-escaped; markers in private-use characters (U+E000, U+E001).
+        case html
+        /// Page bodies: Markdown-escaped (`Escape.markdown`, which drops private-use characters
+        /// and would leave no marker); markers in ⟦ ⟧ (U+27E6, U+27E7).
+        case markdown
+
+        var open: [UInt8] { self == .html ? [0xEE, 0x80, 0x80] : [0xE2, 0x9F, 0xA6] }
+        var close: [UInt8] { self == .html ? [0xEE, 0x80, 0x81] : [0xE2, 0x9F, 0xA7] }
+        var scalars: (Unicode.Scalar, Unicode.Scalar) { self == .html ? ("\u{E000}", "\u{E001}") : ("\u{27E6}", "\u{27E7}") }
+        func marker(_ i: Int) -> String { "\(scalars.0)\(i)&\(scalars.1)" }
+    }
 
     /// `page` with each string replaced by a marker (its text appended to `values`), and its
     /// shape; nil when it holds a value of another type or a string that holds a marker's bytes.
-    static func mark(_ page: [String: Any], values: inout [[UInt8]], shape: inout String) -> [String: Any]? {
+    static func mark(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style) -> [String: Any]? {
         var out: [String: Any] = [:]
         for key in page.keys.sorted() {
             shape += key
@@ -74,16 +143,23 @@ public final class LayoutSkeletons: @unchecked Sendable {
                 out[key] = b
                 shape += b ? "=1;" : "=0;"
             case let s as String:
-                if s.unicodeScalars.contains(where: { $0 == "\u{E000}" || $0 == "\u{E001}" }) { return nil }
                 if s.isEmpty { out[key] = ""; shape += "=e;"; continue }
-                out[key] = marker(values.count)
-                values.append(Array(s.utf8))
+                let bytes = Array(s.utf8)
+                if containsMarkerScalar(bytes, style) { return nil }
+                out[key] = style.marker(values.count)
+                values.append(bytes)
                 shape += "=s;"
+            case let n as Int:
+                // Mustache prints an integer as its description and treats it as true in a
+                // section, as it does a string that is not empty.
+                out[key] = style.marker(values.count)
+                values.append(Array(String(n).utf8))
+                shape += "=i;"
             case let list as [[String: Any]]:
                 shape += "=[\(list.count)"
                 var items: [[String: Any]] = []
                 for item in list {
-                    guard let m = mark(item, values: &values, shape: &shape) else { return nil }
+                    guard let m = mark(item, values: &values, shape: &shape, style: style) else { return nil }
                     items.append(m)
                 }
                 shape += "];"
@@ -95,23 +171,47 @@ public final class LayoutSkeletons: @unchecked Sendable {
         return out
     }
 
+    /// Whether UTF-8 `bytes` hold the style's opening or closing character (its first two bytes
+    /// found with `memchr`, then the third compared).
+    static func containsMarkerScalar(_ bytes: [UInt8], _ style: Style) -> Bool {
+        let open = style.open, close = style.close
+        return bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return false }
+            var i = 0
+            let n = b.count
+            while i + 2 < n, let p = memchr(base + i, Int32(open[0]), n - i - 2) {
+                i = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                if b[i + 1] == open[1], b[i + 2] == open[2] || b[i + 2] == close[2] { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
     /// Splits a rendered skeleton at its markers; nil unless every marker came out whole, as
-    /// `&` (inserted as is) or `&amp;` (escaped).
-    static func parse(_ bytes: [UInt8], count: Int) -> Skeleton? {
+    /// `&` (inserted as is) or escaped.
+    static func parse(_ bytes: [UInt8], count: Int, style: Style) -> Skeleton? {
         var pieces: [Piece] = []
         var literal: [UInt8] = []
         var i = 0
         let n = bytes.count
+        let open = style.open, close = style.close
         while i < n {
-            if bytes[i] == 0xEE, i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0x80 {
+            if bytes[i] == open[0], i + 2 < n, bytes[i + 1] == open[1], bytes[i + 2] == open[2] {
                 var j = i + 3
                 var id = 0
                 var digits = 0
-                while j < n, bytes[j] >= 0x30, bytes[j] <= 0x39 { id = id * 10 + Int(bytes[j] - 0x30); j += 1; digits += 1 }
-                guard digits > 0, id < count, j < n, bytes[j] == 0x26 else { return nil }
+                while j < n, bytes[j] >= 0x30, bytes[j] <= 0x39, digits < 9 { id = id * 10 + Int(bytes[j] - 0x30); j += 1; digits += 1 }
+                guard digits > 0, id < count, j < n else { return nil }
                 let escaped: Bool
-                if j + 4 < n, bytes[j + 1] == 0x61, bytes[j + 2] == 0x6D, bytes[j + 3] == 0x70, bytes[j + 4] == 0x3B { escaped = true; j += 5 } else { escaped = false; j += 1 }
-                guard j + 2 < n, bytes[j] == 0xEE, bytes[j + 1] == 0x80, bytes[j + 2] == 0x81 else { return nil }
+                switch style {
+                case .html:
+                    guard bytes[j] == 0x26 else { return nil }
+                    if j + 4 < n, bytes[j + 1] == 0x61, bytes[j + 2] == 0x6D, bytes[j + 3] == 0x70, bytes[j + 4] == 0x3B { escaped = true; j += 5 } else { escaped = false; j += 1 }
+                case .markdown:
+                    if bytes[j] == 0x26 { escaped = false; j += 1 } else if bytes[j] == 0x5C, j + 1 < n, bytes[j + 1] == 0x26 { escaped = true; j += 2 } else { return nil }
+                }
+                guard j + 2 < n, bytes[j] == close[0], bytes[j + 1] == close[1], bytes[j + 2] == close[2] else { return nil }
                 if !literal.isEmpty { pieces.append(.literal(literal)); literal = [] }
                 pieces.append(.value(id, escaped: escaped))
                 i = j + 3
@@ -124,7 +224,7 @@ public final class LayoutSkeletons: @unchecked Sendable {
         return Skeleton(pieces: pieces)
     }
 
-    static func fill(_ s: Skeleton, _ values: [[UInt8]]) -> [UInt8] {
+    static func fill(_ s: Skeleton, _ values: [[UInt8]], style: Style) -> [UInt8] {
         var size = 0
         for p in s.pieces {
             switch p {
@@ -138,12 +238,13 @@ public final class LayoutSkeletons: @unchecked Sendable {
             switch p {
             case .literal(let b): out.append(contentsOf: b)
             case .value(let i, let escaped):
-                if escaped { htmlEscape(values[i], into: &out) } else { out.append(contentsOf: values[i]) }
+                if !escaped { out.append(contentsOf: values[i]) }
+                else if style == .html { htmlEscape(values[i], into: &out) }
+                else { values[i].withUnsafeBufferPointer { out.append(contentsOf: Escape.markdownBytes($0).utf8) } }
             }
         }
         return out
     }
-
     /// Mustache's HTML escaping (swift-mustache replaces the characters `<`, `>`, `&`, `"`, `'`,
     /// character by character — so `&` with a combining mark stays as it is).
     static func htmlEscape(_ b: [UInt8], into out: inout [UInt8]) {

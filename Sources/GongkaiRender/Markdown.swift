@@ -59,12 +59,21 @@ public enum CommonMark {
     /// outside the tags it writes, and escaped text never holds U+E000), and the blocks' bytes
     /// are put in place of the markers afterwards, so cmark never copies the large blocks.
     public static func htmlBytes(_ markdown: String, blocks: HTMLBlocks = HTMLBlocks()) -> [UInt8] {
+        var markdown = markdown
+        return markdown.withUTF8 { htmlBytes(utf8: $0, blocks: blocks) }
+    }
+
+    /// `htmlBytes(_:blocks:)` for Markdown given as (valid UTF-8) bytes.
+    public static func htmlBytes(_ markdown: [UInt8], blocks: HTMLBlocks = HTMLBlocks()) -> [UInt8] {
+        markdown.withUnsafeBufferPointer { htmlBytes(utf8: $0, blocks: blocks) }
+    }
+
+    static func htmlBytes(utf8 markdown: UnsafeBufferPointer<UInt8>, blocks: HTMLBlocks) -> [UInt8] {
         let options = CMARK_OPT_DEFAULT
         guard let parser = cmark_parser_new(options) else { return [] }
         defer { cmark_parser_free(parser) }
-        var markdown = markdown
-        markdown.withUTF8 { buf in
-            buf.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress!, $0.count) }
+        if let base = markdown.baseAddress, markdown.count > 0 {
+            base.withMemoryRebound(to: CChar.self, capacity: markdown.count) { cmark_parser_feed(parser, $0, markdown.count) }
         }
         guard let root = cmark_parser_finish(parser) else { return [] }
         defer { cmark_node_free(root) }

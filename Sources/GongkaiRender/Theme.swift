@@ -64,6 +64,8 @@ public struct Theme: Sendable {
     /// No layout or partial changes delimiters or content type or applies a transform, so a
     /// value's text in a page is its escaped self (see `LayoutSkeletons`).
     let layoutsAreSkeletonSafe: Bool
+    /// The same for page bodies (`PageSkeletons`): the pages and every partial they could include.
+    let pagesAreSkeletonSafe: Bool
 
     static let registerMarkdown: Void = {
         MustacheContentTypes.register(MarkdownContentType(), named: "MARKDOWN")
@@ -115,6 +117,10 @@ public struct Theme: Sendable {
         self.bodyIsPlain = files.allSatisfy { path, text in
             guard path.hasSuffix(".mustache") && (path.hasPrefix("layouts/") || path.hasPrefix("partials/")) else { return true }
             return Theme.usesBodyPlainly(text)
+        }
+        self.pagesAreSkeletonSafe = files.allSatisfy { path, text in
+            guard (path.hasPrefix("pages/") && path.hasSuffix(".md")) || (path.hasPrefix("partials/") && path.hasSuffix(".mustache")) else { return true }
+            return Theme.hasOnlyPlainTags(text)
         }
         self.layoutsAreSkeletonSafe = files.allSatisfy { path, text in
             guard path.hasSuffix(".mustache") && (path.hasPrefix("layouts/") || path.hasPrefix("partials/")) else { return true }

@@ -25,6 +25,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     let findingsBySource: [String: [Diagnostic]]
     /// The base layout, rendered once per shape of page (see `LayoutSkeletons`).
     let layouts: LayoutSkeletons
+    let pages: PageSkeletons
     /// Whether `pages/report.md` reads `sections` (the built-in one prints `narrative`).
     let reportTemplateIteratesSections: Bool
     /// Cross-year breaks by the source of the later report (few: looked up for every badge).
@@ -104,6 +105,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         ]
         self.theme = theme.prerenderingPartials(["site": self.site])
         self.layouts = LayoutSkeletons(theme: self.theme, site: self.site)
+        self.pages = PageSkeletons(theme: self.theme, site: self.site)
         var crossBreaks: [String: Int] = [:]
         for ag in aggregates.agencies { for c in ag.crossYear where c.status == .breaks { crossBreaks[c.source, default: 0] += 1 } }
         self.crossBreaks = crossBreaks
@@ -292,9 +294,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     func page(_ rel: String, kind: String, title: String, description: String? = nil, crumbs: [Crumb] = [],
               context: [String: Any], blocks: HTMLBlocks) throws -> OutputFile {
         var c = context
-        c["site"] = site
         c["title"] = title
-        let markdown = try theme.pageMarkdown(kind, c)
+        let markdown = try pages.render(kind, c)
         return layout(rel, kind: kind, title: title, description: description, crumbs: crumbs, body: CommonMark.htmlBytes(markdown, blocks: blocks))
     }
 

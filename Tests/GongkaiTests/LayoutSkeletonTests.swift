@@ -64,4 +64,44 @@ import GongkaiRender
             #expect(out == "<!DOCTYPE html><title>\((p["title"] as! String).uppercased())</title><p>x</p>")
         }
     }
+
+    /// Page bodies (`pages/<kind>.md`, Markdown-escaped) come from skeletons too: every body must
+    /// equal its Mustache render, whatever its strings hold.
+    @Test func everyPageBodyEqualsItsMustacheRender() throws {
+        var files = try Theme.load(folders: []).files
+        files["pages/test.md"] = """
+        # {{title}}
+
+        {{{block}}} 共 {{count}} 份，{{#count}}有数{{/count}}。{{site.title}}
+        {{#hasNote}}> {{note}}{{/hasNote}}{{^hasNote}}无说明{{/hasNote}}
+        {{#items}}- {{name}}（{{{raw}}}）
+        {{/items}}{{^items}}（空）{{/items}}
+        {{#note}}[{{.}}]{{/note}}
+
+        """
+        let theme = try Theme(files: files)
+        let skeletons = PageSkeletons(theme: theme, site: site)
+        func context(_ title: String, note: String, count: Int, items: [(String, String)]) -> [String: Any] {
+            ["title": title, "block": "\u{E000}gk0\u{E001}", "count": count, "note": note, "hasNote": !note.isEmpty,
+             "items": items.map { ["name": $0.0, "raw": $0.1] as [String: Any] }]
+        }
+        let contexts: [[String: Any]] = [
+            context("某局 2023 年", note: "说明", count: 3, items: [("甲", "<b>1</b>")]),
+            context("某局 2024 年", note: "另一说明", count: 12, items: [("乙", "2")]),                    // same shape
+            context("*强调* [链接](javascript:x) <i>", note: "  前后空白\u{3000}与\n换行  ", count: 0, items: [("# 标题", "&amp;")]),
+            context("含 ⟦0&⟧ 的标题", note: "⟦1\\&⟧", count: 1, items: []),                               // look like markers
+            context("", note: "", count: 7, items: [("a", ""), ("b", "c"), ("", "d")]),
+            context("私用区 \u{E000}x\u{E001}", note: "\u{FEFF}零宽", count: -5, items: [("x", "y")]),
+        ]
+        for c in contexts {
+            var full = c
+            full["title"] = c["title"]
+            var withSite = full
+            withSite["site"] = site
+            let expected = try theme.pageMarkdown("test", withSite)
+            // Twice: the first render of a shape makes its skeleton, the second is filled in.
+            #expect(text(try skeletons.render("test", full)) == expected, "\(c["title"]!)")
+            #expect(text(try skeletons.render("test", full)) == expected, "\(c["title"]!)")
+        }
+    }
 }
