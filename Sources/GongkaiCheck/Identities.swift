@@ -74,6 +74,17 @@ public struct IdentityResult: Hashable, Sendable {
         }
     }
 
+    /// Where in the form the column, row or group it was applied to is (its place among the
+    /// applicant columns, the rows of table 三 or the groups of table 四); nil for a row the
+    /// form does not have. With `identity`, it tells results apart without their words.
+    public var scopeIndex: Int? {
+        switch detail {
+        case .carryOver(let c, _), .handling(let c, _, _): return c
+        case .applicants(let r, _, _, _): return r >= 0 ? r : nil
+        case .review(let g, _): return g
+        }
+    }
+
     static func column(_ c: Int) -> String { FormSchema.applicantColumns[c].label }
     static func row(_ r: Int, _ key: String) -> String { r >= 0 ? FormSchema.applicationRows[r].label : key }
     static func group(_ g: Int) -> String { FormSchema.reviewGroups[g].label }

@@ -26,6 +26,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     /// The base layout, rendered once per shape of page (see `LayoutSkeletons`).
     let layouts: LayoutSkeletons
     let pages: PageSkeletons
+    /// Shared parts of report pages' identity sections (`identityTable`).
+    let holdsTables = HoldsTables()
     /// Whether `pages/report.md` reads `sections` (the built-in one prints `narrative`).
     let reportTemplateIteratesSections: Bool
     /// Cross-year breaks by the source of the later report (few: looked up for every badge).

@@ -257,14 +257,24 @@ extension SiteRenderer {
         }
         if !holds.isEmpty {
             // Those that hold: one row per relation with where it holds (the figures are in the
-            // tables above; only a relation that fails is spelled out with its numbers).
+            // tables above; only a relation that fails is spelled out with its numbers). Most
+            // reports share this part with many others: it is made once per set of results.
+            var key: [Int] = []
+            key.reserveCapacity(holds.count)
+            for h in holds {
+                guard let p = h.scopeIndex else { key = []; break }
+                key.append(h.identity.rawValue << 16 | p)
+            }
+            if !key.isEmpty, let known = holdsTables.get(key) { return s + known }
             var t = TableHTML(caption: "成立的勾稽关系", head: ["关系", "内容", "成立于"])
             for identity in Identity.allCases {
                 let scopes = holds.filter { $0.identity == identity }.map(\.scopeZH)
                 guard !scopes.isEmpty else { continue }
                 t.row(identity.name, ["<td>\(Escape.html(identity.statement))</td><td>\(Escape.html(scopes.joined(separator: "、")))（\(scopes.count) 处）</td>"])
             }
-            s += "<details><summary>成立的 \(holds.count) 项</summary>" + t.html + "</details>"
+            let part = "<details><summary>成立的 \(holds.count) 项</summary>" + t.html + "</details>"
+            if !key.isEmpty { holdsTables.set(key, part) }
+            s += part
         }
         return s
     }
@@ -307,15 +317,28 @@ extension SiteRenderer {
         put("<li id=\"L1\">")
         var t = text
         t.withUTF8 { u in
-            // Runs of bytes that need nothing are copied whole.
+            // Runs of bytes that need nothing are copied whole. Eight bytes at a time are
+            // skipped when none of them is below 0x40 (line ends, the five escaped characters
+            // and control characters all are) or 0x7F: most of a Chinese report.
             var start = 0
-            for i in 0..<u.count {
+            var i = 0
+            let count = u.count
+            let raw = UnsafeRawPointer(u.baseAddress)
+            while i < count {
+                if let raw, i + 8 <= count {
+                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let low = 0x4040_4040_4040_4040 as UInt64, high = 0x8080_8080_8080_8080 as UInt64
+                    let del = w ^ 0x7F7F_7F7F_7F7F_7F7F
+                    // A byte below 0x40 (`hasless`), or a 0x7F byte (a zero byte of `del`).
+                    if (w &- low) & ~w & high == 0 && (del &- 0x0101_0101_0101_0101) & ~del & high == 0 { i += 8; continue }
+                }
                 let b = u[i]
+                i += 1
                 if b >= 0x40 || (b >= 0x20 && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27) || b == 0x09 {
                     if b != 0x7F { continue }
                 }
-                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
-                start = i + 1
+                if start < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<(i - 1)])) }
+                start = i
                 switch b {
                 case 0x0A:
                     n += 1
@@ -332,5 +355,23 @@ extension SiteRenderer {
         }
         put("</li></ol></div>")
         return out
+    }
+}
+
+/// The "identities that hold" part of report pages, by the results it shows (identity and
+/// place in the form of each), for the pages that share it. At most `limit` parts are kept.
+final class HoldsTables: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [[Int]: String] = [:]
+    let limit = 4096
+
+    func get(_ key: [Int]) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        return parts[key]
+    }
+
+    func set(_ key: [Int], _ part: String) {
+        lock.lock(); defer { lock.unlock() }
+        if parts.count < limit { parts[key] = part }
     }
 }

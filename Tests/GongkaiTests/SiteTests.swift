@@ -143,6 +143,74 @@ import GongkaiSite
         #expect(page.text.contains("<li id=\"L1\">"))
     }
 
+    /// The source view is the file's text, escaped, a list item per line: checked against that
+    /// statement with the characters that need escaping at every offset within 8 bytes.
+    @Test func sourceViewIsTheEscapedTextLineByLine() throws {
+        let specials = ["&", "<", ">", "\"", "'", "\r", "\u{7F}", "\u{1}", "\t", "a", "公"]
+        var narrative: [String] = []
+        for (k, c) in specials.enumerated() {
+            for pad in 0..<9 { narrative.append(String(repeating: "文", count: pad % 3) + String(repeating: "x", count: pad) + c + "尾\(k)" + c) }
+        }
+        let text = SiteFixture.report(agency: "青禾市测试局", year: 2023, narrative: narrative)
+        let lr = SiteFixture.load(text, "a/2023.txt")
+        let (files, _) = try SiteFixture.render([lr])
+        let page = try #require(files.first { $0.path.hasPrefix("reports/") && $0.path.hasSuffix("/index.html") && $0.path != "reports/index.html" })
+        let view = try #require(page.text.components(separatedBy: "<div class=\"source\" id=\"source\">").last?.components(separatedBy: "</div>").first)
+        var expected = "<ol>"
+        for (k, line) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            expected += "<li id=\"L\(k + 1)\">"
+            for u in line {
+                switch u {
+                case "&": expected += "&amp;"
+                case "<": expected += "&lt;"
+                case ">": expected += "&gt;"
+                case "\"": expected += "&quot;"
+                case "'": expected += "&#39;"
+                case "\t": expected += "\t"
+                default: if u.value >= 0x20 && u.value != 0x7F { expected.unicodeScalars.append(u) }
+                }
+            }
+            expected += "</li>"
+        }
+        expected += "</ol>"
+        let a = Array(view.utf8), b = Array(expected.utf8)
+        let at = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+        #expect(view == expected, "first difference at byte \(at): \(String(decoding: a[max(0, at - 40)..<min(a.count, at + 40)], as: UTF8.self)) | \(String(decoding: b[max(0, at - 40)..<min(b.count, at + 40)], as: UTF8.self))")
+    }
+
+    /// Report pages that share their "identities that hold" part get it from one rendering;
+    /// each page's part is still its own: the same as when its report is rendered alone.
+    @Test func sharedIdentityPartsAreEachPagesOwn() throws {
+        let reports = [
+            SiteFixture.load(SiteFixture.report(agency: "青禾市测试局", year: 2022), "a/2022.txt"),
+            SiteFixture.load(SiteFixture.report(agency: "青禾市测试局", year: 2023, blankGranted: true), "a/2023.txt"),
+            SiteFixture.load(SiteFixture.report(agency: "石桥区人民政府", year: 2023, blankReview: true), "b/2023.txt"),
+            SiteFixture.load(SiteFixture.report(agency: "石桥区人民政府", year: 2022, carriedForward: 4), "b/2022.txt"),
+        ] + (2018...2023).map { year in
+            // As many results hold in these, in one column or another (pages are rendered two
+            // at a time: a later page of one kind finds the part of the other kind made).
+            let blank = year % 2 == 0 ? "数量\t\t10\t\t0" : "数量\t\t10\t0\t"
+            return SiteFixture.load(SiteFixture.report(agency: "白沙县教育局", year: year).replacingOccurrences(of: "数量\t\t10\t0\t0", with: blank), "c/\(year).txt")
+        }
+        func holdsParts(_ files: [OutputFile]) -> [String: String] {
+            var out: [String: String] = [:]
+            for f in files where f.path.hasPrefix("reports/") && f.path != "reports/index.html" {
+                guard let part = f.text.components(separatedBy: "<details><summary>成立的").dropFirst().first?.components(separatedBy: "</details>").first,
+                      let source = f.text.components(separatedBy: "href=\"#source\">").dropFirst().first?.components(separatedBy: "<").first else { continue }
+                out[source] = part
+            }
+            return out
+        }
+        let together = holdsParts(try SiteFixture.render(reports).files)
+        #expect(together.count == reports.count)
+        #expect(Set(together.values).count == 5, "the reports differ in what holds")
+        #expect(together["c/2023.txt"] != together["c/2022.txt"])
+        for r in reports {
+            let alone = holdsParts(try SiteFixture.render([r]).files)
+            #expect(together[r.relativePath] == alone[r.relativePath], "\(r.relativePath)")
+        }
+    }
+
     @Test func linksWorkFromASubPath() throws {
         let (r, out) = try buildFixture(base: "/portal/")
         defer { try? FileManager.default.removeItem(atPath: out) }
