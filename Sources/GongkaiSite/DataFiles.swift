@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import class Foundation.NSLock
 import GongkaiCore
 import GongkaiAggregate
 import GongkaiRender
@@ -95,10 +96,17 @@ extension SiteRenderer {
     static let recordsCSVHeader: [UInt8] = Array(("source,agency,agency_id,year,template,level,region,errors,identity_breaks,"
         + recordColumns.map(\.key).joined(separator: ",") + "\r\n").utf8)
 
-    func recordsCSV(_ indices: [Int]) -> [UInt8] {
+    /// A records CSV. An agency's file (`handOver`) leaves each row in `recordParts` for its
+    /// year's file, which takes the rows it finds there instead of making them again.
+    func recordsCSV(_ indices: [Int], handOver: Bool = false) -> [UInt8] {
         var out = SiteRenderer.bom + SiteRenderer.recordsCSVHeader
-        out.reserveCapacity(out.count + indices.count * 1200)
-        for i in indices { appendCSVRow(i, to: &out) }
+        out.reserveCapacity(out.count + indices.count * 3600)
+        for i in indices {
+            if !handOver, let row = recordParts.take(i, .csv) { out += row; continue }
+            let start = out.count
+            appendCSVRow(i, to: &out)
+            if handOver { recordParts.put(i, .csv, out[start...]) }
+        }
         return out
     }
 
@@ -150,14 +158,17 @@ extension SiteRenderer {
 
     /// The records as a JSON array in the data contract's shape (with source and findings),
     /// each record written straight onto bytes (`Report.appendPrettyJSON`).
-    func recordsJSON(_ indices: [Int]) -> [UInt8] {
+    func recordsJSON(_ indices: [Int], handOver: Bool = false) -> [UInt8] {
         guard !indices.isEmpty else { return Array("[]\n".utf8) }
         var out: [UInt8] = [0x5B]
         out.reserveCapacity(indices.count * 3000)
         for (n, i) in indices.enumerated() {
             if n > 0 { out.append(0x2C) }
             JSON.newline(&out, 1)
+            if !handOver, let record = recordParts.take(i, .json) { out += record; continue }
+            let start = out.count
             appendJSONRecord(i, to: &out)
+            if handOver { recordParts.put(i, .json, out[start...]) }
         }
         out.append(contentsOf: "\n]\n".utf8)
         return out
@@ -385,8 +396,8 @@ extension SiteRenderer {
 
     func agencyData(_ ag: AgencyAggregate, dir: String) -> [OutputFile] {
         [
-            OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries)),
-            OutputFile(path: dir + "records.json", bytes: recordsJSON(ag.entries)),
+            OutputFile(path: dir + "records.csv", bytes: recordsCSV(ag.entries, handOver: true)),
+            OutputFile(path: dir + "records.json", bytes: recordsJSON(ag.entries, handOver: true)),
             OutputFile(path: dir + "aggregates.csv", bytes: aggregatesCSV(totals: false, agencies: [agg.agencyIndex[ag.key]!])),
             OutputFile(path: dir + "aggregates.json", bytes: agencyJSON(ag).prettyFileBytes),
         ]
@@ -483,5 +494,39 @@ extension SiteRenderer {
         var s = "User-agent: *\nAllow: /\n"
         if urls.absoluteBase != nil { s += "Sitemap: \(urls.absolute("sitemap.xml"))\n" }
         return OutputFile(path: "robots.txt", text: s)
+    }
+}
+
+/// Records' CSV rows and JSON elements as their agencies' data files made them, for their
+/// years' files later in the same build. A record is in one agency's files and one year's, so
+/// each part is taken once and let go; at most `limit` bytes are held at a time (past that,
+/// a year's file makes the row again).
+final class RecordParts: @unchecked Sendable {
+    enum Kind { case csv, json }
+    private let lock = NSLock()
+    private var csv: [[UInt8]?]
+    private var json: [[UInt8]?]
+    private var held = 0
+    let limit: Int
+
+    init(count: Int, limit: Int) {
+        csv = Array(repeating: nil, count: count)
+        json = Array(repeating: nil, count: count)
+        self.limit = limit
+    }
+
+    func put(_ i: Int, _ kind: Kind, _ bytes: ArraySlice<UInt8>) {
+        lock.lock(); defer { lock.unlock() }
+        guard i < csv.count, held + bytes.count <= limit else { return }
+        held += bytes.count
+        if kind == .csv { csv[i] = Array(bytes) } else { json[i] = Array(bytes) }
+    }
+
+    func take(_ i: Int, _ kind: Kind) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        guard i < csv.count, let b = kind == .csv ? csv[i] : json[i] else { return nil }
+        if kind == .csv { csv[i] = nil } else { json[i] = nil }
+        held -= b.count
+        return b
     }
 }

@@ -28,6 +28,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     let pages: PageSkeletons
     /// Shared parts of report pages' identity sections (`identityTable`).
     let holdsTables = HoldsTables()
+    /// Records' data-file parts handed from agency files to year files (`recordsCSV`).
+    let recordParts: RecordParts
     /// Whether `pages/report.md` reads `sections` (the built-in one prints `narrative`).
     let reportTemplateIteratesSections: Bool
     /// Cross-year breaks by the source of the later report (few: looked up for every badge).
@@ -108,6 +110,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         self.theme = theme.prerenderingPartials(["site": self.site])
         self.layouts = LayoutSkeletons(theme: self.theme, site: self.site)
         self.pages = PageSkeletons(theme: self.theme, site: self.site)
+        self.recordParts = RecordParts(count: reports.count, limit: 96 << 20)
         var crossBreaks: [String: Int] = [:]
         for ag in aggregates.agencies { for c in ag.crossYear where c.status == .breaks { crossBreaks[c.source, default: 0] += 1 } }
         self.crossBreaks = crossBreaks

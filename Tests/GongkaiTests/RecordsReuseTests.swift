@@ -38,6 +38,26 @@ import GongkaiSynth
         #expect(same(after.recordsJSON(all, reusing: oldJSON, fresh: { _ in false }) ?? [], oldJSON))
     }
 
+    /// The rows an agency's files hand over to its year's files are those records' own: a year
+    /// file made from them (in another grouping and order) equals one made anew.
+    @Test func rowsHandedOverByAgencyFilesAreTheRecordsOwn() throws {
+        let (_, r, all, _) = try renderers()
+        let csv = r.recordsCSV(all), json = r.recordsJSON(all)
+        let groups = [all.filter { $0 % 3 == 0 }.reversed(), all.filter { $0 % 3 == 1 }, all.filter { $0 % 3 == 2 }]
+        for g in groups { _ = r.recordsCSV(Array(g), handOver: true); _ = r.recordsJSON(Array(g), handOver: true) }
+        #expect(same(r.recordsCSV(all), csv))
+        #expect(same(r.recordsJSON(all), json))
+        // Taken once: the next file makes them again, the same.
+        #expect(same(r.recordsCSV(all), csv))
+        // Nothing past the limit is kept.
+        let parts = RecordParts(count: 4, limit: 10)
+        parts.put(0, .csv, Array(repeating: 1, count: 8)[...])
+        parts.put(1, .csv, Array(repeating: 2, count: 8)[...])
+        #expect(parts.take(0, .csv) == Array(repeating: 1, count: 8))
+        #expect(parts.take(1, .csv) == nil)
+        #expect(parts.take(0, .csv) == nil)
+    }
+
     @Test func anOldFileThatDoesNotMatchIsNotUsed() throws {
         let (before, after, all, k) = try renderers()
         let oldJSON = before.recordsJSON(all), oldCSV = before.recordsCSV(all)
