@@ -33,6 +33,9 @@ public struct LoadedReport: Sendable {
     public var isPartial: Bool
     /// A partial record that kept its narrative sections (see `NarrativeBudget`).
     var keepsNarrative = false
+    /// Where a partial record's narrative sections were written when they did not fit the
+    /// budget (see `NarrativeSpill`).
+    var spilledNarrative: NarrativeSpill.Ref?
 
     public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
         self.storage = RecordStorage(checked)
@@ -121,6 +124,9 @@ public struct BuildOptions: Sendable {
     public var keepFiles: Bool
     /// How many bytes of narrative freshly read records keep for their pages (`NarrativeBudget`).
     var narrativeBudget = 192 << 20
+    /// Whether narratives past the budget are written to a temporary file for their pages
+    /// (`NarrativeSpill`) rather than found again in the reports' files.
+    var spillNarrative = true
 
     public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil,
                 clean: Bool = false, keepFiles: Bool = false) {

@@ -679,7 +679,8 @@ struct IncrementalBuild {
 
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).
     static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
-                        sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil) -> CacheEntry {
+                        sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil,
+                        spill: SpillFile? = nil) -> CacheEntry {
         var report: Report
         if let bytes {
             report = extractor.extract(bytes: bytes, source: path)
@@ -692,6 +693,8 @@ struct IncrementalBuild {
         if let narrative, narrative.take(report.sections) {
             lr.checked.report.sections = report.sections
             lr.keepsNarrative = true
+        } else if let file = spill?.file {
+            lr.spilledNarrative = file.put(report.sections)
         }
         let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
         var w = ByteWriter(capacity: 512)
@@ -755,6 +758,8 @@ struct IncrementalBuild {
         let extracted = Slots<Bool>(count: 1)
         let extractor = ReportExtractor()
         let narrative = NarrativeBudget(bytes: options.narrativeBudget)
+        // Made when the first narrative does not fit.
+        let spill = SpillFile(folder: options.spillNarrative ? (options.output.hasSuffix("/") ? options.output : options.output + "/") + ".gongkai/" : nil)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (part * paths.count / parts)..<((part + 1) * paths.count / parts)
             var out: [CacheEntry] = []
@@ -787,7 +792,8 @@ struct IncrementalBuild {
                     continue
                 }
                 out.append(IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
-                                                    sidecarBytes: sidecarBytes, sidecarHash: sidecarHash, extractor: extractor, narrative: narrative))
+                                                    sidecarBytes: sidecarBytes, sidecarHash: sidecarHash, extractor: extractor, narrative: narrative,
+                                                    spill: spill))
                 progress?(extracted.increment(), paths.count)
             }
             results.set(part, (out, anyChanged))

@@ -357,3 +357,100 @@ final class NarrativeBudget: @unchecked Sendable {
         return true
     }
 }
+
+/// Narrative sections that did not fit the `NarrativeBudget`, written to a temporary file in
+/// the output's state folder (removed from the folder as soon as it is open, so nothing is left
+/// behind) and read back by their report pages: a page then reads the sections instead of
+/// running the reader over its file again. At 100,000 reports, two thirds of the narratives
+/// are past the budget; this keeps a full build's time growing with the corpus, not faster.
+final class NarrativeSpill: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private var end = 0
+
+    /// Where a record's sections are in the file.
+    struct Ref: Sendable {
+        let spill: NarrativeSpill
+        let offset: Int
+        let count: Int
+    }
+
+    /// A new file in `folder`, or nil when one cannot be made there.
+    init?(folder: String) {
+        let path = folder + (folder.hasSuffix("/") ? "" : "/") + ".narrative-\(getpid()).tmp"
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        unlink(path)
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Writes `sections`; nil when they could not be written (the page finds them in its file).
+    func put(_ sections: [NarrativeSection]) -> Ref? {
+        var w = ByteWriter(capacity: 8192)
+        w.uint(UInt64(sections.count))
+        for sec in sections {
+            // (Without the string table: hashing every paragraph to find repeats costs more
+            // than the few repeats save.)
+            w.utf8(sec.title); w.int(sec.line)
+            w.uint(UInt64(sec.paragraphs.count))
+            for p in sec.paragraphs { w.int(p.line); w.utf8(p.text) }
+        }
+        let bytes = w.bytes
+        lock.lock()
+        let offset = end
+        end += bytes.count
+        lock.unlock()
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n <= 0 { return nil }
+            done += n
+        }
+        return Ref(spill: self, offset: offset, count: bytes.count)
+    }
+
+    /// The sections `put` wrote at `ref`; nil when they cannot be read back whole.
+    func get(_ ref: Ref) -> [NarrativeSection]? {
+        var bytes = [UInt8](repeating: 0, count: ref.count)
+        var done = 0
+        while done < ref.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, ref.count - done, off_t(ref.offset + done)) }
+            if n <= 0 { return nil }
+            done += n
+        }
+        var r = ByteReader(bytes)
+        do {
+            let n = try r.count()
+            var sections: [NarrativeSection] = []
+            sections.reserveCapacity(n)
+            for _ in 0..<n {
+                let title = try r.utf8(), line = try r.int()
+                let m = try r.count()
+                var ps: [NarrativeSection.Paragraph] = []
+                ps.reserveCapacity(m)
+                for _ in 0..<m { let l = try r.int(); ps.append(.init(line: l, text: try r.utf8())) }
+                sections.append(NarrativeSection(title: title, line: line, paragraphs: ps))
+            }
+            return r.atEnd ? sections : nil
+        } catch { return nil }
+    }
+}
+
+/// A `NarrativeSpill` made on first use (a build whose narratives all fit never makes one).
+final class SpillFile: @unchecked Sendable {
+    private let folder: String?
+    private let lock = NSLock()
+    private var made = false
+    private var spill: NarrativeSpill?
+
+    /// `folder`: where to make it (nil: never).
+    init(folder: String?) { self.folder = folder }
+
+    var file: NarrativeSpill? {
+        lock.lock(); defer { lock.unlock() }
+        if !made { made = true; spill = folder.flatMap { NarrativeSpill(folder: $0) } }
+        return spill
+    }
+}

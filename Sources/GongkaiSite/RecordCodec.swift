@@ -137,6 +137,14 @@ public struct ByteReader {
         try u8() == 0 ? Double(try int()) : Double(bitPattern: try raw64())
     }
 
+    /// A string as `ByteWriter.utf8` wrote it.
+    public mutating func utf8() throws -> String {
+        let n = try count()
+        guard pos + n <= end else { throw CodecError("truncated") }
+        defer { pos += n }
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[pos..<(pos + n)]), as: UTF8.self) }
+    }
+
     public mutating func raw(_ n: Int) throws -> [UInt8] {
         guard n >= 0, pos + n <= end else { throw CodecError("truncated") }
         defer { pos += n }

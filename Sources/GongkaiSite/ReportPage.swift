@@ -17,11 +17,17 @@ extension SiteRenderer {
         // itself: nothing this large is kept in memory between steps, except the narrative of
         // records read in this build, within a budget (`NarrativeBudget`).
         var text = lr.sourceText
-        if text == nil || lr.isPartial, let bytes = FileBytes.read(lr.report.source) {
+        // A narrative that did not fit in memory may have been written aside.
+        var needsNarrative = lr.isPartial && !lr.keepsNarrative
+        if needsNarrative, let ref = lr.spilledNarrative, let sections = ref.spill.get(ref) {
+            r.sections = sections
+            needsNarrative = false
+        }
+        if text == nil || needsNarrative, let bytes = FileBytes.read(lr.report.source) {
             // Decoded once, for both.
             let decoded = try? SourceDecoder.decode(bytes)
             if text == nil { text = decoded?.text }
-            if lr.isPartial, !lr.keepsNarrative, let decoded { r.sections = ReportExtractor().sections(decoded: decoded.text, encoding: decoded.encoding) }
+            if needsNarrative, let decoded { r.sections = ReportExtractor().sections(decoded: decoded.text, encoding: decoded.encoding) }
         }
         // Records are kept without their identity results (memory): they depend on the cells only.
         checked.identities = IdentityChecker.check(r)

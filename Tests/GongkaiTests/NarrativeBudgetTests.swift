@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GongkaiSite
 import GongkaiSynth
+import GongkaiCore
 
 /// A report page shows the same narrative whether its record kept the sections found when the
 /// report was extracted or the page finds them again in the file (past the memory budget).
@@ -15,6 +16,10 @@ import GongkaiSynth
         kept.narrativeBudget = 1 << 30
         var refound = BuildOptions(corpus: root + "/corpus", output: root + "/refound", keepFiles: true)
         refound.narrativeBudget = 0
+        refound.spillNarrative = false
+        // Past the budget, written aside and read back.
+        var spilled = BuildOptions(corpus: root + "/corpus", output: root + "/spilled", keepFiles: true)
+        spilled.narrativeBudget = 0
         let a = try SiteBuilder.build(kept), b = try SiteBuilder.build(refound)
         let pages = a.files.filter { $0.path.hasPrefix("reports/") && $0.isPage }
         #expect(pages.count == 17, "16 report pages and the list")
@@ -23,5 +28,26 @@ import GongkaiSynth
         #expect(pages.filter { $0.text.contains("<h3>") && $0.text.contains("总体情况</h3>") }.count >= 8)
         #expect(a.files.map(\.path) == b.files.map(\.path))
         for (x, y) in zip(a.files, b.files) where x.bytes != y.bytes { Issue.record("\(x.path) differs") }
+        let c = try SiteBuilder.build(spilled)
+        #expect(a.files.map(\.path) == c.files.map(\.path))
+        for (x, y) in zip(a.files, c.files) where x.bytes != y.bytes { Issue.record("\(x.path) differs when spilled") }
+        // The temporary file is gone.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/spilled/.gongkai").allSatisfy { !$0.contains("narrative") })
+    }
+
+    /// Sections written aside come back as they were; the file has no name in the folder.
+    @Test func spilledSectionsComeBackWhole() throws {
+        let root = SiteFixture.tempDir()
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let spill = try #require(NarrativeSpill(folder: root))
+        let a = [NarrativeSection(title: "一、总体情况", line: 3, paragraphs: [.init(line: 5, text: "正文 & <b>"), .init(line: 7, text: "")])]
+        let b = [NarrativeSection(title: "", line: 1, paragraphs: [])] + a
+        let ra = try #require(spill.put(a)), rb = try #require(spill.put(b)), rc = try #require(spill.put([]))
+        #expect(spill.get(rb) == b)
+        #expect(spill.get(ra) == a)
+        #expect(spill.get(rc) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).isEmpty)
+        #expect(NarrativeSpill(folder: root + "/no-such-folder") == nil)
     }
 }
