@@ -115,7 +115,8 @@ public enum CommonMark {
             var end = j + 4
             result.append(contentsOf: raw[copied..<i])
             let part = blocks.parts[k]
-            let body = part.firstIndex(of: 0).map { part[..<$0] } ?? part[...]
+            let nul = part.withUnsafeBytes { b in b.baseAddress.flatMap { memchr($0, 0, b.count) }.map { b.baseAddress!.distance(to: UnsafeRawPointer($0)) } }
+            let body = nul.map { part[..<$0] } ?? part[...]
             result.append(contentsOf: body)
             if (body.isEmpty || body.last == 0x0A), end < n, raw[end] == 0x0A { end += 1 }
             copied = end

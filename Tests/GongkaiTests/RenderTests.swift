@@ -54,6 +54,11 @@ import GongkaiRender
         #expect(!html.contains("onclick"))
         #expect(html.contains("<!-- raw HTML omitted -->"))
         #expect(!html.contains("javascript:"))
+        // A block ends at its first NUL, as when cmark wrote it as a C string.
+        var withNUL = HTMLBlocks()
+        let cut = withNUL.add("<p>前半</p>\u{0}<p>后半</p>")
+        let cutHTML = CommonMark.html("\(cut)\n", blocks: withNUL)
+        #expect(cutHTML.contains("<p>前半</p>") && !cutHTML.contains("后半") && !cutHTML.contains("\u{0}"))
         // A placeholder from untrusted text is stripped before it can be parsed.
         let forged = CommonMark.html(Escape.markdown("\u{E000}gk0\u{E001}"), blocks: blocks)
         #expect(!forged.contains("<table>"))
