@@ -56,7 +56,7 @@ struct CacheEntry {
     var encoded: ArraySlice<UInt8>? = nil
 }
 
-/// The record cache (`.gongkai/records`, format 8): a header, an index (per report: its path in
+/// The record cache (`.gongkai/records`, format 9): a header, an index (per report: its path in
 /// the corpus, stamps and hashes of file and sidecar, the digest of its record's head, the length
 /// of its record), then the records,
 /// each encoded on its own (its own string table) as a head — metadata,
@@ -66,7 +66,7 @@ struct CacheEntry {
 /// back byte for byte. A file of another format or tool version is ignored (everything is read
 /// again).
 enum RecordCache {
-    static let magic: [UInt8] = Array("GKRC8\n".utf8)
+    static let magic: [UInt8] = Array("GKRC9\n".utf8)
 
     struct Slot {
         var path: Range<Int>

@@ -3,16 +3,17 @@ import GongkaiCheck
 
 /// A small binary codec for the record cache of incremental builds (`.gongkai/records`):
 /// LEB128 integers, doubles as their bit pattern (or an integer when whole), and strings
-/// through a table local to one file (the first use writes the bytes, later uses an index),
-/// so repeated messages cost a few bytes each; the form's row and group keys are their
-/// places in the form. Foundation's
-/// coders are an order of magnitude slower for 10,000 records.
+/// through a table local to one record (the first use writes the bytes, later uses an index),
+/// so repeated messages cost a few bytes each; the form's row and group keys are written as
+/// their places in the form. Foundation's coders are an order of magnitude slower for 10,000
+/// records.
 ///
 /// What a cached report keeps: everything aggregation, the data files and the diagnostics need
 /// (metadata, every cell, diagnostics, sidecar, the number of identity breaks). Narrative
 /// sections and identity results are left out (`LoadedReport.isPartial`): a report page that has
 /// to be rendered again re-reads its file anyway (for the source view) and finds its narrative
-/// there again, unless its record was read in this build and kept it (`NarrativeBudget`).
+/// there again, unless its record was read in this build and kept it (`NarrativeBudget`) or
+/// wrote it aside (`NarrativeSpill`).
 public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var strings: [String: Int] = [:]
@@ -247,9 +248,9 @@ public enum RecordCodec {
         return out
     }
 
-    /// A report's record without its source text; with its narrative sections only when asked
-    /// (the cache leaves them out; `compact` keeps them).
-    public static func encode(_ lr: LoadedReport, _ w: inout ByteWriter, sections: Bool = false) {
+    /// A report's record without its source text and narrative (its page finds those in the file,
+    /// or in what this build kept for it).
+    public static func encode(_ lr: LoadedReport, _ w: inout ByteWriter) {
         let r = lr.report
         w.string(lr.relativePath)
         w.optString(r.metadata.agency)
@@ -275,15 +276,8 @@ public enum RecordCodec {
             for g in v.groups { encodeKey(g.key, index: FormSchema.reviewGroupIndex(g.key), &w); encodeCells(g.cells, &w) }
         } else { w.u8(0) }
         encodeFindings(lr, &w)
-        if sections {
-            w.u8(1)
-            w.uint(UInt64(r.sections.count))
-            for sec in r.sections {
-                w.string(sec.title); w.int(sec.line)
-                w.uint(UInt64(sec.paragraphs.count))
-                for p in sec.paragraphs { w.int(p.line); w.string(p.text) }
-            }
-        } else { w.u8(0) }
+        // The end: a record damaged in its last part does not decode.
+        w.u8(0)
     }
 
     /// The same record in as little memory as it can take: arrays exactly as long as they are,
@@ -291,7 +285,7 @@ public enum RecordCodec {
     /// records straight from the extractor take several times more.
     public static func compact(_ lr: LoadedReport) -> LoadedReport {
         var w = ByteWriter(capacity: 4096)
-        encode(lr, &w, sections: false)
+        encode(lr, &w)
         var r = ByteReader(w.bytes)
         // Identity results and the narrative are not kept: the report page computes the first
         // again from the cells and reads the second from the file, which it reads anyway.
@@ -362,20 +356,7 @@ public enum RecordCodec {
         }
         let (diags, sidecar, breaks) = try decodeFindings(&r)
         report.diagnostics = diags
-        if try r.u8() == 1 {
-            let n = try r.count()
-            var sections: [NarrativeSection] = []
-            sections.reserveCapacity(n)
-            for _ in 0..<n {
-                let title = try r.string(), line = try r.int()
-                let m = try r.count()
-                var ps: [NarrativeSection.Paragraph] = []
-                ps.reserveCapacity(m)
-                for _ in 0..<m { let l = try r.int(); ps.append(.init(line: l, text: try r.string())) }
-                sections.append(NarrativeSection(title: title, line: line, paragraphs: ps))
-            }
-            report.sections = sections
-        }
+        guard try r.u8() == 0 else { throw CodecError("bad record end") }
         return LoadedReport(partial: report, relativePath: rel, sidecar: sidecar, identityBreaks: breaks)
     }
 }

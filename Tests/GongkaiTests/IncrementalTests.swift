@@ -330,8 +330,7 @@ import GongkaiSynth
         _ = try SiteBuilder.build(BuildOptions(corpus: corpus, output: out))
         try checkSameAsClean("after a truncated manifest")
         // A record whose head decodes but whose tables do not (the last byte of the last record,
-        // its narrative flag, made to announce sections that are not there): the build starts
-        // again without the cache.
+        // its end marker, changed): the build starts again without the cache.
         var damaged = try [UInt8](Data(contentsOf: URL(fileURLWithPath: state + "records")))
         #expect(damaged.last == 0)
         damaged[damaged.count - 1] = 1
