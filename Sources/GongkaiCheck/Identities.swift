@@ -213,24 +213,18 @@ public enum IdentityChecker {
         var place = [Int](repeating: -1, count: a.rows.count)
         var handling: [Int] = []
         handling.reserveCapacity(a.rows.count)
-        var carry = (-1, -1, -1, -1)
+        var carryRows = [-1, -1, -1, -1]   // rows of `carryKeys`, in that order
         for (k, row) in a.rows.enumerated() {
             guard let i = FormSchema.applicationRowIndex(row.key) else { continue }
             place[k] = i
             if specs[i].isHandling { handling.append(k) }
-            switch row.key {
-            case "received": if carry.0 < 0 { carry.0 = k }
-            case "carried_over": if carry.1 < 0 { carry.1 = k }
-            case "total": if carry.2 < 0 { carry.2 = k }
-            case "carried_forward": if carry.3 < 0 { carry.3 = k }
-            default: break
-            }
+            if let j = carryKeys.firstIndex(of: row.key), carryRows[j] < 0 { carryRows[j] = k }
         }
-        let carryRows = [carry.0, carry.1, carry.2, carry.3]
+        let totalRow = carryRows[2]
         func cell(_ k: Int, _ c: Int) -> Cell? { k >= 0 && c < a.rows[k].cells.count ? a.rows[k].cells[c] : nil }
         for c in 0..<columns {
             // I1
-            let line = cell(carry.2, c)?.line
+            let line = cell(totalRow, c)?.line
             var v = IdentityResult.Figures()
             var blanks: [String]? = nil
             for (j, k) in carryRows.enumerated() {
@@ -248,7 +242,7 @@ public enum IdentityChecker {
                                  detail: .carryOver(column: c, values: v)))
             }
             // I2
-            if let total = cell(carry.2, c) {
+            if let total = cell(totalRow, c) {
                 var sum = 0.0
                 var anyBlank = !total.isNumber
                 for k in handling {
