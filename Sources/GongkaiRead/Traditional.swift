@@ -9,20 +9,30 @@ import Foundation
 public final class TraditionalConverter: @unchecked Sendable {
     public static let shared = TraditionalConverter()
 
-    private let handle: opencc_t?
-    private let lock = NSLock()
+    /// One OpenCC handle per worker: a handle is not safe to share between threads, and one
+    /// handle behind a lock made the build's two workers wait on each other.
+    private let handles: [opencc_t]
+    private let locks: [NSLock]
+    private let next = Atomic()
     public let failure: String?
 
     private init() {
-        var h: opencc_t? = nil
-        var failure: String? = nil
-        for config in ["t2s.json"] {
-            let candidate = opencc_open(config)
-            if let candidate, Int(bitPattern: candidate) != -1 { h = candidate; break }
+        var handles: [opencc_t] = []
+        let wanted = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        for _ in 0..<wanted {
+            guard let h = opencc_open("t2s.json"), Int(bitPattern: h) != -1 else { break }
+            handles.append(h)
         }
-        if h == nil { failure = "OpenCC could not load its t2s configuration (install opencc data: apt-get install libopencc-dev)" }
-        self.handle = h
-        self.failure = failure
+        self.handles = handles
+        self.locks = handles.map { _ in NSLock() }
+        self.failure = handles.isEmpty ? "OpenCC could not load its t2s configuration (install opencc data: apt-get install libopencc-dev)" : nil
+    }
+
+    /// A counter shared by the workers, to spread them over the handles.
+    private final class Atomic: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() -> Int { lock.lock(); defer { lock.unlock() }; value &+= 1; return value }
     }
 
     /// Characters that exist only in traditional writing and are common in these reports.
@@ -113,8 +123,13 @@ public final class TraditionalConverter: @unchecked Sendable {
     }
 
     public func convert(_ s: String) -> String? {
-        guard let handle else { return nil }
-        lock.lock(); defer { lock.unlock() }
+        guard !handles.isEmpty else { return nil }
+        // A free handle if there is one, else wait for the one the counter points at.
+        var k = -1
+        for i in locks.indices where locks[i].try() { k = i; break }
+        if k < 0 { k = next.increment() % handles.count; locks[k].lock() }
+        defer { locks[k].unlock() }
+        let handle = handles[k]
         return s.withCString { cs -> String? in
             guard let out = opencc_convert_utf8(handle, cs, strlen(cs)) else { return nil }
             defer { opencc_convert_utf8_free(out) }
