@@ -134,13 +134,14 @@ extension SiteRenderer {
     struct FigureTable {
         var out: [UInt8] = []
         mutating func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
-        mutating func put(_ s: String) { out.append(contentsOf: s.utf8) }
+        /// Not `put`: a literal argument would pick a `String` overload over `StaticString`.
+        mutating func raw(_ s: String) { out.append(contentsOf: s.utf8) }
         mutating func text(_ s: String) { out.append(contentsOf: Escape.html(s).utf8) }
 
         mutating func open(caption: String, cls: StaticString, corner: String, columns: [(key: String, label: String)]) {
             put("<div class=\"table-wrap\"><table class=\""); put(cls); put("\"><caption>"); text(caption)
             put("</caption><thead><tr><th scope=\"col\">"); text(corner); put("</th>")
-            for c in columns { put("<th scope=\"col\" data-key=\""); put(c.key); put("\">"); text(c.label); put("</th>") }
+            for c in columns { put("<th scope=\"col\" data-key=\""); raw(c.key); put("\">"); text(c.label); put("</th>") }
             put("</tr></thead><tbody>")
         }
 
@@ -159,7 +160,7 @@ extension SiteRenderer {
 
         /// `put(Format.number(v))`, whole numbers written as digits directly.
         mutating func number(_ v: Double) {
-            if v == v.rounded(), abs(v) < 1e15 { JSON.appendInteger(Int(v), to: &out) } else { put(Format.number(v)) }
+            if v == v.rounded(), abs(v) < 1e15 { JSON.appendInteger(Int(v), to: &out) } else { raw(Format.number(v)) }
         }
 
         mutating func cell(_ c: Cell) {
@@ -313,53 +314,57 @@ extension SiteRenderer {
     /// text copies no line numbers), so `#L12` points at line 12 (lines are split at `\n` as the
     /// reader numbers them). Built on bytes: this is the largest part of a page.
     func sourceView(_ text: String?) -> [UInt8] {
-        guard let text else { return Array("<p class=\"missing\">源文件无法作为文本读取。</p>".utf8) }
+        guard var text else { return Array("<p class=\"missing\">源文件无法作为文本读取。</p>".utf8) }
+        return text.withUTF8 { Self.sourceView(utf8: $0) }
+    }
+
+    /// The source view of UTF-8 text. A static function with no nested functions: a closure
+    /// capturing `out` made every append check exclusive access at run time.
+    static func sourceView(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + text.utf8.count / 3 + 4096)
-        func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
-        func put(_ n: Int) { JSON.appendInteger(n, to: &out) }
-        put("<div class=\"source\" id=\"source\"><ol>")
+        out.reserveCapacity(u.count + u.count / 3 + 4096)
+        StaticString("<div class=\"source\" id=\"source\"><ol><li id=\"L1\">").withUTF8Buffer { out.append(contentsOf: $0) }
         var n = 1
-        put("<li id=\"L1\">")
-        var t = text
-        t.withUTF8 { u in
-            // Runs of bytes that need nothing are copied whole. Eight bytes at a time are
-            // skipped when none of them is below 0x40 (line ends, the five escaped characters
-            // and control characters all are) or 0x7F: most of a Chinese report.
-            var start = 0
-            var i = 0
-            let count = u.count
-            let raw = UnsafeRawPointer(u.baseAddress)
-            while i < count {
-                if let raw, i + 8 <= count {
-                    let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    let low = 0x4040_4040_4040_4040 as UInt64, high = 0x8080_8080_8080_8080 as UInt64
-                    let del = w ^ 0x7F7F_7F7F_7F7F_7F7F
-                    // A byte below 0x40 (`hasless`), or a 0x7F byte (a zero byte of `del`).
-                    if (w &- low) & ~w & high == 0 && (del &- 0x0101_0101_0101_0101) & ~del & high == 0 { i += 8; continue }
-                }
-                let b = u[i]
-                i += 1
-                if b >= 0x40 || (b >= 0x20 && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27) || b == 0x09 {
-                    if b != 0x7F { continue }
-                }
-                if start < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<(i - 1)])) }
-                start = i
-                switch b {
-                case 0x0A:
-                    n += 1
-                    put("</li><li id=\"L"); put(n); put("\">")
-                case 0x26: put("&amp;")
-                case 0x3C: put("&lt;")
-                case 0x3E: put("&gt;")
-                case 0x22: put("&quot;")
-                case 0x27: put("&#39;")
-                default: break   // CR and other control characters
-                }
+        // Runs of bytes that need nothing are copied whole. Eight bytes at a time are
+        // skipped when none of them is below 0x40 (line ends, the five escaped characters
+        // and control characters all are) or 0x7F: most of a Chinese report.
+        var start = 0
+        var i = 0
+        let count = u.count
+        let raw = UnsafeRawPointer(u.baseAddress)
+        while i < count {
+            if let raw, i + 8 <= count {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let low = 0x4040_4040_4040_4040 as UInt64, high = 0x8080_8080_8080_8080 as UInt64
+                let del = w ^ 0x7F7F_7F7F_7F7F_7F7F
+                // A byte below 0x40 (`hasless`), or a 0x7F byte (a zero byte of `del`).
+                if (w &- low) & ~w & high == 0 && (del &- 0x0101_0101_0101_0101) & ~del & high == 0 { i += 8; continue }
             }
-            if start < u.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<u.count])) }
+            let b = u[i]
+            i += 1
+            if b >= 0x40 || (b >= 0x20 && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27) || b == 0x09 {
+                if b != 0x7F { continue }
+            }
+            if start < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<(i - 1)])) }
+            start = i
+            let replacement: StaticString
+            switch b {
+            case 0x0A:
+                n += 1
+                StaticString("</li><li id=\"L").withUTF8Buffer { out.append(contentsOf: $0) }
+                JSON.appendInteger(n, to: &out)
+                replacement = "\">"
+            case 0x26: replacement = "&amp;"
+            case 0x3C: replacement = "&lt;"
+            case 0x3E: replacement = "&gt;"
+            case 0x22: replacement = "&quot;"
+            case 0x27: replacement = "&#39;"
+            default: replacement = ""   // CR and other control characters
+            }
+            replacement.withUTF8Buffer { out.append(contentsOf: $0) }
         }
-        put("</li></ol></div>")
+        if start < u.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<u.count])) }
+        StaticString("</li></ol></div>").withUTF8Buffer { out.append(contentsOf: $0) }
         return out
     }
 }
