@@ -4,19 +4,21 @@
 /// Every logical line keeps the source line it started on.
 public enum HTMLFlattener {
     public static func looksLikeHTML(_ text: String) -> Bool {
-        // Only the first 4 KB, only after a "<", compared case-insensitively byte by byte.
         var text = text
-        return text.withUTF8 { all in
-            let head = UnsafeBufferPointer(rebasing: all.prefix(4096))
-            for i in head.indices where head[i] == 0x3C {
-                for t in htmlTags where i + t.count <= head.count {
-                    var ok = true
-                    for k in 1..<t.count where head[i + k] | 0x20 != t[k] | 0x20 { ok = false; break }
-                    if ok { return true }
-                }
+        return text.withUTF8 { looksLikeHTML(bytes: $0) }
+    }
+
+    static func looksLikeHTML(bytes all: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Only the first 4 KB, only after a "<", compared case-insensitively byte by byte.
+        let head = UnsafeBufferPointer(rebasing: all.prefix(4096))
+        for i in head.indices where head[i] == 0x3C {
+            for t in htmlTags where i + t.count <= head.count {
+                var ok = true
+                for k in 1..<t.count where head[i + k] | 0x20 != t[k] | 0x20 { ok = false; break }
+                if ok { return true }
             }
-            return false
         }
+        return false
     }
 
     static let htmlTags: [[UInt8]] = ["<table", "<html", "<!doctype html", "<tr"].map { Array($0.utf8) }

@@ -46,6 +46,12 @@ public enum Normalizer {
 
     /// The rewrite itself: unchanged runs are copied whole.
     static func rewrite(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: rewriteBytes(b), as: UTF8.self)
+    }
+
+    /// `rewrite` without making a string, on any bytes. Only whole well-formed characters are
+    /// replaced or dropped, so the result is valid UTF-8 exactly when `b` is.
+    static func rewriteBytes(_ b: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(b.count)
         var i = 0
@@ -62,8 +68,9 @@ public enum Normalizer {
             else if c == 0xEF, i + 2 < n {
                 let c1 = b[i + 1], c2 = b[i + 2]
                 if c1 == 0xBB && c2 == 0xBF { width = 3 }                                           // U+FEFF
-                else if c1 == 0xBC, c2 >= 0x81 { width = 3; replacement = c2 - 0x80 + 0x20 }       // U+FF01–FF3F
-                else if c1 == 0xBD, c2 <= 0x9E { width = 3; replacement = c2 - 0x80 + 0x60 }       // U+FF40–FF5E
+                // (`c2` a continuation byte: broken text must stay broken, see `rewriteBytes`.)
+                else if c1 == 0xBC, c2 >= 0x81, c2 <= 0xBF { width = 3; replacement = c2 - 0x80 + 0x20 }       // U+FF01–FF3F
+                else if c1 == 0xBD, c2 >= 0x80, c2 <= 0x9E { width = 3; replacement = c2 - 0x80 + 0x60 }       // U+FF40–FF5E
             } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 { width = 3; replacement = 0x20 }  // U+3000
             else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B { width = 3 }                          // U+200B
             else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 { width = 2; replacement = 0x20 }                       // U+00A0
@@ -74,7 +81,7 @@ public enum Normalizer {
             run = i
         }
         flush(n)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// The scalar-by-scalar form of `normalize`, kept as its specification for tests.

@@ -36,6 +36,7 @@ public enum SourceReader {
     /// Decodes, converts and normalizes a report's bytes. Findings go to `diagnostics`;
     /// `nil` means the file could not be read as text at all.
     public static func read(bytes: [UInt8], diagnostics: inout Diagnostics) -> SourceText? {
+        if let text = readPlainUTF8(bytes, diagnostics: &diagnostics) { return text }
         let decoded: (text: String, encoding: SourceEncoding)
         do { decoded = try SourceDecoder.decode(bytes) } catch {
             diagnostics.error(error.description, zh: error.zh)
@@ -44,15 +45,37 @@ public enum SourceReader {
         return read(text: decoded.text, encoding: decoded.encoding, diagnostics: &diagnostics)
     }
 
+    /// `read(bytes:)` for the usual file, plain text in UTF-8 without a byte order mark, with
+    /// one validation instead of two: the bytes are normalized first and the result validated.
+    /// Normalizing replaces or drops only whole well-formed characters and leaves every other
+    /// byte as it is, so the result is valid UTF-8 exactly when the file is (a test holds this
+    /// on random bytes). `nil` for any other file, which takes the general path.
+    static func readPlainUTF8(_ bytes: [UInt8], diagnostics: inout Diagnostics) -> SourceText? {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return nil }
+        let normalized: String? = bytes.withUnsafeBufferPointer { b in
+            if HTMLFlattener.looksLikeHTML(bytes: b) { return nil }
+            return Normalizer.mayNeedWork(b) ? String(validating: Normalizer.rewriteBytes(b), as: UTF8.self) : String(validating: b, as: UTF8.self)
+        }
+        guard let normalized else { return nil }
+        let traditional = bytes.withUnsafeBufferPointer { TraditionalConverter.traditionalCount(bytes: $0) }
+        return finish(lines: splitLines(normalized), traditional: traditional, encoding: .utf8, format: .text, diagnostics: &diagnostics)
+    }
+
     public static func read(text: String, encoding: SourceEncoding = .utf8, diagnostics: inout Diagnostics) -> SourceText {
         let format: SourceFormat = HTMLFlattener.looksLikeHTML(text) ? .html : .text
-        var lines: [SourceLine]
+        let lines: [SourceLine]
         switch format {
         case .html: lines = HTMLFlattener.lines(of: text)
         case .text: lines = splitLines(Normalizer.normalize(text))
         }
+        return finish(lines: lines, traditional: TraditionalConverter.traditionalCount(text), encoding: encoding, format: format, diagnostics: &diagnostics)
+    }
+
+    /// Converts traditional characters (when the file holds at least three) and blanks page footers.
+    private static func finish(lines: [SourceLine], traditional: Int, encoding: SourceEncoding, format: SourceFormat, diagnostics: inout Diagnostics) -> SourceText {
+        var lines = lines
         var converted = false
-        if TraditionalConverter.traditionalCount(text) >= 3 {
+        if traditional >= 3 {
             if TraditionalConverter.shared.convertShortLines(&lines) {
                 converted = true
             } else {

@@ -59,6 +59,11 @@ public final class TraditionalConverter: @unchecked Sendable {
         return copy.withUTF8(scan)
     }
 
+    /// `traditionalCount` of UTF-8 bytes.
+    static func traditionalCount(bytes: UnsafeBufferPointer<UInt8>, limit: Int = 8) -> Int {
+        markerBits.withUnsafeBufferPointer { bits in count(in: bytes, bits: bits, limit: limit) }
+    }
+
     private static func count(in b: UnsafeBufferPointer<UInt8>, bits: UnsafeBufferPointer<UInt64>, limit: Int) -> Int {
         var n = 0
         var i = 0

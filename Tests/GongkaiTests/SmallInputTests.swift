@@ -2,6 +2,7 @@ import Testing
 import GongkaiCore
 import GongkaiRead
 import GongkaiExtract
+import GongkaiSynth
 
 /// Small inputs beside what they must read to.
 @Suite("Reading small inputs")
@@ -76,6 +77,34 @@ struct NormalizationTests {
     ])
     func sameAsScalars(_ s: String) {
         #expect(Normalizer.normalize(s) == Normalizer.normalizeScalars(s))
+    }
+
+    /// Reading bytes normalizes before it validates (one pass fewer). On bytes built from the
+    /// sequences normalization touches, broken characters and plain text, that must read
+    /// exactly as decoding first and normalizing after: same lines, same encoding, same
+    /// refusals (a file that is not UTF-8 must never become UTF-8 by being normalized).
+    @Test func readingBytesEqualsDecodingThenNormalizing() {
+        let pieces: [[UInt8]] = [
+            [0x0D], [0x0A], [0x41], [0x20], [0xEF, 0xBC, 0x91], [0xEF, 0xBD, 0x9E], [0xE3, 0x80, 0x80], [0xC2, 0xA0],
+            [0xE2, 0x80, 0x8B], [0xEF, 0xBB, 0xBF], Array("公开".utf8), [0xE5], [0xE5, 0xBC], [0xC2], [0xEF], [0xEF, 0xBC],
+            [0x80], [0xBF], [0xF0, 0x9F, 0x98, 0x80], [0xF0], [0xE3, 0x80], [0xE2, 0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0x00],
+        ]
+        var rng = SplitMix64(seed: 20261125)
+        var mismatches: [[UInt8]] = []
+        var invalidSeen = 0
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            // Never a byte order mark at the very start: those files take the general path.
+            bytes += Array("报告".utf8)
+            for _ in 0..<Int(rng.next() % 10) { bytes += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            var d1 = Diagnostics(), d2 = Diagnostics()
+            let fast = SourceReader.read(bytes: bytes, diagnostics: &d1)
+            let slow: SourceText? = (try? SourceDecoder.decode(bytes)).map { SourceReader.read(text: $0.text, encoding: $0.encoding, diagnostics: &d2) }
+            if String(validating: bytes, as: UTF8.self) == nil { invalidSeen += 1; if fast?.encoding == .utf8 { mismatches.append(bytes) } }
+            if fast?.lines.map(\.text) != slow?.lines.map(\.text) || fast?.encoding != slow?.encoding { mismatches.append(bytes) }
+        }
+        #expect(invalidSeen > 1000)
+        #expect(mismatches.isEmpty, "first: \(mismatches.first ?? [])")
     }
 }
 
