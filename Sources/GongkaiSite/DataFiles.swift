@@ -101,12 +101,14 @@ extension SiteRenderer {
     func recordsCSV(_ indices: [Int], handOver: Bool = false) -> [UInt8] {
         var out = SiteRenderer.bom + SiteRenderer.recordsCSVHeader
         out.reserveCapacity(out.count + indices.count * 3600)
+        var handed: [(i: Int, range: Range<Int>)] = []
         for i in indices {
-            if !handOver, let row = recordParts.take(i, .csv) { out += row; continue }
+            if !handOver, recordParts.take(i, .csv, appendingTo: &out) { continue }
             let start = out.count
             appendCSVRow(i, to: &out)
-            if handOver { recordParts.put(i, .csv, out[start...]) }
+            if handOver { handed.append((i, start..<out.count)) }
         }
+        if handOver { recordParts.put(handed, .csv, from: out) }
         return out
     }
 
@@ -162,14 +164,16 @@ extension SiteRenderer {
         guard !indices.isEmpty else { return Array("[]\n".utf8) }
         var out: [UInt8] = [0x5B]
         out.reserveCapacity(indices.count * 3000)
+        var handed: [(i: Int, range: Range<Int>)] = []
         for (n, i) in indices.enumerated() {
             if n > 0 { out.append(0x2C) }
             JSON.newline(&out, 1)
-            if !handOver, let record = recordParts.take(i, .json) { out += record; continue }
+            if !handOver, recordParts.take(i, .json, appendingTo: &out) { continue }
             let start = out.count
             appendJSONRecord(i, to: &out)
-            if handOver { recordParts.put(i, .json, out[start...]) }
+            if handOver { handed.append((i, start..<out.count)) }
         }
+        if handOver { recordParts.put(handed, .json, from: out) }
         out.append(contentsOf: "\n]\n".utf8)
         return out
     }
@@ -499,34 +503,93 @@ extension SiteRenderer {
 
 /// Records' CSV rows and JSON elements as their agencies' data files made them, for their
 /// years' files later in the same build. A record is in one agency's files and one year's, so
-/// each part is taken once and let go; at most `limit` bytes are held at a time (past that,
-/// a year's file makes the row again).
+/// each part is taken once and let go. At most `limit` bytes are held in memory at a time; past
+/// that, parts go to a temporary file in `spillFolder` (`SpillBytes`, one write per agency file)
+/// and are read back from there. A part that is in neither (no folder, a failed write or read)
+/// is made again by its year's file.
 final class RecordParts: @unchecked Sendable {
     enum Kind { case csv, json }
     private let lock = NSLock()
     private var csv: [[UInt8]?]
     private var json: [[UInt8]?]
+    /// Where spilled parts are in the file (count 0: not there).
+    private var csvAt: [(offset: Int, count: Int)]
+    private var jsonAt: [(offset: Int, count: Int)]
     private var held = 0
     let limit: Int
+    private let spillFolder: String?
+    private var spill: SpillBytes?
+    private var spillMade = false
+    /// How many parts were written aside (tests).
+    private(set) var spilled = 0
 
-    init(count: Int, limit: Int) {
+    init(count: Int, limit: Int, spillFolder: String? = nil) {
         csv = Array(repeating: nil, count: count)
         json = Array(repeating: nil, count: count)
+        csvAt = Array(repeating: (0, 0), count: count)
+        jsonAt = Array(repeating: (0, 0), count: count)
         self.limit = limit
+        self.spillFolder = spillFolder
     }
 
-    func put(_ i: Int, _ kind: Kind, _ bytes: ArraySlice<UInt8>) {
-        lock.lock(); defer { lock.unlock() }
-        guard i < csv.count, held + bytes.count <= limit else { return }
-        held += bytes.count
-        if kind == .csv { csv[i] = Array(bytes) } else { json[i] = Array(bytes) }
+    func put(_ i: Int, _ kind: Kind, _ bytes: [UInt8]) {
+        put([(i, bytes.indices)], kind, from: bytes)
     }
 
+    /// Hands over the parts at `ranges` of `out` (one agency file's records).
+    func put(_ parts: [(i: Int, range: Range<Int>)], _ kind: Kind, from out: [UInt8]) {
+        var over: [(i: Int, range: Range<Int>)] = []
+        lock.lock()
+        for p in parts where p.i < csv.count {
+            if held + p.range.count <= limit {
+                held += p.range.count
+                if kind == .csv { csv[p.i] = Array(out[p.range]) } else { json[p.i] = Array(out[p.range]) }
+            } else {
+                over.append(p)
+            }
+        }
+        if !over.isEmpty && !spillMade {
+            spillMade = true
+            spill = spillFolder.flatMap { SpillBytes(folder: $0, name: "records") }
+        }
+        let spill = self.spill
+        lock.unlock()
+        guard !over.isEmpty, let spill else { return }
+        // One write from the first part past the limit to the last (the separators between
+        // them go along).
+        let lo = over.map(\.range.lowerBound).min()!, hi = over.map(\.range.upperBound).max()!
+        guard let base = out.withUnsafeBytes({ spill.put(UnsafeRawBufferPointer(rebasing: $0[lo..<hi])) }) else { return }
+        lock.lock()
+        spilled += over.count
+        for p in over {
+            let at = (offset: base + p.range.lowerBound - lo, count: p.range.count)
+            if kind == .csv { csvAt[p.i] = at } else { jsonAt[p.i] = at }
+        }
+        lock.unlock()
+    }
+
+    /// Appends record `i`'s part to `out` and lets it go; false when it was not handed over.
+    func take(_ i: Int, _ kind: Kind, appendingTo out: inout [UInt8]) -> Bool {
+        lock.lock()
+        guard i < csv.count else { lock.unlock(); return false }
+        if let b = kind == .csv ? csv[i] : json[i] {
+            if kind == .csv { csv[i] = nil } else { json[i] = nil }
+            held -= b.count
+            lock.unlock()
+            out += b
+            return true
+        }
+        let at = kind == .csv ? csvAt[i] : jsonAt[i]
+        if kind == .csv { csvAt[i] = (0, 0) } else { jsonAt[i] = (0, 0) }
+        let spill = self.spill
+        lock.unlock()
+        guard at.count > 0, let spill else { return false }
+        return spill.read(offset: at.offset, count: at.count, appendingTo: &out)
+    }
+
+    /// `take(_:_:appendingTo:)` as an array.
     func take(_ i: Int, _ kind: Kind) -> [UInt8]? {
-        lock.lock(); defer { lock.unlock() }
-        guard i < csv.count, let b = kind == .csv ? csv[i] : json[i] else { return nil }
-        if kind == .csv { csv[i] = nil } else { json[i] = nil }
-        held -= b.count
-        return b
+        var out: [UInt8] = []
+        return take(i, kind, appendingTo: &out) ? out : nil
     }
 }

@@ -436,7 +436,7 @@ struct IncrementalBuild {
             var broken: String? = nil
             var renderer: SiteRenderer? = nil
         }
-        let stage = Stage(), configuration = config
+        let stage = Stage(), configuration = config, stateFolder = state
         // (A thread of its own, not `concurrentPerform`: work `DependencyKeys` spreads with
         // `concurrentPerform` would run on one thread if nested in another.)
         let other = DispatchGroup()
@@ -445,7 +445,7 @@ struct IncrementalBuild {
             recordsReady.wait()
             (stage.reports, stage.broken) = (records.reports, records.broken)
             if stage.broken == nil {
-                stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme)
+                stage.renderer = SiteRenderer(reports: stage.reports, aggregates: aggregates, configuration: configuration, theme: theme, spillFolder: stateFolder)
             }
             other.leave()
         }.start()

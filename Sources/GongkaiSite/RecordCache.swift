@@ -364,9 +364,7 @@ final class NarrativeBudget: @unchecked Sendable {
 /// running the reader over its file again. At 100,000 reports, two thirds of the narratives
 /// are past the budget; this keeps a full build's time growing with the corpus, not faster.
 final class NarrativeSpill: @unchecked Sendable {
-    private let fd: Int32
-    private let lock = NSLock()
-    private var end = 0
+    private let file: SpillBytes
 
     /// Where a record's sections are in the file.
     struct Ref: Sendable {
@@ -377,14 +375,9 @@ final class NarrativeSpill: @unchecked Sendable {
 
     /// A new file in `folder`, or nil when one cannot be made there.
     init?(folder: String) {
-        let path = folder + (folder.hasSuffix("/") ? "" : "/") + ".narrative-\(getpid()).tmp"
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return nil }
-        unlink(path)
-        self.fd = fd
+        guard let file = SpillBytes(folder: folder, name: "narrative") else { return nil }
+        self.file = file
     }
-
-    deinit { close(fd) }
 
     /// Writes `sections`; nil when they could not be written (the page finds them in its file).
     func put(_ sections: [NarrativeSection]) -> Ref? {
@@ -398,28 +391,14 @@ final class NarrativeSpill: @unchecked Sendable {
             for p in sec.paragraphs { w.int(p.line); w.utf8(p.text) }
         }
         let bytes = w.bytes
-        lock.lock()
-        let offset = end
-        end += bytes.count
-        lock.unlock()
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-            if n <= 0 { return nil }
-            done += n
-        }
+        guard let offset = bytes.withUnsafeBytes({ file.put($0) }) else { return nil }
         return Ref(spill: self, offset: offset, count: bytes.count)
     }
 
     /// The sections `put` wrote at `ref`; nil when they cannot be read back whole.
     func get(_ ref: Ref) -> [NarrativeSection]? {
-        var bytes = [UInt8](repeating: 0, count: ref.count)
-        var done = 0
-        while done < ref.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, ref.count - done, off_t(ref.offset + done)) }
-            if n <= 0 { return nil }
-            done += n
-        }
+        var bytes: [UInt8] = []
+        guard file.read(offset: ref.offset, count: ref.count, appendingTo: &bytes) else { return nil }
         var r = ByteReader(bytes)
         do {
             let n = try r.count()
@@ -435,6 +414,59 @@ final class NarrativeSpill: @unchecked Sendable {
             }
             return r.atEnd ? sections : nil
         } catch { return nil }
+    }
+}
+
+/// A temporary file in the output's state folder for what a build writes aside when it does not
+/// fit in memory and reads back later in the same build. It is removed from the folder as soon
+/// as it is open, so even a killed build leaves nothing behind.
+final class SpillBytes: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = NSLock()
+    private var end = 0
+
+    /// A new file in `folder` (`name` tells what it holds), or nil when one cannot be made there.
+    init?(folder: String, name: String) {
+        let path = folder + (folder.hasSuffix("/") ? "" : "/") + ".\(name)-\(getpid()).tmp"
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        unlink(path)
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Writes `bytes` at the end of the file: their offset, nil when they could not be written.
+    func put(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        lock.lock()
+        let offset = end
+        end += bytes.count
+        lock.unlock()
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n <= 0 { return nil }
+            done += n
+        }
+        return offset
+    }
+
+    /// Appends the `count` bytes at `offset` to `out`; false (and `out` as it was) when they
+    /// cannot be read back whole.
+    func read(offset: Int, count: Int, appendingTo out: inout [UInt8]) -> Bool {
+        let start = out.count
+        var ok = true
+        out.append(contentsOf: repeatElement(0, count: count))
+        out.withUnsafeMutableBytes { b in
+            var done = 0
+            while done < count {
+                let n = pread(fd, b.baseAddress! + start + done, count - done, off_t(offset + done))
+                if n <= 0 { ok = false; return }
+                done += n
+            }
+        }
+        if !ok { out.removeSubrange(start...) }
+        return ok
     }
 }
 

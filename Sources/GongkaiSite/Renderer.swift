@@ -43,7 +43,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     /// How much one page, the feed and one sitemap file list.
     let limits: ListLimits
 
-    init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme, limits: ListLimits = ListLimits()) {
+    /// `spillFolder`: where records' data-file parts past `partsInMemory` bytes may be written
+    /// aside during the build (`RecordParts`); nil: they are made again.
+    init(reports: [LoadedReport], aggregates: Aggregates, configuration: SiteConfiguration, theme: Theme, limits: ListLimits = ListLimits(),
+         spillFolder: String? = nil, partsInMemory: Int = 96 << 20) {
         self.limits = limits
         self.reports = reports
         self.agg = aggregates
@@ -110,7 +113,7 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         self.theme = theme.prerenderingPartials(["site": self.site])
         self.layouts = LayoutSkeletons(theme: self.theme, site: self.site)
         self.pages = PageSkeletons(theme: self.theme, site: self.site)
-        self.recordParts = RecordParts(count: reports.count, limit: 96 << 20)
+        self.recordParts = RecordParts(count: reports.count, limit: partsInMemory, spillFolder: spillFolder)
         var crossBreaks: [String: Int] = [:]
         for ag in aggregates.agencies { for c in ag.crossYear where c.status == .breaks { crossBreaks[c.source, default: 0] += 1 } }
         self.crossBreaks = crossBreaks

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import GongkaiSite
 import GongkaiCore
 import GongkaiRender
@@ -26,6 +27,26 @@ import GongkaiSynth
         return (renderer(before), renderer(after), Array(before.indices), k)
     }
 
+    /// Past their memory limit, the parts agency files hand over go to a temporary file and
+    /// come back from it: the year files are the same bytes, and the folder is left empty.
+    @Test func rowsPastTheMemoryLimitAreWrittenAsideAndReadBack() throws {
+        let (plain, _, all, _) = try renderers()
+        let csv = plain.recordsCSV(all), json = plain.recordsJSON(all)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-parts-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let pool = Array(SyntheticCorpus(seed: 8, count: 12)).map { SiteFixture.load($0.text, $0.fileName) }
+        let config = SiteConfiguration()
+        let r = SiteRenderer(reports: pool, aggregates: SiteBuilder.aggregate(pool, configuration: config), configuration: config,
+                             theme: try Theme(files: DefaultTemplates.files), spillFolder: folder, partsInMemory: 6000)
+        let groups = [all.filter { $0 % 2 == 0 }, all.filter { $0 % 2 == 1 }.reversed()]
+        for g in groups { _ = r.recordsCSV(Array(g), handOver: true); _ = r.recordsJSON(Array(g), handOver: true) }
+        #expect(r.recordParts.spilled > 12, "most parts do not fit in 6,000 bytes")
+        #expect(same(r.recordsCSV(all), csv))
+        #expect(same(r.recordsJSON(all), json))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+
     @Test func aChangedRecordIsWrittenAnewAndTheRestCopied() throws {
         let (before, after, all, k) = try renderers()
         let oldJSON = before.recordsJSON(all), oldCSV = before.recordsCSV(all)
@@ -51,8 +72,8 @@ import GongkaiSynth
         #expect(same(r.recordsCSV(all), csv))
         // Nothing past the limit is kept.
         let parts = RecordParts(count: 4, limit: 10)
-        parts.put(0, .csv, Array(repeating: 1, count: 8)[...])
-        parts.put(1, .csv, Array(repeating: 2, count: 8)[...])
+        parts.put(0, .csv, Array(repeating: 1, count: 8))
+        parts.put(1, .csv, Array(repeating: 2, count: 8))
         #expect(parts.take(0, .csv) == Array(repeating: 1, count: 8))
         #expect(parts.take(1, .csv) == nil)
         #expect(parts.take(0, .csv) == nil)
