@@ -127,6 +127,8 @@ public struct BuildOptions: Sendable {
     /// Whether narratives past the budget are written to a temporary file for their pages
     /// (`NarrativeSpill`) rather than found again in the reports' files.
     var spillNarrative = true
+    /// How many freshly extracted records are kept whole rather than compacted (`WholeRecords`).
+    var wholeRecords = 12_000
 
     public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil,
                 clean: Bool = false, keepFiles: Bool = false) {

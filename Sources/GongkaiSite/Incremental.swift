@@ -680,7 +680,7 @@ struct IncrementalBuild {
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).
     static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
                         sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil,
-                        spill: SpillFile? = nil) -> CacheEntry {
+                        spill: SpillFile? = nil, whole: WholeRecords? = nil) -> CacheEntry {
         var report: Report
         if let bytes {
             report = extractor.extract(bytes: bytes, source: path)
@@ -689,12 +689,22 @@ struct IncrementalBuild {
         }
         let (sidecar, sd) = sidecarBytes.map { Sidecar.parse(bytes: $0, path: Sidecar.path(for: path)) } ?? (nil, [])
         report.diagnostics += sd
-        var lr = RecordCodec.compact(LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar))
-        if let narrative, narrative.take(report.sections) {
-            lr.checked.report.sections = report.sections
-            lr.keepsNarrative = true
-        } else if let file = spill?.file {
-            lr.spilledNarrative = file.put(report.sections)
+        let extracted = LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar)
+        let keepsNarrative = narrative?.take(report.sections) ?? false
+        var lr: LoadedReport
+        if keepsNarrative, let whole, whole.take() {
+            // Kept as extracted, narrative and all: compacting costs an encoding and a decoding.
+            // (Not its identity results: the report page works them out again either way.)
+            lr = extracted
+            lr.checked.identities = []
+        } else {
+            lr = RecordCodec.compact(extracted)
+            if keepsNarrative {
+                lr.checked.report.sections = report.sections
+                lr.keepsNarrative = true
+            } else if let file = spill?.file {
+                lr.spilledNarrative = file.put(report.sections)
+            }
         }
         let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
         var w = ByteWriter(capacity: 512)
@@ -758,6 +768,7 @@ struct IncrementalBuild {
         let extracted = Slots<Bool>(count: 1)
         let extractor = ReportExtractor()
         let narrative = NarrativeBudget(bytes: options.narrativeBudget)
+        let whole = WholeRecords(count: options.wholeRecords)
         // Made when the first narrative does not fit.
         let spill = SpillFile(folder: options.spillNarrative ? (options.output.hasSuffix("/") ? options.output : options.output + "/") + ".gongkai/" : nil)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
@@ -793,7 +804,7 @@ struct IncrementalBuild {
                 }
                 out.append(IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
                                                     sidecarBytes: sidecarBytes, sidecarHash: sidecarHash, extractor: extractor, narrative: narrative,
-                                                    spill: spill))
+                                                    spill: spill, whole: whole))
                 progress?(extracted.increment(), paths.count)
             }
             results.set(part, (out, anyChanged))

@@ -358,6 +358,24 @@ final class NarrativeBudget: @unchecked Sendable {
     }
 }
 
+/// How many freshly extracted records are kept as the extractor made them rather than compacted
+/// (`RecordCodec.compact`, an encoding and a decoding each). A record kept whole takes about 5 KB
+/// more memory, so only the first `count` are: a large corpus costs no more memory than before
+/// beyond that.
+final class WholeRecords: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+
+    init(count: Int) { left = count }
+
+    func take() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard left > 0 else { return false }
+        left -= 1
+        return true
+    }
+}
+
 /// Narrative sections that did not fit the `NarrativeBudget`, written to a temporary file in
 /// the output's state folder (removed from the folder as soon as it is open, so nothing is left
 /// behind) and read back by their report pages: a page then reads the sections instead of

@@ -5,7 +5,8 @@ import GongkaiSynth
 import GongkaiCore
 
 /// A report page shows the same narrative whether its record kept the sections found when the
-/// report was extracted or the page finds them again in the file (past the memory budget).
+/// report was extracted (whole, or compacted) or the page finds them again (past the memory
+/// budget: written aside, or in the file).
 @Suite struct NarrativeBudgetTests {
     @Test func pagesAreTheSameWithAndWithoutKeptNarrative() throws {
         let root = SiteFixture.tempDir()
@@ -17,6 +18,10 @@ import GongkaiCore
         var refound = BuildOptions(corpus: root + "/corpus", output: root + "/refound", keepFiles: true)
         refound.narrativeBudget = 0
         refound.spillNarrative = false
+        // Kept, in records compacted (past `wholeRecords`) rather than kept as extracted.
+        var compacted = BuildOptions(corpus: root + "/corpus", output: root + "/compacted", keepFiles: true)
+        compacted.narrativeBudget = 1 << 30
+        compacted.wholeRecords = 0
         // Past the budget, written aside and read back.
         var spilled = BuildOptions(corpus: root + "/corpus", output: root + "/spilled", keepFiles: true)
         spilled.narrativeBudget = 0
@@ -28,6 +33,9 @@ import GongkaiCore
         #expect(pages.filter { $0.text.contains("<h3>") && $0.text.contains("总体情况</h3>") }.count >= 8)
         #expect(a.files.map(\.path) == b.files.map(\.path))
         for (x, y) in zip(a.files, b.files) where x.bytes != y.bytes { Issue.record("\(x.path) differs") }
+        let d = try SiteBuilder.build(compacted)
+        #expect(a.files.map(\.path) == d.files.map(\.path))
+        for (x, y) in zip(a.files, d.files) where x.bytes != y.bytes { Issue.record("\(x.path) differs when compacted") }
         let c = try SiteBuilder.build(spilled)
         #expect(a.files.map(\.path) == c.files.map(\.path))
         for (x, y) in zip(a.files, c.files) where x.bytes != y.bytes { Issue.record("\(x.path) differs when spilled") }
