@@ -367,25 +367,44 @@ extension SiteRenderer {
         if let r = region {
             for y in r.totals.keys.sorted() { for l in Level.allCases.reversed() { if let g = r.totals[y]?[l] { totals("region", r.name, "\(y)", l, g) } } }
         }
+        // Agencies' rows (most of the file) on bytes: each row's opening made once per record,
+        // each measure's key and label once per build, whole numbers written as digits.
+        func number(_ d: Double) {
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { JSON.appendInteger(Int(d), to: &out) } else { out.append(contentsOf: JSON.format(d).utf8) }
+        }
         for ai in only {
             let ag = agg.agencies[ai]
             let name = SiteRenderer.csvField(ag.name)
             for j in ag.entries {
                 let e = agg.entries[j]
-                let year = e.year.map(String.init) ?? ""
-                for m in Metric.allCases {
-                    let v = e.figures[m]
-                    row("agency", name, year, ag.level.rawValue, m.key, m.label, v.map(Format.number) ?? "", "", "", v == nil ? "0" : "1", "1")
+                var opening = Array("agency,\(name),".utf8)
+                if let y = e.year { JSON.appendInteger(y, to: &opening) }
+                opening.append(0x2C)
+                opening.append(contentsOf: ag.level.rawValue.utf8)
+                for (k, m) in Metric.allCases.enumerated() {
+                    out += opening; out += SiteRenderer.metricKeyLabels[k]
+                    if let v = e.figures[m] { number(v); out += SiteRenderer.rowEndKnown } else { out += SiteRenderer.rowEndUnknown }
                 }
-                for r in Rate.allCases {
-                    let parts = e.figures.parts(r)
-                    row("agency", name, year, ag.level.rawValue, r.key, r.label, rate(e.figures.rate(r)),
-                        parts.map { Format.number($0.0) } ?? "", parts.map { Format.number($0.1) } ?? "", parts == nil ? "0" : "1", "1")
+                for (k, r) in Rate.allCases.enumerated() {
+                    out += opening; out += SiteRenderer.rateKeyLabels[k]
+                    if let v = e.figures.rate(r) { number((v * 1_000_000).rounded() / 1_000_000) }
+                    out.append(0x2C)
+                    if let parts = e.figures.parts(r) {
+                        number(parts.0); out.append(0x2C); number(parts.1); out += SiteRenderer.partsEndKnown
+                    } else {
+                        out += SiteRenderer.partsEndUnknown
+                    }
                 }
             }
         }
         return out
     }
+
+    /// `,key,label,` of each measure and rate, for `aggregatesCSV`, and the ends of its rows.
+    static let metricKeyLabels: [[UInt8]] = Metric.allCases.map { Array(",\($0.key),\($0.label),".utf8) }
+    static let rateKeyLabels: [[UInt8]] = Rate.allCases.map { Array(",\($0.key),\($0.label),".utf8) }
+    static let rowEndKnown = Array(",,,1,1\r\n".utf8), rowEndUnknown = Array(",,,0,1\r\n".utf8)
+    static let partsEndKnown = Array(",1,1\r\n".utf8), partsEndUnknown = Array(",,0,1\r\n".utf8)
 
     /// A region's totals per year and level (with its sub-regions), CSV (long format) and JSON.
     func regionData(_ r: RegionAggregate, dir: String) -> [OutputFile] {

@@ -83,7 +83,7 @@ extension SiteRenderer {
         if let k = e.agencyKey, let ag = agg.agency(k), ag.entries.count > 1 {
             others = "<nav class=\"years\" aria-label=\"本机关其他年度\"><ul>"
             for j in ag.entries {
-                let label = reports[j].report.year.map { "\($0) 年" } ?? "年度未识别"
+                let label = agg.entries[j].year.map { "\($0) 年" } ?? "年度未识别"
                 others += j == i ? "<li aria-current=\"page\">\(label)</li>" : "<li>\(a(reportLink(j), label))</li>"
             }
             others += "</ul></nav>"
