@@ -30,18 +30,21 @@ public struct HTMLBlocks: Sendable {
         return HTMLBlocks.placeholder(parts.count - 1)
     }
 
-    static let open: Unicode.Scalar = "\u{E000}"
-    static let close: Unicode.Scalar = "\u{E001}"
-
     static func placeholder(_ i: Int) -> String { "\u{E000}gk\(i)\u{E001}" }
 
-    /// The block index a paragraph's literal text stands for.
-    static func index(of literal: String) -> Int? {
-        let u = literal.unicodeScalars
-        guard u.first == open, u.last == close else { return nil }
-        let inner = String(String.UnicodeScalarView(u.dropFirst().dropLast()))
-        guard inner.hasPrefix("gk") else { return nil }
-        return Int(inner.dropFirst(2))
+    /// The block index a paragraph's literal text (a C string) stands for: exactly
+    /// U+E000 `gk` digits U+E001, read on bytes (every paragraph of a page is asked).
+    static func index(ofCString p: UnsafePointer<CChar>) -> Int? {
+        let b = UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self)
+        // U+E000 is EE 80 80, U+E001 EE 80 81.
+        guard b[0] == 0xEE, b[1] == 0x80, b[2] == 0x80, b[3] == 0x67, b[4] == 0x6B else { return nil }
+        var i = 5, n = 0, digits = 0
+        while b[i] >= 0x30 && b[i] <= 0x39 {
+            guard digits < 18 else { return nil }
+            n = n * 10 + Int(b[i] - 0x30); i += 1; digits += 1
+        }
+        guard digits > 0, b[i] == 0xEE, b[i + 1] == 0x80, b[i + 2] == 0x81, b[i + 3] == 0 else { return nil }
+        return n
     }
 }
 
@@ -136,7 +139,7 @@ public enum CommonMark {
                 guard let text = cmark_node_first_child(node), cmark_node_next(text) == nil,
                       cmark_node_get_type(text) == CMARK_NODE_TEXT,
                       let lit = cmark_node_get_literal(text),
-                      let i = HTMLBlocks.index(of: String(cString: lit)), i < blocks.parts.count,
+                      let i = HTMLBlocks.index(ofCString: lit), i < blocks.parts.count,
                       let custom = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { continue }
                 _ = marker(i).withCString { cmark_node_set_on_enter(custom, $0) }
                 _ = cmark_node_replace(node, custom)

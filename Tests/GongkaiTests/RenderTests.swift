@@ -62,6 +62,13 @@ import GongkaiRender
         // A placeholder from untrusted text is stripped before it can be parsed.
         let forged = CommonMark.html(Escape.markdown("\u{E000}gk0\u{E001}"), blocks: blocks)
         #expect(!forged.contains("<table>"))
+        // Only a paragraph that is exactly a placeholder is one.
+        for near in ["x\u{E000}gk0\u{E001}", "\u{E000}gk0\u{E001}x", "\u{E000}gk\u{E001}", "\u{E000}g0\u{E001}", "\u{E000}gk0", "\u{E000}gk+0\u{E001}", "\u{E000}gk-1\u{E001}"] {
+            #expect(!CommonMark.html(near + "\n", blocks: blocks).contains("<table>"), "\(near.unicodeScalars.map(\.value))")
+        }
+        var two = HTMLBlocks()
+        let first = two.add("<p>一</p>"), second = two.add("<p>二</p>")
+        #expect(CommonMark.html("\(second)\n\n\(first)\n", blocks: two) == "<p>二</p>\n<p>一</p>\n")
     }
 
     @Test func htmlEscaping() {
