@@ -33,7 +33,7 @@ public final class LayoutSkeletons: @unchecked Sendable {
         guard theme.layoutsAreSkeletonSafe else { return theme.layoutBytes(name, body: body, context: context) }
         var values: [[UInt8]] = []
         var shape = ""
-        guard let marked = Skeletons.mark(page, values: &values, shape: &shape, style: .html) else {
+        guard Skeletons.values(page, values: &values, shape: &shape, style: .html) else {
             return theme.layoutBytes(name, body: body, context: context)
         }
         values.append(body)
@@ -45,6 +45,10 @@ public final class LayoutSkeletons: @unchecked Sendable {
             return theme.layoutBytes(name, body: body, context: context)
         }
         // First page of this shape: make the skeleton and check it against Mustache.
+        var again: [[UInt8]] = [], sameShape = ""
+        guard let marked = Skeletons.mark(page, values: &again, shape: &sameShape, style: .html) else {
+            return theme.layoutBytes(name, body: body, context: context)
+        }
         let real = theme.layoutBytes(name, body: body, context: context)
         var skeleton: Skeleton? = nil
         if let html = theme.layoutLibrary.render(["site": site, "page": marked, "body": Skeletons.Style.html.marker(values.count - 1)], withTemplate: "layouts/\(name)"),
@@ -83,7 +87,7 @@ public final class PageSkeletons: @unchecked Sendable {
         guard theme.pagesAreSkeletonSafe, context["site"] == nil else { return Array(try theme.pageMarkdown(kind, full).utf8) }
         var values: [[UInt8]] = []
         var shape = kind + ":"
-        guard var marked = Skeletons.mark(context, values: &values, shape: &shape, style: .markdown) else {
+        guard Skeletons.values(context, values: &values, shape: &shape, style: .markdown) else {
             return Array(try theme.pageMarkdown(kind, full).utf8)
         }
         lock.lock()
@@ -91,6 +95,10 @@ public final class PageSkeletons: @unchecked Sendable {
         lock.unlock()
         if let known {
             if let s = known { return Skeletons.fill(s, values, style: .markdown) }
+            return Array(try theme.pageMarkdown(kind, full).utf8)
+        }
+        var again: [[UInt8]] = [], sameShape = ""
+        guard var marked = Skeletons.mark(context, values: &again, shape: &sameShape, style: .markdown) else {
             return Array(try theme.pageMarkdown(kind, full).utf8)
         }
         let real = Array(try theme.pageMarkdown(kind, full).utf8)
@@ -135,40 +143,53 @@ enum Skeletons {
     /// `page` with each string replaced by a marker (its text appended to `values`), and its
     /// shape; nil when it holds a value of another type or a string that holds a marker's bytes.
     static func mark(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style) -> [String: Any]? {
-        var out: [String: Any] = [:]
+        var out: [String: Any]? = [:]
+        return walk(page, values: &values, shape: &shape, style: style, marked: &out) ? out : nil
+    }
+
+    /// `mark` without the marked page: only the values and the shape (what a page of a shape
+    /// already known needs). False where `mark` is nil.
+    static func values(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style) -> Bool {
+        var none: [String: Any]? = nil
+        return walk(page, values: &values, shape: &shape, style: style, marked: &none)
+    }
+
+    /// The walk `mark` and `values` share; `marked` is filled in when it is not nil.
+    private static func walk(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style, marked: inout [String: Any]?) -> Bool {
         for key in page.keys.sorted() {
             shape += key
             switch page[key]! {
             case let b as Bool:
-                out[key] = b
+                marked?[key] = b
                 shape += b ? "=1;" : "=0;"
             case let s as String:
-                if s.isEmpty { out[key] = ""; shape += "=e;"; continue }
+                if s.isEmpty { marked?[key] = ""; shape += "=e;"; continue }
                 let bytes = Array(s.utf8)
-                if containsMarkerScalar(bytes, style) { return nil }
-                out[key] = style.marker(values.count)
+                if containsMarkerScalar(bytes, style) { return false }
+                if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(bytes)
                 shape += "=s;"
             case let n as Int:
                 // Mustache prints an integer as its description and treats it as true in a
                 // section, as it does a string that is not empty.
-                out[key] = style.marker(values.count)
+                if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(Array(String(n).utf8))
                 shape += "=i;"
             case let list as [[String: Any]]:
                 shape += "=[\(list.count)"
                 var items: [[String: Any]] = []
                 for item in list {
-                    guard let m = mark(item, values: &values, shape: &shape, style: style) else { return nil }
-                    items.append(m)
+                    var m: [String: Any]? = marked == nil ? nil : [:]
+                    guard walk(item, values: &values, shape: &shape, style: style, marked: &m) else { return false }
+                    if let m { items.append(m) }
                 }
                 shape += "];"
-                out[key] = items
+                if marked != nil { marked![key] = items }
             default:
-                return nil
+                return false
             }
         }
-        return out
+        return true
     }
 
     /// Whether UTF-8 `bytes` hold the style's opening or closing character (its first two bytes
