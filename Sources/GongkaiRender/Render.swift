@@ -7,7 +7,7 @@ public enum Escape {
     /// Text for an HTML element or a quoted attribute value.
     public static func html(_ s: String) -> String {
         var needs = false
-        for u in s.utf8 where u == 0x26 || u == 0x3C || u == 0x3E || u == 0x22 || u == 0x27 || u < 0x20 { needs = true; break }
+        for u in s.utf8 where u == 0x26 || u == 0x3C || u == 0x3E || u == 0x22 || u == 0x27 || u < 0x20 || u == 0x7F { needs = true; break }
         guard needs else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 16)

@@ -74,6 +74,9 @@ import GongkaiRender
     @Test func htmlEscaping() {
         #expect(Escape.html("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
         #expect(Escape.html("普通文字") == "普通文字")
+        // Control characters go, with or without something else to escape (DEL too).
+        #expect(Escape.html("a\u{7F}b") == "ab")
+        #expect(Escape.html("a\u{7F}&\u{1}") == "a&amp;")
         #expect(Escape.externalURL("javascript:alert(1)") == nil)
         #expect(Escape.externalURL("https://example.org/a\"b") == nil)
         #expect(Escape.externalURL(" https://example.org/a ") == "https://example.org/a")
