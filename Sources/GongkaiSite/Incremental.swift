@@ -46,7 +46,8 @@ struct IncrementalBuild {
         return v
     }()
 
-    static let batch = 512
+    /// Units rendered between two waits for both cores (errors are seen at the end of a batch).
+    static let batch = 1 << 20
 
     /// The last build's records, aggregates, units and state, kept until the next build: a
     /// process that ends after one build then ends without freeing ten thousand records one by
@@ -590,11 +591,17 @@ struct IncrementalBuild {
     static func renderAndWrite(_ dirty: [Int], units: [SiteRenderer.RenderUnit], match: ManifestMatch, oldBytes: [UInt8],
                                root: String, keepFiles: Bool) throws -> [Int: RenderedUnit] {
         var done: [Int: RenderedUnit] = [:]
+        // All on both cores at once (each unit writes its files as it goes, so nothing large is
+        // held), report pages last: many small units even out the end, where a few large ones
+        // (the year's records files) would leave one core idle. The records files still come
+        // after the agency files that hand them their rows.
+        let isReport = dirty.map { units[$0].paths.first?.hasPrefix("reports/") ?? false }
+        let order = dirty.indices.filter { !isReport[$0] }.map { dirty[$0] } + dirty.indices.filter { isReport[$0] }.map { dirty[$0] }
         var start = 0
-        while start < dirty.count {
-            let slice = Array(dirty[start..<min(start + IncrementalBuild.batch, dirty.count)])
+        while start < order.count {
+            let slice = Array(order[start..<min(start + IncrementalBuild.batch, order.count)])
             let slots = Slots<Result<RenderedUnit, Error>>(count: slice.count)
-                        DispatchQueue.concurrentPerform(iterations: slice.count) { k in
+            DispatchQueue.concurrentPerform(iterations: slice.count) { k in
                 slots.set(k, Result {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     let unit = units[slice[k]]
