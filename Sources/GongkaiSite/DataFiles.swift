@@ -341,23 +341,26 @@ extension SiteRenderer {
         var out = SiteRenderer.bom
         out.reserveCapacity(16_384)
         out.append(contentsOf: "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n".utf8)
-        func row(_ fields: String...) {
-            for (i, f) in fields.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                out.append(contentsOf: f.utf8)
-            }
-            out.append(0x0D); out.append(0x0A)
+        // On bytes: each row's opening made once per group, each measure's key and label once per
+        // build, whole numbers written as digits (the same text as `Format.number`).
+        func number(_ d: Double) {
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { JSON.appendInteger(Int(d), to: &out) } else { out.append(contentsOf: JSON.format(d).utf8) }
         }
-        func rate(_ v: Double?) -> String { v.map { Format.number(($0 * 1_000_000).rounded() / 1_000_000) } ?? "" }
         func totals(_ scope: String, _ name: String, _ year: String, _ level: Level, _ g: GroupTotals) {
-            let name = SiteRenderer.csvField(name)
-            for m in Metric.allCases {
+            let opening = Array("\(scope),\(SiteRenderer.csvField(name)),\(year),\(level.rawValue)".utf8)
+            for (k, m) in Metric.allCases.enumerated() {
                 let t = g[m]
-                row(scope, name, year, level.rawValue, m.key, m.label, t.known.map(Format.number) ?? "", "", "", String(t.covered), String(t.of))
+                out += opening; out += SiteRenderer.metricKeyLabels[k]
+                if let v = t.known { number(v) }
+                out += SiteRenderer.emptyParts
+                JSON.appendInteger(t.covered, to: &out); out.append(0x2C); JSON.appendInteger(t.of, to: &out); out.append(0x0D); out.append(0x0A)
             }
-            for r in Rate.allCases {
+            for (k, r) in Rate.allCases.enumerated() {
                 let p = g[r]
-                row(scope, name, year, level.rawValue, r.key, r.label, rate(p.value), Format.number(p.numerator), Format.number(p.denominator), String(p.covered), String(p.of))
+                out += opening; out += SiteRenderer.rateKeyLabels[k]
+                if let v = p.value { number((v * 1_000_000).rounded() / 1_000_000) }
+                out.append(0x2C); number(p.numerator); out.append(0x2C); number(p.denominator); out.append(0x2C)
+                JSON.appendInteger(p.covered, to: &out); out.append(0x2C); JSON.appendInteger(p.of, to: &out); out.append(0x0D); out.append(0x0A)
             }
         }
         if includeTotals {
@@ -367,11 +370,7 @@ extension SiteRenderer {
         if let r = region {
             for y in r.totals.keys.sorted() { for l in Level.allCases.reversed() { if let g = r.totals[y]?[l] { totals("region", r.name, "\(y)", l, g) } } }
         }
-        // Agencies' rows (most of the file) on bytes: each row's opening made once per record,
-        // each measure's key and label once per build, whole numbers written as digits.
-        func number(_ d: Double) {
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { JSON.appendInteger(Int(d), to: &out) } else { out.append(contentsOf: JSON.format(d).utf8) }
-        }
+        // Agencies' rows (most of an agency's file), each row's opening made once per record.
         for ai in only {
             let ag = agg.agencies[ai]
             let name = SiteRenderer.csvField(ag.name)
@@ -405,6 +404,7 @@ extension SiteRenderer {
     static let rateKeyLabels: [[UInt8]] = Rate.allCases.map { Array(",\($0.key),\($0.label),".utf8) }
     static let rowEndKnown = Array(",,,1,1\r\n".utf8), rowEndUnknown = Array(",,,0,1\r\n".utf8)
     static let partsEndKnown = Array(",1,1\r\n".utf8), partsEndUnknown = Array(",,0,1\r\n".utf8)
+    static let emptyParts = Array(",,,".utf8)
 
     /// A region's totals per year and level (with its sub-regions), CSV (long format) and JSON.
     func regionData(_ r: RegionAggregate, dir: String) -> [OutputFile] {
