@@ -30,8 +30,10 @@ public indirect enum JSON: Hashable, Sendable {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .double(let d): out.append(contentsOf: JSON.format(d).utf8)
+        case .int(let i): JSON.appendInteger(i, to: &out)
+        case .double(let d):
+            // `format`'s text, whole numbers written as digits directly.
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { JSON.appendInteger(Int(d), to: &out) } else { out.append(contentsOf: JSON.format(d).utf8) }
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
