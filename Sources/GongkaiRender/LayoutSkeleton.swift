@@ -261,7 +261,7 @@ enum Skeletons {
             case .value(let i, let escaped):
                 if !escaped { out.append(contentsOf: values[i]) }
                 else if style == .html { htmlEscape(values[i], into: &out) }
-                else { values[i].withUnsafeBufferPointer { out.append(contentsOf: Escape.markdownBytes($0).utf8) } }
+                else { values[i].withUnsafeBufferPointer { Escape.appendMarkdown(utf8: $0, to: &out) } }
             }
         }
         return out

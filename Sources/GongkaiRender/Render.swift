@@ -40,6 +40,20 @@ public enum Escape {
     static func markdownBytes(_ u: UnsafeBufferPointer<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(u.count + u.count / 4 + 8)
+        appendMarkdown(utf8: u, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `markdown(s)`'s UTF-8 bytes appended to `out` (no string made for each piece of text).
+    public static func appendMarkdown(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendMarkdown(utf8: $0, to: &out) }
+    }
+
+    /// `markdown(_:)` of valid UTF-8 bytes, appended to `out`.
+    static func appendMarkdown(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        // (`out` may already hold text: what this call wrote starts at `first`.)
+        let first = out.count
         var space = false
         var i = 0
         let n = u.count
@@ -49,7 +63,7 @@ public enum Escape {
         while i < n {
             let b = u[i]
             if b < 0x80 {
-                if b == 0x0A || b == 0x0D || b == 0x09 || b == 0x20 { flush(i); i += 1; run = i; space = !out.isEmpty; continue }
+                if b == 0x0A || b == 0x0D || b == 0x09 || b == 0x20 { flush(i); i += 1; run = i; space = out.count > first; continue }
                 if b < 0x20 || b == 0x7F { flush(i); i += 1; run = i; continue }
                 // (A pending space means the run is empty: it was flushed at the white space.)
                 if space { out.append(0x20); space = false }
@@ -61,17 +75,16 @@ public enum Escape {
             let end = min(i + len, n)
             // U+00A0 (C2 A0) and U+3000 (E3 80 80) are white space; U+E000–U+F8FF (EE xx xx,
             // EF 80–A3 xx) and U+FEFF (EF BB BF) are dropped.
-            if len == 2, b == 0xC2, end > i + 1, u[i + 1] == 0xA0 { flush(i); i = end; run = i; space = !out.isEmpty; continue }
+            if len == 2, b == 0xC2, end > i + 1, u[i + 1] == 0xA0 { flush(i); i = end; run = i; space = out.count > first; continue }
             if len == 3 {
                 let b1 = end > i + 1 ? u[i + 1] : 0, b2 = end > i + 2 ? u[i + 2] : 0
-                if b == 0xE3, b1 == 0x80, b2 == 0x80 { flush(i); i = end; run = i; space = !out.isEmpty; continue }
+                if b == 0xE3, b1 == 0x80, b2 == 0x80 { flush(i); i = end; run = i; space = out.count > first; continue }
                 if b == 0xEE || (b == 0xEF && b1 <= 0xA3) || (b == 0xEF && b1 == 0xBB && b2 == 0xBF) { flush(i); i = end; run = i; continue }
             }
             if space { out.append(0x20); space = false }
             i = end
         }
         flush(n)
-        return String(decoding: out, as: UTF8.self)
     }
 
     @inline(__always)

@@ -91,14 +91,16 @@ extension SiteRenderer {
 
         // The narrative as Markdown (`narrative`); `sections` as values only for a template that
         // iterates them itself (building them costs more than the Markdown).
-        var narrative = ""
+        // (Written as bytes and made a string once: a string per paragraph cost more.)
+        var md: [UInt8] = []
         for sec in r.sections {
-            narrative += "### "; narrative += Escape.markdown(sec.title); narrative += "\n\n"
+            md += Self.headingOpening; Escape.appendMarkdown(sec.title, to: &md); md += Self.paragraphEnd
             for p in sec.paragraphs {
-                narrative += Escape.markdown(p.text); narrative += " [第"; narrative += String(p.line); narrative += "行](#L"
-                narrative += String(p.line); narrative += ")\n\n"
+                Escape.appendMarkdown(p.text, to: &md); md += Self.lineLinkOpening; JSON.appendInteger(p.line, to: &md)
+                md += Self.lineLinkMiddle; JSON.appendInteger(p.line, to: &md); md += Self.lineLinkEnd
             }
         }
+        let narrative = String(decoding: md, as: UTF8.self)
         let sections: [[String: Any]] = !reportTemplateIteratesSections ? [] : r.sections.map { s in
             ["title": s.title, "line": s.line, "paragraphs": s.paragraphs.map { ["text": $0.text, "line": $0.line] as [String: Any] }]
         }
@@ -127,6 +129,10 @@ extension SiteRenderer {
         return try self.page(dir, kind: "report", title: title, description: "\(title)：统计表、勾稽关系核对结果与原文。",
                                  crumbs: crumbs, context: context, blocks: blocks)
     }
+
+    /// The fixed pieces of the narrative's Markdown.
+    static let headingOpening = Array("### ".utf8), paragraphEnd = Array("\n\n".utf8)
+    static let lineLinkOpening = Array(" [第".utf8), lineLinkMiddle = Array("行](#L".utf8), lineLinkEnd = Array(")\n\n".utf8)
 
     /// The report's figure tables (二, 三, 四) written as bytes: the largest tables of the site.
     /// Each figure's key is its row's `data-key`, a dot and its column's; a number links to its

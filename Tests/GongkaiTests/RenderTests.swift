@@ -39,6 +39,12 @@ import GongkaiRender
         for _ in 0..<2000 {
             let s = String((0..<(next() % 24)).map { _ in alphabet[next() % alphabet.count] })
             #expect(Escape.markdown(s) == Self.markdownReference(s), "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
+            // Appended after other text, the same bytes as on its own (leading white space too goes).
+            let t = String((0..<(next() % 24)).map { _ in alphabet[next() % alphabet.count] })
+            var bytes: [UInt8] = []
+            Escape.appendMarkdown(s, to: &bytes)
+            Escape.appendMarkdown(t, to: &bytes)
+            #expect(bytes == Array((Self.markdownReference(s) + Self.markdownReference(t)).utf8))
         }
         #expect(Escape.markdown("  规章\u{3000}\u{3000}*5*  ") == "规章 \\*5\\*")
     }
