@@ -31,9 +31,7 @@ public indirect enum JSON: Hashable, Sendable {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i): JSON.appendInteger(i, to: &out)
-        case .double(let d):
-            // `format`'s text, whole numbers written as digits directly.
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { JSON.appendInteger(Int(d), to: &out) } else { out.append(contentsOf: JSON.format(d).utf8) }
+        case .double(let d): JSON.appendNumber(d, to: &out)
         case .string(let s): JSON.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
@@ -110,6 +108,11 @@ public indirect enum JSON: Hashable, Sendable {
     }
 
     /// The decimal digits of `n` onto bytes (the bytes of `String(n)`, without making the string).
+    /// `format(d)` onto bytes, whole numbers written as digits directly (no string made).
+    public static func appendNumber(_ d: Double, to out: inout [UInt8]) {
+        if d.isFinite, d == d.rounded(), abs(d) < 1e15 { appendInteger(Int(d), to: &out) } else { out.append(contentsOf: format(d).utf8) }
+    }
+
     public static func appendInteger(_ n: Int, to out: inout [UInt8]) {
         if n >= 0 && n < 10 { out.append(0x30 + UInt8(n)); return }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for any Int's 20 digits

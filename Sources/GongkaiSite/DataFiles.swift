@@ -342,10 +342,8 @@ extension SiteRenderer {
         out.reserveCapacity(16_384)
         out.append(contentsOf: "scope,name,year,level,measure,label,value,numerator,denominator,reports_with_value,reports\r\n".utf8)
         // On bytes: each row's opening made once per group, each measure's key and label once per
-        // build, whole numbers written as digits (the same text as `Format.number`).
-        func number(_ d: Double) {
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { JSON.appendInteger(Int(d), to: &out) } else { out.append(contentsOf: JSON.format(d).utf8) }
-        }
+        // build, numbers as `Format.number` writes them.
+        func number(_ d: Double) { JSON.appendNumber(d, to: &out) }
         func totals(_ scope: String, _ name: String, _ year: String, _ level: Level, _ g: GroupTotals) {
             let opening = Array("\(scope),\(SiteRenderer.csvField(name)),\(year),\(level.rawValue)".utf8)
             for (k, m) in Metric.allCases.enumerated() {

@@ -165,9 +165,7 @@ extension SiteRenderer {
         }
 
         /// `put(Format.number(v))`, whole numbers written as digits directly.
-        mutating func number(_ v: Double) {
-            if v == v.rounded(), abs(v) < 1e15 { JSON.appendInteger(Int(v), to: &out) } else { raw(Format.number(v)) }
-        }
+        mutating func number(_ v: Double) { JSON.appendNumber(v, to: &out) }
 
         mutating func cell(_ c: Cell) {
             func link(_ t: inout FigureTable) { t.put("<a"); if let l = c.line { t.put(" href=\"#L"); JSON.appendInteger(l, to: &t.out); t.put("\"") } }

@@ -32,6 +32,13 @@ import GongkaiSynth
         #expect(out == [0x5B] + Array(String(n).utf8))
     }
 
+    @Test(arguments: [0.0, -0.0, 7, -3, 2.5, 25.099999999999998, 1e15, 1e15 - 1, -1e15, 123.4567891, .nan, .infinity, -.infinity])
+    func numbersPrintAsFormatDoes(_ d: Double) {
+        var out: [UInt8] = [0x5B]
+        JSON.appendNumber(d, to: &out)
+        #expect(out == [0x5B] + Array(JSON.format(d).utf8))
+    }
+
     @Test func syntheticReportsPrintTheSameBytes() {
         var n = 0
         for s in SyntheticCorpus(seed: 5, count: 60) {
