@@ -549,10 +549,6 @@ final class RecordParts: @unchecked Sendable {
         self.spillFolder = spillFolder
     }
 
-    func put(_ i: Int, _ kind: Kind, _ bytes: [UInt8]) {
-        put([(i, bytes.indices)], kind, from: bytes)
-    }
-
     /// Hands over the parts at `ranges` of `out` (one agency file's records).
     func put(_ parts: [(i: Int, range: Range<Int>)], _ kind: Kind, from out: [UInt8]) {
         var over: [(i: Int, range: Range<Int>)] = []
@@ -602,11 +598,5 @@ final class RecordParts: @unchecked Sendable {
         lock.unlock()
         guard at.count > 0, let spill else { return false }
         return spill.read(offset: at.offset, count: at.count, appendingTo: &out)
-    }
-
-    /// `take(_:_:appendingTo:)` as an array.
-    func take(_ i: Int, _ kind: Kind) -> [UInt8]? {
-        var out: [UInt8] = []
-        return take(i, kind, appendingTo: &out) ? out : nil
     }
 }

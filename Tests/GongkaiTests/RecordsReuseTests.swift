@@ -72,11 +72,12 @@ import GongkaiSynth
         #expect(same(r.recordsCSV(all), csv))
         // Nothing past the limit is kept.
         let parts = RecordParts(count: 4, limit: 10)
-        parts.put(0, .csv, Array(repeating: 1, count: 8))
-        parts.put(1, .csv, Array(repeating: 2, count: 8))
-        #expect(parts.take(0, .csv) == Array(repeating: 1, count: 8))
-        #expect(parts.take(1, .csv) == nil)
-        #expect(parts.take(0, .csv) == nil)
+        parts.put([(0, 0..<8), (1, 8..<16)], .csv, from: Array(repeating: 1, count: 8) + Array(repeating: 2, count: 8))
+        var taken: [UInt8] = []
+        #expect(parts.take(0, .csv, appendingTo: &taken) && taken == Array(repeating: 1, count: 8))
+        #expect(!parts.take(1, .csv, appendingTo: &taken))
+        #expect(!parts.take(0, .csv, appendingTo: &taken))
+        #expect(taken.count == 8)
     }
 
     @Test func anOldFileThatDoesNotMatchIsNotUsed() throws {
