@@ -2,7 +2,12 @@ import Testing
 import Foundation
 
 @Suite("Command line", .serialized)
-struct CLITests {
+final class CLITests {
+    /// Every folder a test makes lies under this one, removed when the test ends (Swift Testing
+    /// makes a suite instance per test).
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-cli-\(UUID().uuidString)")
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+
     @Test func extractPrintsOneJSONRecordPerFileWithSourceAndDiagnostics() throws {
         let files = ["tab-2021.txt", "cell-per-line-2019.txt"].map { Fixture.path("extract/" + $0) }
         let r = try CLI.run(["extract"] + files + ["--format", "json"])
@@ -36,7 +41,7 @@ struct CLITests {
     }
 
     func corpus(_ files: [String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-cli-\(UUID().uuidString)")
+        let dir = scratch.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("nested"), withIntermediateDirectories: true)
         for f in files {
             try FileManager.default.copyItem(atPath: Fixture.path("extract/" + f), toPath: dir.appendingPathComponent("nested/" + f).path)
@@ -104,6 +109,7 @@ struct CLITests {
 struct TemplateErrorTests {
     @Test func aBrokenTemplateIsACompilerStyleErrorWithItsLine() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-tpl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("layouts"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("corpus"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Fixture.path("extract/pipes-2021.md"), toPath: dir.appendingPathComponent("corpus/r.md").path)

@@ -48,6 +48,7 @@ struct ServeTests {
 
     @Test func editingAReportRebuildsTheSiteAndPagesCarryTheReloadScript() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-serve-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let corpus = dir + "/corpus"
         try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
         let report = corpus + "/pipes-2021.md"
@@ -79,6 +80,7 @@ struct ServeTests {
 
     @Test func requestsOutsideTheOutputFolderAreRefused() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gongkai-serve-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let corpus = dir + "/corpus"
         try FileManager.default.createDirectory(atPath: corpus, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Fixture.path("extract/pipes-2021.md"), toPath: corpus + "/r.md")
