@@ -15,16 +15,19 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // The lightest server on the mirror: Swift concurrency over BSD sockets, WebSockets built in, no NIO.
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
-        // SHA-256 of inputs and outputs for incremental builds.
+        // SHA-256 of the inputs of incremental builds (the outputs' hashes are XXH3, from libxxhash).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
-        // System libraries (Debian: libcmark-dev, libopencc-dev, libjemalloc-dev).
+        // System libraries (Debian: libcmark-dev, libopencc-dev, libjemalloc-dev, libxxhash-dev).
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
         .systemLibrary(name: "COpenCC", pkgConfig: "opencc", providers: [.apt(["libopencc-dev"])]),
         // The executable's allocator: a site build allocates millions of small strings and arrays
         // on both cores, and jemalloc does that about 15 % faster than glibc's malloc (BENCHMARKS.md).
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
+        // The hash of every output file, to tell a changed page from an unchanged one: XXH3-128
+        // runs at memory speed, where SHA-256 took 6 % of a full build's CPU (BENCHMARKS.md).
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
         // The data contract: records, the form's schema, diagnostics.
         .target(name: "GongkaiCore"),
@@ -44,6 +47,7 @@ let package = Package(
         // write: the site build as named steps.
         .target(name: "GongkaiSite", dependencies: [
             "GongkaiCore", "GongkaiRead", "GongkaiExtract", "GongkaiCheck", "GongkaiAggregate", "GongkaiRender",
+            "CXXHash",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -20,7 +20,8 @@ import Darwin
 ///   tables). A file whose size and time match is not read; one whose bytes hash the same is not
 ///   parsed.
 /// - `manifest` (`Manifest`; text header, then binary): per unit its key — the SHA-256 (first
-///   128 bits) of every input the unit reads — and per output file the hash of its bytes. A unit
+///   128 bits) of every input the unit reads — and per output file the hash of its bytes
+///   (`OutputHash`, XXH3-128; before "gongkai-site 3" it was SHA-256's first 128 bits). A unit
 ///   whose key is unchanged is not rendered; a rendered file whose hash is unchanged is not
 ///   written.
 /// - `pending`: written before the first output of a build is touched, listing every path the
@@ -39,7 +40,7 @@ struct IncrementalBuild {
     /// Changes whenever the binary changes (size and time of the running executable), so a new
     /// build of gongkai never trusts pages rendered by an older one.
     static let toolVersion: String = {
-        var v = "gongkai-site 2"
+        var v = "gongkai-site 3"
         if let s = FileStamp.of("/proc/self/exe") ?? CommandLine.arguments.first.flatMap(FileStamp.of) {
             v += " \(s.size)-\(s.seconds).\(s.nanoseconds)"
         }
@@ -517,7 +518,7 @@ struct IncrementalBuild {
             let oldBytes = old.bytes, rootPath = root, trustedOffsets = trustedAt
             renderer.previous.file = { path in
                 guard let at = trustedOffsets[path], at >= 0, let bytes = SiteWriter.readFile(rootPath + path) else { return nil }
-                return SHA256.hash(data: bytes).prefix(16).elementsEqual(oldBytes[at..<(at + 16)]) ? bytes : nil
+                return OutputHash.of(bytes).elementsEqual(oldBytes[at..<(at + 16)]) ? bytes : nil
             }
             var fresh = Set<Int>()
             for i in headOnly.indices where headOnly[i] == nil { fresh.insert(i) }
@@ -614,7 +615,7 @@ struct IncrementalBuild {
                     var outs: [(String, [UInt8], Bool)] = []
                     var folder: Substring? = nil
                     for f in files {
-                        let h = Array(SHA256.hash(data: f.bytes).prefix(16))
+                        let h = OutputHash.of(f.bytes)
                         let j = unit.paths.firstIndex(of: f.path)!
                         let at = match.trusted[match.firstOutput[slice[k]] + j]
                         if at >= 0, oldBytes[at..<(at + 16)].elementsEqual(h), FileStamp.of(root + f.path) != nil {

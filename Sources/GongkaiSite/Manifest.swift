@@ -48,7 +48,7 @@ public final class OutputLock {
 
 /// The manifest of the previous build. Format 2: five text lines (format, tool version, global
 /// digest, inputs digest, counts), then binary: the units in build order, each with its name, key
-/// (16 bytes) and output files (path and the first 16 bytes of the SHA-256 of their content).
+/// (16 bytes) and output files (path and the XXH3-128 of their content, `OutputHash`).
 /// Names and paths stay byte ranges of the file: a build whose units come in the same order
 /// compares them in place. Format 1 (all text) is still read, for the files it lists.
 struct Manifest {

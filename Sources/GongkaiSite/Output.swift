@@ -1,5 +1,6 @@
 import Foundation
 import GongkaiRead
+import CXXHash
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,6 +26,21 @@ public struct OutputFile: Hashable, Sendable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     public var isPage: Bool { path.hasSuffix(".html") }
     static let pageSuffix: [UInt8] = Array(".html".utf8)
+}
+
+/// The hash the manifest keeps of each output file: XXH3, 128 bits, in xxHash's canonical
+/// (big-endian) byte order. It tells whether a rendered file's bytes are those the last build
+/// wrote, so an unchanged page is not rewritten. Inputs, whose hashes decide what is trusted
+/// without being read again, keep SHA-256.
+public enum OutputHash {
+    public static let size = 16
+
+    public static func of(_ bytes: [UInt8]) -> [UInt8] {
+        let h = bytes.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+        var c = XXH128_canonical_t()
+        XXH128_canonicalFromHash(&c, h)
+        return withUnsafeBytes(of: &c.digest) { Array($0) }
+    }
 }
 
 public struct OutputPathError: Error, CustomStringConvertible {

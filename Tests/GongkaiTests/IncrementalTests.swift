@@ -360,6 +360,18 @@ import GongkaiSynth
         #expect(cached.reports.map(\.report.applications) == fresh.reports.map(\.report.applications))
     }
 
+    @Test func outputHashesAreXXH3OfTheBytes() {
+        func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+        // xxHash's published XXH3-128 of no bytes, high half first (its canonical form).
+        #expect(hex(OutputHash.of([])) == "99aa06d3014798d86001c324468d497f")
+        let page = Array("<p>行政许可 120</p>".utf8)
+        var edited = page
+        edited[edited.count - 5] = UInt8(ascii: "1")
+        #expect(OutputHash.of(page) == OutputHash.of(Array(page)))
+        #expect(OutputHash.of(page) != OutputHash.of(edited))
+        #expect(OutputHash.of(page).count == OutputHash.size)
+    }
+
     @Test func aSecondBuildOfTheSameFolderIsRefused() throws {
         let out = SiteFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
