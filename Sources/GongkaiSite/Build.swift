@@ -36,6 +36,9 @@ public struct LoadedReport: Sendable {
     /// Where a partial record's narrative sections were written when they did not fit the
     /// budget (see `NarrativeSpill`).
     var spilledNarrative: NarrativeSpill.Ref?
+    /// The file's bytes as read in this build, when they are UTF-8 without a byte order mark
+    /// (so they are the decoded text) and fit the `SourceBudget`: the page's source view.
+    var sourceBytes: [UInt8]?
 
     public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
         self.storage = RecordStorage(checked)
@@ -129,6 +132,9 @@ public struct BuildOptions: Sendable {
     var spillNarrative = true
     /// How many freshly extracted records are kept whole rather than compacted (`WholeRecords`).
     var wholeRecords = 12_000
+    /// How many bytes of report files read in this build are kept for their pages' source view,
+    /// which otherwise reads and decodes each file again (`SourceBudget`).
+    var sourceBudget = 128 << 20
 
     public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil,
                 clean: Bool = false, keepFiles: Bool = false) {

@@ -688,10 +688,18 @@ struct IncrementalBuild {
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).
     static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
                         sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil,
-                        spill: SpillFile? = nil, whole: WholeRecords? = nil) -> CacheEntry {
+                        spill: SpillFile? = nil, whole: WholeRecords? = nil, sources: SourceBudget? = nil) -> CacheEntry {
         var report: Report
+        var keptBytes: [UInt8]? = nil
         if let bytes {
-            report = extractor.extract(bytes: bytes, source: path)
+            var diagnostics = Diagnostics()
+            if let text = SourceReader.read(bytes: bytes, diagnostics: &diagnostics) {
+                report = extractor.extract(text, source: path, diagnostics: diagnostics)
+                // UTF-8 without a byte order mark: the bytes are valid and are the decoded text.
+                if text.encoding == .utf8, sources?.take(bytes.count) == true { keptBytes = bytes }
+            } else {
+                report = Report(source: path, diagnostics: diagnostics.all)
+            }
         } else {
             report = Report(source: path, diagnostics: [FileBytes.unreadable(path)])
         }
@@ -714,6 +722,7 @@ struct IncrementalBuild {
                 lr.spilledNarrative = file.put(report.sections)
             }
         }
+        lr.sourceBytes = keptBytes
         let input = AggregateInput(lr.report, identityBreaks: lr.identityBreaks)
         var w = ByteWriter(capacity: 512)
         RecordCache.encodeHead(lr, input, &w)
@@ -777,6 +786,7 @@ struct IncrementalBuild {
         let extractor = ReportExtractor()
         let narrative = NarrativeBudget(bytes: options.narrativeBudget)
         let whole = WholeRecords(count: options.wholeRecords)
+        let sources = SourceBudget(bytes: options.sourceBudget)
         // Made when the first narrative does not fit.
         let spill = SpillFile(folder: options.spillNarrative ? (options.output.hasSuffix("/") ? options.output : options.output + "/") + ".gongkai/" : nil)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
@@ -812,7 +822,7 @@ struct IncrementalBuild {
                 }
                 out.append(IncrementalBuild.extract(path, rel: rel, bytes: bytes, hash: hash, stamp: stamp, sidecarStamp: sidecarStamp,
                                                     sidecarBytes: sidecarBytes, sidecarHash: sidecarHash, extractor: extractor, narrative: narrative,
-                                                    spill: spill, whole: whole))
+                                                    spill: spill, whole: whole, sources: sources))
                 progress?(extracted.increment(), paths.count)
             }
             results.set(part, (out, anyChanged))

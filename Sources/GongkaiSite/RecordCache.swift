@@ -358,6 +358,21 @@ final class NarrativeBudget: @unchecked Sendable {
     }
 }
 
+/// How many bytes of report files are kept from reading to their pages (`LoadedReport.sourceBytes`).
+final class SourceBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+
+    init(bytes: Int) { left = bytes }
+
+    func take(_ count: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard count <= left else { return false }
+        left -= count
+        return true
+    }
+}
+
 /// How many freshly extracted records are kept as the extractor made them rather than compacted
 /// (`RecordCodec.compact`, an encoding and a decoding each). A record kept whole takes about 5 KB
 /// more memory, so only the first `count` are: a large corpus costs no more memory than before

@@ -23,7 +23,9 @@ extension SiteRenderer {
             r.sections = sections
             needsNarrative = false
         }
-        if text == nil || needsNarrative, let bytes = FileBytes.read(lr.report.source) {
+        // The file's bytes kept since it was read (valid UTF-8, the decoded text itself).
+        let source: [UInt8]? = text == nil && !needsNarrative ? lr.sourceBytes.map { b in b.withUnsafeBufferPointer { Self.sourceView(utf8: $0) } } : nil
+        if source == nil, text == nil || needsNarrative, let bytes = FileBytes.read(lr.report.source) {
             // Decoded once, for both.
             let decoded = try? SourceDecoder.decode(bytes)
             if text == nil { text = decoded?.text }
@@ -115,7 +117,7 @@ extension SiteRenderer {
             "hasFindings": !diag.isEmpty,
             "otherYears": others.isEmpty ? "" : blocks.add(others),
             "identities": blocks.add(identityTable(checked)),
-            "source": blocks.add(bytes: sourceView(text)),
+            "source": blocks.add(bytes: source ?? sourceView(text)),
         ]
         context["active"] = r.activeDisclosure.map { blocks.add(bytes: activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
         context["applications"] = r.applications.map { blocks.add(bytes: applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
