@@ -84,8 +84,13 @@ public indirect enum JSON: Hashable, Sendable {
 
     /// Whether `s` holds nothing `quote` escapes (checked on bytes: most strings are copied whole).
     private static func isPlain(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8(isPlain)
+    }
+
+    private static func isPlain(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         var prev2: UInt8 = 0, prev1: UInt8 = 0
-        for b in s.utf8 {
+        for b in u {
             if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 { return false }
             // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
             if (b == 0xA8 || b == 0xA9) && prev1 == 0x80 && prev2 == 0xE2 { return false }
@@ -94,14 +99,18 @@ public indirect enum JSON: Hashable, Sendable {
         return true
     }
 
-    /// `quote` onto UTF-8 bytes (the same bytes).
+    /// `quote` onto UTF-8 bytes (the same bytes). A string with nothing to escape is checked and
+    /// copied from its UTF-8 storage (one pass, no iterator).
     public static func quote(_ s: String, into out: inout [UInt8]) {
-        if isPlain(s) {
+        var s = s
+        let copied = s.withUTF8 { u -> Bool in
+            guard isPlain(u) else { return false }
             out.append(0x22)
-            out.append(contentsOf: s.utf8)
+            out.append(contentsOf: u)
             out.append(0x22)
-            return
+            return true
         }
+        if copied { return }
         var t = ""
         quote(s, into: &t)
         out.append(contentsOf: t.utf8)
