@@ -18,7 +18,7 @@ public enum SVGChart {
         let n = categories.count
         func x(_ i: Int) -> Double { n <= 1 ? left + (w - left - right) / 2 : left + Double(i) * (w - left - right) / Double(n - 1) }
         func y(_ v: Double) -> Double { top + (h - top - bottom) * (1 - (maxV > 0 ? v / maxV : 0)) }
-        func r(_ d: Double) -> String { Format.number((d * 10).rounded() / 10) }
+        func r(_ d: Double) -> String { Format.tenths(d) }
 
         var desc: [String] = []
         for s in series {

@@ -119,6 +119,17 @@ public enum Format {
     /// A figure as the report printed it (the data contract's number format).
     public static func number(_ v: Double) -> String { JSON.format(v) }
 
+    /// `number` of `v` rounded to tenths (a chart's coordinates), from the digits of the tenths
+    /// rather than by printing a `Double`.
+    public static func tenths(_ v: Double) -> String {
+        let t = (v * 10).rounded()
+        guard t.isFinite, abs(t) < 1e15 else { return number(t / 10) }
+        let k = Int(t)
+        if k % 10 == 0 { return String(k / 10) }
+        let a = k.magnitude
+        return (k < 0 ? "-" : "") + String(a / 10) + "." + String(a % 10)
+    }
+
     /// A ratio as a percentage with one decimal: 0.5634 → `56.3%`.
     public static func percent(_ r: Double) -> String {
         guard r.isFinite else { return "—" }

@@ -99,6 +99,20 @@ import GongkaiRender
         #expect(Format.number(1237.4) == "1237.4")
     }
 
+    @Test func tenthsPrintWhatNumberPrintsForTheRoundedValue() {
+        var state: UInt64 = 42
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int64(bitPattern: state) >> 11) / Double(1 << 52)
+        }
+        var values: [Double] = [0, -0.0, 0.04, -0.04, 0.05, -0.05, 0.25, 559.95, 1e14, -1e14, 1e16, .infinity, -.infinity, .nan]
+        for _ in 0..<20_000 { values.append(next() * 600); values.append(next() * 1e6); values.append(next()) }
+        for v in values where Format.tenths(v) != Format.number((v * 10).rounded() / 10) {
+            Issue.record("\(v): \(Format.tenths(v)) against \(Format.number((v * 10).rounded() / 10))")
+        }
+        #expect(Format.tenths(12.34) == "12.3" && Format.tenths(-0.06) == "-0.1" && Format.tenths(99.96) == "100")
+    }
+
     @Test func chartsHaveATextAlternativeAndGapsAreNotZero() {
         let svg = SVGChart.line(id: "c1", title: "新收<申请>", categories: ["2021", "2022", "2023"],
                                 series: [.init(label: "甲", values: [10, nil, 30])])
