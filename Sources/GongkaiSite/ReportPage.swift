@@ -139,12 +139,13 @@ extension SiteRenderer {
     /// The report's figure tables (二, 三, 四) written as bytes: the largest tables of the site.
     /// Each figure's key is its row's `data-key`, a dot and its column's; a number links to its
     /// source line, and a blank, an unreadable or a missing cell looks unlike 0.
-    struct FigureTable {
-        var out: [UInt8] = []
-        mutating func put(_ s: StaticString) { s.withUTF8Buffer { out.append(contentsOf: $0) } }
+    struct FigureTable: ~Copyable {
+        var out: ByteSink
+        init(capacity: Int = 4096) { out = ByteSink(capacity: capacity) }
+        mutating func put(_ s: StaticString) { out.put(s) }
         /// Not `put`: a literal argument would pick a `String` overload over `StaticString`.
-        mutating func raw(_ s: String) { out.append(contentsOf: s.utf8) }
-        mutating func text(_ s: String) { out.append(contentsOf: Escape.html(s).utf8) }
+        mutating func raw(_ s: String) { out.put(utf8: s) }
+        mutating func text(_ s: String) { out.put(utf8: Escape.html(s)) }
 
         mutating func open(caption: String, cls: StaticString, corner: String, columns: [(key: String, label: String)]) {
             put("<div class=\"table-wrap\"><table class=\""); put(cls); put("\"><caption>"); text(caption)
@@ -166,26 +167,26 @@ extension SiteRenderer {
             put(" data-key=\""); text(key); put("\"><th scope=\"row\">"); text(label); put("</th>")
         }
 
-        /// `put(Format.number(v))`, whole numbers written as digits directly.
-        mutating func number(_ v: Double) { JSON.appendNumber(v, to: &out) }
-
         mutating func cell(_ c: Cell) {
-            func link(_ t: inout FigureTable) { t.put("<a"); if let l = c.line { t.put(" href=\"#L"); JSON.appendInteger(l, to: &t.out); t.put("\"") } }
             switch c.state {
             case .number:
-                put("<td class=\"n\">"); link(&self)
+                if let l = c.line { put("<td class=\"n\"><a href=\"#L"); out.put(integer: l); put("\"") } else { put("<td class=\"n\"><a") }
                 if let note = c.note { put(" title=\""); text(note); put("\"") }
-                put(">"); number(c.value ?? 0); put("</a></td>")
+                put(">"); out.put(number: c.value ?? 0); put("</a></td>")
             case .blank:
-                put("<td class=\"n blank\">"); link(&self); put(" title=\"报告此处空白，不计为 0\">空白</a></td>")
+                if let l = c.line { put("<td class=\"n blank\"><a href=\"#L"); out.put(integer: l); put("\"") } else { put("<td class=\"n blank\"><a") }
+                put(" title=\"报告此处空白，不计为 0\">空白</a></td>")
             case .unreadable(let t):
-                put("<td class=\"n bad\">"); link(&self); put(" title=\"不是数字\">"); text(t); put("</a></td>")
+                if let l = c.line { put("<td class=\"n bad\"><a href=\"#L"); out.put(integer: l); put("\"") } else { put("<td class=\"n bad\"><a") }
+                put(" title=\"不是数字\">"); text(t); put("</a></td>")
             case .missing:
                 put("<td class=\"n missing\"><span title=\"报告中没有这一栏\">未找到</span></td>")
             }
         }
 
         mutating func close() { put("</tbody></table></div>") }
+
+        consuming func bytes() -> [UInt8] { out.bytes() }
     }
 
     func activeTables(_ a: ActiveDisclosure, template: Template?) -> [UInt8] {
@@ -202,13 +203,12 @@ extension SiteRenderer {
             for item in g { t.row(key: "active_disclosure." + item.spec.key, label: item.spec.label, cells: item.cells.prefix(fields.count)) }
             t.close()
         }
-        return t.out
+        return t.bytes()
     }
 
     func applicationsTable(_ a: Applications) -> [UInt8] {
-        var t = FigureTable()
-        t.out.reserveCapacity(12_000)
-        t.out += Self.applicationsHead
+        var t = FigureTable(capacity: 16_384)
+        Self.applicationsHead.withUnsafeBufferPointer { t.out.put($0) }
         var inResults = false
         let specs = FormSchema.applicationRows, heads = Self.applicationRowHeads
         for row in a.rows {
@@ -217,12 +217,12 @@ extension SiteRenderer {
                 t.put("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
                 inResults = true
             }
-            if let i { t.out += heads[i] } else { t.rowHead(key: "applications." + row.key, label: row.key, cls: nil) }
+            if let i { heads[i].withUnsafeBufferPointer { t.out.put($0) } } else { t.rowHead(key: "applications." + row.key, label: row.key, cls: nil) }
             for c in row.cells.prefix(FormSchema.applicantColumns.count) { t.cell(c) }
             t.put("</tr>")
         }
         t.close()
-        return t.out
+        return t.bytes()
     }
 
     /// What every table 三 prints the same: its head, and each row's opening (key and label),
@@ -230,12 +230,12 @@ extension SiteRenderer {
     static let applicationsHead: [UInt8] = {
         var t = FigureTable()
         t.open(caption: "三、收到和处理政府信息公开申请情况（单位：件）", cls: "data wide figures", corner: "项目", columns: FormSchema.applicantColumns.map { ($0.key, $0.label) })
-        return t.out
+        return t.bytes()
     }()
     static let applicationRowHeads: [[UInt8]] = FormSchema.applicationRows.map { spec in
         var t = FigureTable()
         t.rowHead(key: "applications." + spec.key, label: spec.label, cls: spec.isHandling ? "sub" : nil)
-        return t.out
+        return t.bytes()
     }
 
     func reviewTable(_ r: ReviewLitigation) -> [UInt8] {
@@ -245,7 +245,7 @@ extension SiteRenderer {
             t.row(key: "review_litigation." + g.key, label: spec.label, cells: g.cells.prefix(FormSchema.reviewFields.count))
         }
         t.close()
-        return t.out
+        return t.bytes()
     }
 
     func identityTable(_ c: CheckedReport) -> String {
@@ -327,9 +327,8 @@ extension SiteRenderer {
     /// The source view of UTF-8 text. A static function with no nested functions: a closure
     /// capturing `out` made every append check exclusive access at run time.
     static func sourceView(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count + u.count / 3 + 4096)
-        StaticString("<div class=\"source\" id=\"source\"><ol><li id=\"L1\">").withUTF8Buffer { out.append(contentsOf: $0) }
+        var out = ByteSink(capacity: u.count + u.count / 3 + 4096)
+        out.put("<div class=\"source\" id=\"source\"><ol><li id=\"L1\">")
         var n = 1
         // Runs of bytes that need nothing are copied whole. Eight bytes at a time are
         // skipped when none of them is below 0x40 (line ends, the five escaped characters
@@ -351,14 +350,14 @@ extension SiteRenderer {
             if b >= 0x40 || (b >= 0x20 && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27) || b == 0x09 {
                 if b != 0x7F { continue }
             }
-            if start < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<(i - 1)])) }
+            if start < i - 1 { out.put(UnsafeBufferPointer(rebasing: u[start..<(i - 1)])) }
             start = i
             let replacement: StaticString
             switch b {
             case 0x0A:
                 n += 1
-                StaticString("</li><li id=\"L").withUTF8Buffer { out.append(contentsOf: $0) }
-                JSON.appendInteger(n, to: &out)
+                out.put("</li><li id=\"L")
+                out.put(integer: n)
                 replacement = "\">"
             case 0x26: replacement = "&amp;"
             case 0x3C: replacement = "&lt;"
@@ -367,11 +366,11 @@ extension SiteRenderer {
             case 0x27: replacement = "&#39;"
             default: replacement = ""   // CR and other control characters
             }
-            replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.put(replacement)
         }
-        if start < u.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<u.count])) }
-        StaticString("</li></ol></div>").withUTF8Buffer { out.append(contentsOf: $0) }
-        return out
+        if start < u.count { out.put(UnsafeBufferPointer(rebasing: u[start..<u.count])) }
+        out.put("</li></ol></div>")
+        return out.bytes()
     }
 }
 

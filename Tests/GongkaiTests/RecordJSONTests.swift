@@ -39,6 +39,32 @@ import GongkaiSynth
         #expect(out == [0x5B] + Array(JSON.format(d).utf8))
     }
 
+    @Test(arguments: [0.0, -0.0, 7, -3, 2.5, 25.099999999999998, 1e15, -1e15, .nan, .infinity])
+    func aByteSinkPrintsNumbersAsFormatDoes(_ d: Double) {
+        var sink = ByteSink(capacity: 1)
+        sink.put("[")
+        sink.put(number: d)
+        #expect(sink.bytes() == [0x5B] + Array(JSON.format(d).utf8))
+    }
+
+    @Test func aByteSinkGrowsAndKeepsEveryPiece() {
+        var sink = ByteSink(capacity: 1)
+        var expected: [UInt8] = []
+        for n in [0, 9, 10, -1, -10, 1234567, Int.max, Int.min] {
+            sink.put(integer: n); expected += Array(String(n).utf8)
+            sink.put(" 表 "); expected += Array(" 表 ".utf8)
+            sink.put(utf8: "<\(n)>"); expected += Array("<\(n)>".utf8)
+            sink.put(0x0A); expected.append(0x0A)
+        }
+        let big = [UInt8](repeating: 0x61, count: 10_000)
+        sink.put(big); expected += big
+        #expect(sink.size == expected.count)
+        var out: [UInt8] = [0x21]
+        sink.append(to: &out)
+        #expect(out == [0x21] + expected)
+        #expect(sink.bytes() == expected)
+    }
+
     @Test func syntheticReportsPrintTheSameBytes() {
         var n = 0
         for s in SyntheticCorpus(seed: 5, count: 60) {
