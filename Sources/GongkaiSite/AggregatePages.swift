@@ -208,16 +208,18 @@ extension SiteRenderer {
             change = c.html
         }
         // Trend charts over the span of years (a missing year is a gap).
-        var charts = ""
+        var charts: [UInt8] = []
         if let lo = years.first, let hi = years.last {
             let span = Array(lo...hi)
             func series(_ m: Metric) -> SVGChart.Series { .init(label: m.label, values: span.map { y in ag.byYear[y].flatMap { agg.entries[$0].figures[m] } }) }
             func rseries(_ r: Rate) -> SVGChart.Series { .init(label: r.label, values: span.map { y in ag.byYear[y].flatMap { agg.entries[$0].figures.rate(r) } }) }
             let id = "c" + Slug.hash(ag.key, length: 6)
-            charts = "<div class=\"charts\">"
-            charts += SVGChart.line(id: id + "-n", title: "\(ag.name)：申请数量（件）", categories: span.map(String.init), series: [series(.received), series(.handled), series(.carriedForward)])
-            charts += SVGChart.line(id: id + "-r", title: "\(ag.name)：办理结果比例", categories: span.map(String.init), series: [rseries(.disclosure), rseries(.denial), rseries(.unavailable)], percent: true)
-            charts += "</div>"
+            var out = ByteSink(capacity: 8192)
+            out.put("<div class=\"charts\">")
+            SVGChart.line(id: id + "-n", title: "\(ag.name)：申请数量（件）", categories: span.map(String.init), series: [series(.received), series(.handled), series(.carriedForward)], into: &out)
+            SVGChart.line(id: id + "-r", title: "\(ag.name)：办理结果比例", categories: span.map(String.init), series: [rseries(.disclosure), rseries(.denial), rseries(.unavailable)], percent: true, into: &out)
+            out.put("</div>")
+            charts = out.bytes()
         }
         var reportsList = "<ul class=\"reports\">"
         for j in cols {
@@ -238,7 +240,7 @@ extension SiteRenderer {
         context["hasOtherNames"] = !(context["otherNames"] as! String).isEmpty
         if let rk = ag.regionKey { context["region"] = blocks.add("<p>地区：\(a(regionLink(rk), rk))</p>") }
         if !change.isEmpty { context["change"] = blocks.add(change); context["hasChange"] = true }
-        if !charts.isEmpty { context["charts"] = blocks.add(charts); context["hasCharts"] = true }
+        if !charts.isEmpty { context["charts"] = blocks.add(bytes: charts); context["hasCharts"] = true }
         if !ag.crossYear.isEmpty { context["crossYear"] = blocks.add(crossYearHTML(ag.crossYear, of: ag)); context["hasCrossYear"] = true }
         let page = try self.page(dir, kind: "agency", title: ag.name, description: "\(ag.name)历年政府信息公开工作年度报告的数字与比较。",
                                  crumbs: [Crumb(title: "首页", rel: ""), Crumb(title: "机关", rel: "agencies/")], context: context, blocks: blocks)
