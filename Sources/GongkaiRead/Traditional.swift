@@ -85,11 +85,17 @@ public final class TraditionalConverter: @unchecked Sendable {
 
     /// Converts, in one OpenCC call, the lines short enough to be titles, headings or table
     /// cells and holding traditional characters. Long narrative lines stay as printed.
+    ///
+    /// A line converted before (headings, the form's labels on lines of their own, the
+    /// form's notes) is taken from `lineCache`. That gives the same text as converting it again:
+    /// OpenCC matches phrases of its dictionaries, whose entries hold no line feed (it separates
+    /// the dictionary files' entries), and `formVocabulary`'s phrases hold none either.
     public func convertShortLines(_ lines: inout [SourceLine]) -> Bool {
         var picked: [Int] = []
         var joined = ""
         // Any CJK character (UTF-8 lead byte E3–E9) may need converting: 許, 萬, 強 are not markers.
         for i in lines.indices where lines[i].text.utf8.count <= 400 && lines[i].text.utf8.contains(where: { $0 >= 0xE3 && $0 <= 0xE9 }) {
+            if let known = lineCache.get(lines[i].text) { lines[i].text = known[...]; continue }
             if !picked.isEmpty { joined += "\n" }
             joined += lines[i].text
             picked.append(i)
@@ -98,9 +104,37 @@ public final class TraditionalConverter: @unchecked Sendable {
         guard let converted = convert(joined) else { return false }
         let parts = Self.lines(of: converted)
         guard parts.count == picked.count else { return false }
-        for (k, i) in picked.enumerated() { lines[i].text = parts[k] }
+        var learned: [(String, String)] = []
+        learned.reserveCapacity(picked.count)
+        for (k, i) in picked.enumerated() {
+            learned.append((String(lines[i].text), String(parts[k])))
+            lines[i].text = parts[k]
+        }
+        lineCache.put(learned)
         return true
     }
+
+    /// Lines already converted, and what they became (at most `limit` of them, kept for the
+    /// life of the process: a few hundred bytes each).
+    final class LineCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var known: [String: String] = [:]
+        let limit: Int
+        init(limit: Int) { self.limit = limit }
+
+        func get(_ line: Substring) -> String? {
+            let key = String(line)
+            lock.lock(); defer { lock.unlock() }
+            return known[key]
+        }
+
+        func put(_ pairs: [(String, String)]) {
+            lock.lock(); defer { lock.unlock() }
+            for (line, converted) in pairs where known.count < limit { known[line] = converted }
+        }
+    }
+
+    let lineCache = LineCache(limit: 50_000)
 
     /// `s.split(separator: "\n", omittingEmptySubsequences: false)`, on bytes. A line feed is a
     /// character of its own unless a carriage return comes before it; text holding one is split

@@ -69,6 +69,25 @@ struct LayoutFamilyTests {
         #expect(r.active("normative_documents", "in_force") == 12)
         #expect(!r.diagnostics.contains { $0.severity == .error })
     }
+
+    @Test func linesConvertedBeforeComeBackAsOpenCCConvertsThem() throws {
+        // Traditional lines, some shared with what other tests convert, some seen only here.
+        let text = try String(contentsOfFile: Fixture.path("extract/traditional-2021.txt"), encoding: .utf8)
+            + "\n行政規範性檔案與政府資訊\t9\n第\(UInt32.random(in: 0...UInt32.max))號：資訊公開規範性檔案\n"
+        let original = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { SourceLine($1, number: $0 + 1) }
+        let converter = TraditionalConverter.shared
+        // What converting every line afresh gives, one OpenCC call per line.
+        let expected = original.map { l in
+            l.text.utf8.count <= 400 && l.text.utf8.contains(where: { $0 >= 0xE3 && $0 <= 0xE9 }) ? converter.convert(String(l.text)).map { $0[...] } : l.text
+        }
+        for round in 1...2 {
+            var lines = original
+            #expect(converter.convertShortLines(&lines))
+            #expect(lines.map(\.text) == expected, "round \(round)")
+            #expect(lines.map(\.number) == original.map(\.number))
+        }
+        #expect(expected.contains("行政规范性文件与政府信息\t9"))
+    }
 }
 
 @Suite("Blank is not zero")
