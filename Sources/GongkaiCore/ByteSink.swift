@@ -91,3 +91,96 @@ public struct ByteSink: ~Copyable {
         out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
 }
+
+/// Pretty JSON written as it goes — no tree of `JSON` values built, copied and freed — in
+/// exactly the layout of `JSON.write(pretty: true)`: two-space indents, each member of an object
+/// on a line of its own, the items of an array of scalars on one line (`flat`).
+///
+///     var w = JSONWriter()
+///     w.object { w in
+///         w.key("year"); w.int(2023)
+///         w.key("names"); w.array(flat: true) { w in w.string("甲"); w.string("乙") }
+///     }
+public struct JSONWriter: ~Copyable {
+    public var out: ByteSink
+    private var depth = 0
+    /// Members or items written so far in the open container.
+    private var count = 0
+    private var inArray = false
+    private var flat = false
+    private var outer: [(count: Int, inArray: Bool, flat: Bool)] = []
+
+    public init(capacity: Int = 4096) { out = ByteSink(capacity: capacity) }
+
+    private mutating func newline(_ indent: Int) {
+        out.put(0x0A)
+        for _ in 0..<(2 * indent) { out.put(0x20) }
+    }
+
+    /// An item of an array: the separator and, unless the array is flat, a line of its own.
+    private mutating func beforeValue() {
+        guard inArray else { return }
+        if count > 0 { out.put(0x2C); if flat { out.put(0x20) } }
+        if !flat { newline(depth) }
+        count += 1
+    }
+
+    /// The next member of the open object: its key; its value comes next.
+    public mutating func key(_ k: String) {
+        if count > 0 { out.put(0x2C) }
+        newline(depth)
+        JSON.quote(k, into: &out)
+        out.put(0x3A); out.put(0x20)
+        count += 1
+    }
+
+    public mutating func object(_ fill: (inout JSONWriter) -> Void) {
+        beforeValue()
+        out.put(0x7B)
+        open(inArray: false, flat: false)
+        fill(&self)
+        let members = close()
+        if members > 0 { newline(depth) }
+        out.put(0x7D)
+    }
+
+    /// An array; `flat` when its items are scalars (all on one line).
+    public mutating func array(flat: Bool, _ fill: (inout JSONWriter) -> Void) {
+        beforeValue()
+        out.put(0x5B)
+        open(inArray: true, flat: flat)
+        fill(&self)
+        let items = close()
+        if items > 0 && !flat { newline(depth) }
+        out.put(0x5D)
+    }
+
+    private mutating func open(inArray a: Bool, flat f: Bool) {
+        outer.append((count, inArray, flat))
+        count = 0; inArray = a; flat = f
+        depth += 1
+    }
+
+    /// Closes the open container; how many members or items it had.
+    private mutating func close() -> Int {
+        let n = count
+        depth -= 1
+        (count, inArray, flat) = outer.removeLast()
+        return n
+    }
+
+    public mutating func int(_ i: Int) { beforeValue(); out.put(integer: i) }
+    public mutating func int(_ i: Int?) { if let i { int(i) } else { null() } }
+    /// A number as `JSON.double` prints it; nil is `null`.
+    public mutating func number(_ d: Double?) { beforeValue(); if let d { out.put(number: d) } else { out.put("null") } }
+    public mutating func string(_ s: String) { beforeValue(); JSON.quote(s, into: &out) }
+    public mutating func string(_ s: String?) { if let s { string(s) } else { null() } }
+    public mutating func bool(_ b: Bool) { beforeValue(); if b { out.put("true") } else { out.put("false") } }
+    public mutating func null() { beforeValue(); out.put("null") }
+
+    /// The JSON with a final newline, as the data files hold it.
+    public consuming func fileBytes() -> [UInt8] {
+        out.put(0x0A)
+        return out.bytes()
+    }
+}

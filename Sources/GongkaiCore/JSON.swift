@@ -116,6 +116,22 @@ public indirect enum JSON: Hashable, Sendable {
         out.append(contentsOf: t.utf8)
     }
 
+    /// `quote` onto a `ByteSink`.
+    public static func quote(_ s: String, into out: inout ByteSink) {
+        var s = s
+        let copied = s.withUTF8 { u -> Bool in
+            guard isPlain(u) else { return false }
+            out.put(0x22)
+            out.put(u)
+            out.put(0x22)
+            return true
+        }
+        if copied { return }
+        var t = ""
+        quote(s, into: &t)
+        out.put(utf8: t)
+    }
+
     /// The decimal digits of `n` onto bytes (the bytes of `String(n)`, without making the string).
     /// `format(d)` onto bytes, whole numbers written as digits directly (no string made).
     public static func appendNumber(_ d: Double, to out: inout [UInt8]) {

@@ -65,6 +65,56 @@ import GongkaiSynth
         #expect(sink.bytes() == expected)
     }
 
+    /// `JSONWriter` walked over a tree prints what `JSON.prettyFileBytes` prints for it.
+    @Test func aJSONWriterPrintsWhatTheTreePrints() {
+        var state: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let strings = ["", "甲", "a\"b", "<行>\n", "\u{2028}&", "year"]
+        func scalar() -> JSON {
+            switch next(6) {
+            case 0: return .null
+            case 1: return .bool(next(2) == 0)
+            case 2: return .int(next(2001) - 1000)
+            case 3: return .double([0.5, -0.0, 25.099999999999998, 1e15, .nan, 3][next(6)])
+            default: return .string(strings[next(strings.count)])
+            }
+        }
+        func tree(_ depth: Int) -> JSON {
+            guard depth < 4 else { return scalar() }
+            switch next(4) {
+            case 0: return .array((0..<next(4)).map { _ in scalar() })
+            case 1: return .array((0..<next(3)).map { _ in tree(depth + 1) })
+            case 2: return .object((0..<next(4)).map { _ in (strings[next(strings.count)], tree(depth + 1)) })
+            default: return scalar()
+            }
+        }
+        func walk(_ j: JSON, _ w: inout JSONWriter) {
+            switch j {
+            case .null: w.null()
+            case .bool(let b): w.bool(b)
+            case .int(let i): w.int(i)
+            case .double(let d): w.number(d)
+            case .string(let s): w.string(s)
+            case .array(let items):
+                let flat = items.allSatisfy { if case .array = $0 { return false }; if case .object = $0 { return false }; return true }
+                w.array(flat: flat) { w in for x in items { walk(x, &w) } }
+            case .object(let members):
+                w.object { w in for (k, v) in members { w.key(k); walk(v, &w) } }
+            }
+        }
+        for n in 0..<2000 {
+            let j = n == 0 ? .object([]) : n == 1 ? .array([]) : tree(0)
+            var w = JSONWriter(capacity: 1)
+            walk(j, &w)
+            let streamed = w.fileBytes()
+            #expect(streamed == j.prettyFileBytes, "\(String(decoding: j.prettyFileBytes, as: UTF8.self))")
+            if streamed != j.prettyFileBytes { break }
+        }
+    }
+
     @Test func syntheticReportsPrintTheSameBytes() {
         var n = 0
         for s in SyntheticCorpus(seed: 5, count: 60) {
