@@ -6,8 +6,12 @@ import GongkaiCore
 public enum Escape {
     /// Text for an HTML element or a quoted attribute value.
     public static func html(_ s: String) -> String {
-        var needs = false
-        for u in s.utf8 where u == 0x26 || u == 0x3C || u == 0x3E || u == 0x22 || u == 0x27 || u < 0x20 || u == 0x7F { needs = true; break }
+        // Checked on the string's UTF-8 storage (the UTF8View iterator costs several times more).
+        var s = s
+        let needs = s.withUTF8 { b -> Bool in
+            for u in b where u == 0x26 || u == 0x3C || u == 0x3E || u == 0x22 || u == 0x27 || u < 0x20 || u == 0x7F { return true }
+            return false
+        }
         guard needs else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 16)
