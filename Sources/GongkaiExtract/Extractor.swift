@@ -193,16 +193,17 @@ struct ExtractionJob {
         var reader = RowReader(rows: ApplicationLabels.set, tableName: "table 三", tableNameZH: "表三")
         reader.emptyLineIsBlank = isDense(r)
         reader.read(lines[r], diagnostics: &diagnostics)
-        let split = ["other_no_supplement", "other_fee_unpaid", "other_misc"]
-        let hasSplit = split.contains { reader.reading($0) != nil }
-        let hasSingle = reader.reading("other") != nil
+        // Rows by index: the row set lists them in `FormSchema.applicationRows`' order.
+        let split = ApplicationLabels.splitRows, other = ApplicationLabels.otherRow
+        let hasSplit = split.contains { reader.reading(at: $0) != nil }
+        let hasSingle = reader.reading(at: other) != nil
         let useSplit = hasSplit || (!hasSingle && template == .form2021)
         var rows: [Applications.Row] = []
         let columnLabels = FormSchema.applicantColumns.map(\.label)
-        for spec in FormSchema.applicationRows {
-            if spec.key == "other" && useSplit { continue }
-            if split.contains(spec.key) && !useSplit { continue }
-            guard let reading = reader.reading(spec.key) else {
+        for (i, spec) in FormSchema.applicationRows.enumerated() {
+            if i == other && useSplit { continue }
+            if split.contains(i) && !useSplit { continue }
+            guard let reading = reader.reading(at: i) else {
                 diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", zh: "表三：没有找到“\(spec.label)”行，该行各格记为无数据", line: lines[r].first?.number)
                 rows.append(.init(key: spec.key, cells: Array(repeating: .missing, count: Applications.columnCount)))
                 continue
@@ -213,7 +214,7 @@ struct ExtractionJob {
         }
         if hasSplit && hasSingle {
             diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept",
-                                zh: "表三：（六）既印成一行又印成三行，保留三行", line: reader.reading("other")?.labelLine)
+                                zh: "表三：（六）既印成一行又印成三行，保留三行", line: reader.reading(at: other)?.labelLine)
         }
         return Applications(rows: rows)
     }

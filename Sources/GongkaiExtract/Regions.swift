@@ -102,7 +102,11 @@ enum ApplicationLabels {
 }
 
 extension ApplicationLabels {
+    /// Rows in `FormSchema.applicationRows`' order: a row's index is its spec's.
     static let set = RowSet(rows)
+    /// （六） printed as one row, and as three.
+    static let otherRow = set.row("other")!
+    static let splitRows = ["other_no_supplement", "other_fee_unpaid", "other_misc"].map { set.row($0)! }
 }
 
 enum ActiveLabels {

@@ -68,6 +68,9 @@ struct RowReader {
     /// The row read for `key`, if any.
     func reading(_ key: String) -> RowReading? { form.row(key).flatMap { readings[$0] } }
 
+    /// The row read at index `row` of the row set.
+    func reading(at row: Int) -> RowReading? { readings[row] }
+
     private var table = CellTable()
     private var label = LabelBuffer()
     private var labelLine: Int? = nil
