@@ -114,7 +114,7 @@ public struct JSONWriter: ~Copyable {
 
     private mutating func newline(_ indent: Int) {
         out.put(0x0A)
-        for _ in 0..<(2 * indent) { out.put(0x20) }
+        JSON.indentation(indent) { out.put($0) }
     }
 
     /// An item of an array: the separator and, unless the array is flat, a line of its own.

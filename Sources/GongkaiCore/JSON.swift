@@ -152,7 +152,18 @@ public indirect enum JSON: Hashable, Sendable {
     /// A newline and `indent` levels of two spaces, onto bytes.
     public static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
-        for _ in 0..<(2 * indent) { out.append(0x20) }
+        indentation(indent) { out.append(contentsOf: $0) }
+    }
+
+    /// The spaces of `indent` levels (two each), in pieces of at most 64.
+    static func indentation(_ indent: Int, _ put: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let spaces: StaticString = "                                                                "
+        var n = 2 * indent
+        while n > 0 {
+            let k = min(n, spaces.utf8CodeUnitCount)
+            put(UnsafeBufferPointer(start: spaces.utf8Start, count: k))
+            n -= k
+        }
     }
 
     public static func quote(_ s: String, into out: inout String) {

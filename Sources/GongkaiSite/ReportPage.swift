@@ -324,6 +324,12 @@ extension SiteRenderer {
         return text.withUTF8 { Self.sourceView(utf8: $0) }
     }
 
+    /// The bytes the source view does something with: line ends, the five escaped characters,
+    /// and control characters other than the tab (dropped).
+    static let sourceViewActs: [Bool] = (0..<256).map { b in
+        b == 0x0A || b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 || b == 0x7F || (b < 0x20 && b != 0x09)
+    }
+
     /// The source view of UTF-8 text. A static function with no nested functions: a closure
     /// capturing `out` made every append check exclusive access at run time.
     static func sourceView(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
@@ -337,6 +343,7 @@ extension SiteRenderer {
         var i = 0
         let count = u.count
         let raw = UnsafeRawPointer(u.baseAddress)
+        let acts = sourceViewActs
         while i < count {
             if let raw, i + 8 <= count {
                 let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
@@ -345,11 +352,17 @@ extension SiteRenderer {
                 // A byte below 0x40 (`hasless`), or a 0x7F byte (a zero byte of `del`).
                 if (w &- low) & ~w & high == 0 && (del &- 0x0101_0101_0101_0101) & ~del & high == 0 { i += 8; continue }
             }
-            let b = u[i]
-            i += 1
-            if b >= 0x40 || (b >= 0x20 && b != 0x26 && b != 0x3C && b != 0x3E && b != 0x22 && b != 0x27) || b == 0x09 {
-                if b != 0x7F { continue }
+            // Some byte of these eight may need something: they are looked at one by one (ASCII
+            // figures and tabs mostly pass), then the eight-byte test is tried again.
+            let end = min(i + 8, count)
+            var found = false
+            while i < end {
+                found = acts[Int(u[i])]
+                i += 1
+                if found { break }
             }
+            guard found else { continue }
+            let b = u[i - 1]
             if start < i - 1 { out.put(UnsafeBufferPointer(rebasing: u[start..<(i - 1)])) }
             start = i
             let replacement: StaticString

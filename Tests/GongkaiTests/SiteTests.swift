@@ -146,7 +146,7 @@ import GongkaiSite
     /// The source view is the file's text, escaped, a list item per line: checked against that
     /// statement with the characters that need escaping at every offset within 8 bytes.
     @Test func sourceViewIsTheEscapedTextLineByLine() throws {
-        let specials = ["&", "<", ">", "\"", "'", "\r", "\u{7F}", "\u{1}", "\t", "a", "公"]
+        let specials = ["&", "<", ">", "\"", "'", "\r", "\u{7F}", "\u{1}", "\u{0}", "\t", "a", "公"]
         var narrative: [String] = []
         for (k, c) in specials.enumerated() {
             for pad in 0..<9 { narrative.append(String(repeating: "文", count: pad % 3) + String(repeating: "x", count: pad) + c + "尾\(k)" + c) }
