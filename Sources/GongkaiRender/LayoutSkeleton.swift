@@ -68,6 +68,22 @@ public final class LayoutSkeletons: @unchecked Sendable {
 /// markers, as page templates escape for Markdown), checked against a real render, then
 /// filled in for every page of that shape. `site` (the same for every page of a build) stays in
 /// the skeleton as text.
+/// Text for a page template made as UTF-8 bytes (valid by construction): a page skeleton puts
+/// the bytes in as they are, without making a string of them (a report's narrative is its
+/// largest value). Mustache, where it renders the page, gets the string.
+public struct TemplateText: Sendable, CustomStringConvertible {
+    public let utf8: [UInt8]
+    public init(utf8: [UInt8]) { self.utf8 = utf8 }
+    public var description: String { String(decoding: utf8, as: UTF8.self) }
+
+    /// `context` with every `TemplateText` value at its top level made a string, for Mustache.
+    static func strings(_ context: [String: Any]) -> [String: Any] {
+        var c = context
+        for (k, v) in context { if let t = v as? TemplateText { c[k] = t.description } }
+        return c
+    }
+}
+
 public final class PageSkeletons: @unchecked Sendable {
     private let theme: Theme
     private let site: [String: Any]
@@ -82,26 +98,30 @@ public final class PageSkeletons: @unchecked Sendable {
     /// The Markdown of a page body, as UTF-8: the same bytes as `Theme.pageMarkdown(kind, context)`
     /// with `site` added to `context`.
     public func render(_ kind: String, _ context: [String: Any]) throws -> [UInt8] {
-        var full = context
-        full["site"] = site
-        guard theme.pagesAreSkeletonSafe, context["site"] == nil else { return Array(try theme.pageMarkdown(kind, full).utf8) }
+        /// The page through Mustache.
+        func mustache() throws -> [UInt8] {
+            var full = TemplateText.strings(context)
+            full["site"] = site
+            return Array(try theme.pageMarkdown(kind, full).utf8)
+        }
+        guard theme.pagesAreSkeletonSafe, context["site"] == nil else { return try mustache() }
         var values: [[UInt8]] = []
         var shape = kind + ":"
         guard Skeletons.values(context, values: &values, shape: &shape, style: .markdown) else {
-            return Array(try theme.pageMarkdown(kind, full).utf8)
+            return try mustache()
         }
         lock.lock()
         let known = cache[shape]
         lock.unlock()
         if let known {
             if let s = known { return Skeletons.fill(s, values, style: .markdown) }
-            return Array(try theme.pageMarkdown(kind, full).utf8)
+            return try mustache()
         }
         var again: [[UInt8]] = [], sameShape = ""
         guard var marked = Skeletons.mark(context, values: &again, shape: &sameShape, style: .markdown) else {
-            return Array(try theme.pageMarkdown(kind, full).utf8)
+            return try mustache()
         }
-        let real = Array(try theme.pageMarkdown(kind, full).utf8)
+        let real = try mustache()
         marked["site"] = site
         var skeleton: Skeletons.Skeleton? = nil
         if let text = try? theme.pageMarkdown(kind, marked), let s = Skeletons.parse(Array(text.utf8), count: values.count, style: .markdown),
@@ -168,6 +188,13 @@ enum Skeletons {
                 if containsMarkerScalar(bytes, style) { return false }
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(bytes)
+                shape += "=s;"
+            case let t as TemplateText:
+                // As the string it stands for.
+                if t.utf8.isEmpty { marked?[key] = ""; shape += "=e;"; continue }
+                if containsMarkerScalar(t.utf8, style) { return false }
+                if marked != nil { marked![key] = style.marker(values.count) }
+                values.append(t.utf8)
                 shape += "=s;"
             case let n as Int:
                 // Mustache prints an integer as its description and treats it as true in a

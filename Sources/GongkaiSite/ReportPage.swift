@@ -93,7 +93,8 @@ extension SiteRenderer {
 
         // The narrative as Markdown (`narrative`); `sections` as values only for a template that
         // iterates them itself (building them costs more than the Markdown).
-        // (Written as bytes and made a string once: a string per paragraph cost more.)
+        // (Written as bytes and handed over as bytes: a string per paragraph cost more, and a
+        // string of the whole a validation of every byte.)
         var md: [UInt8] = []
         for sec in r.sections {
             md += Self.headingOpening; Escape.appendMarkdown(sec.title, to: &md); md += Self.paragraphEnd
@@ -102,7 +103,7 @@ extension SiteRenderer {
                 md += Self.lineLinkMiddle; JSON.appendInteger(p.line, to: &md); md += Self.lineLinkEnd
             }
         }
-        let narrative = String(decoding: md, as: UTF8.self)
+        let narrative = TemplateText(utf8: md)
         let sections: [[String: Any]] = !reportTemplateIteratesSections ? [] : r.sections.map { s in
             ["title": s.title, "line": s.line, "paragraphs": s.paragraphs.map { ["text": $0.text, "line": $0.line] as [String: Any] }]
         }

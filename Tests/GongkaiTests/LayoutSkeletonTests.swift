@@ -102,6 +102,22 @@ import GongkaiRender
             // Twice: the first render of a shape makes its skeleton, the second is filled in.
             #expect(text(try skeletons.render("test", full)) == expected, "\(c["title"]!)")
             #expect(text(try skeletons.render("test", full)) == expected, "\(c["title"]!)")
+            // Text handed over as bytes renders as the string it holds.
+            var bytes = full
+            for k in ["title", "note"] { bytes[k] = TemplateText(utf8: Array((c[k] as! String).utf8)) }
+            #expect(text(try skeletons.render("test", bytes)) == expected, "\(c["title"]!) as bytes")
         }
+    }
+
+    /// A page template that transforms a value is rendered by Mustache, which gets text handed
+    /// over as bytes as a string.
+    @Test func textAsBytesReachesMustacheAsAString() throws {
+        var files = try Theme.load(folders: []).files
+        files["pages/test.md"] = "{{uppercased(note)}}|{{note}}|{{#note}}有{{/note}}\n"
+        let theme = try Theme(files: files)
+        let skeletons = PageSkeletons(theme: theme, site: site)
+        let out = text(try skeletons.render("test", ["note": TemplateText(utf8: Array("abc <说明>".utf8))]))
+        // (Page templates escape for Markdown.)
+        #expect(out == "ABC \\<说明\\>|abc \\<说明\\>|有\n", "\(out)")
     }
 }
