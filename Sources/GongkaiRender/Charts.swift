@@ -28,7 +28,7 @@ public enum SVGChart {
         let n = categories.count
         func x(_ i: Int) -> Double { n <= 1 ? left + (w - left - right) / 2 : left + Double(i) * (w - left - right) / Double(n - 1) }
         func y(_ v: Double) -> Double { top + (h - top - bottom) * (1 - (maxV > 0 ? v / maxV : 0)) }
-        func r(_ d: Double, _ out: inout ByteSink) { out.put(utf8: Format.tenths(d)) }
+        func r(_ d: Double, _ out: inout ByteSink) { Format.tenths(d, into: &out) }
         func text(_ s: String, _ out: inout ByteSink) { out.put(utf8: Escape.html(s)) }
 
         var desc: [String] = []

@@ -126,12 +126,20 @@ public enum Format {
     /// `number` of `v` rounded to tenths (a chart's coordinates), from the digits of the tenths
     /// rather than by printing a `Double`.
     public static func tenths(_ v: Double) -> String {
+        var out = ByteSink(capacity: 24)
+        tenths(v, into: &out)
+        return String(decoding: out.bytes(), as: UTF8.self)
+    }
+
+    /// `tenths(v)` onto a `ByteSink`.
+    public static func tenths(_ v: Double, into out: inout ByteSink) {
         let t = (v * 10).rounded()
-        guard t.isFinite, abs(t) < 1e15 else { return number(t / 10) }
+        guard t.isFinite, abs(t) < 1e15 else { out.put(utf8: number(t / 10)); return }
         let k = Int(t)
-        if k % 10 == 0 { return String(k / 10) }
-        let a = k.magnitude
-        return (k < 0 ? "-" : "") + String(a / 10) + "." + String(a % 10)
+        if k % 10 == 0 { out.put(integer: k / 10); return }
+        let a = Int(k.magnitude)
+        if k < 0 { out.put(0x2D) }
+        out.put(integer: a / 10); out.put(0x2E); out.put(integer: a % 10)
     }
 
     /// A ratio as a percentage with one decimal: 0.5634 → `56.3%`.
