@@ -75,6 +75,12 @@ public enum Escape {
                 i += 1
                 continue
             }
+            // Most characters of a report: U+4000–U+DFFF (lead bytes E4–ED), none of them special.
+            if b >= 0xE4 && b <= 0xED {
+                if space { out.append(0x20); space = false }
+                i = min(i + 3, n)
+                continue
+            }
             let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
             let end = min(i + len, n)
             // U+00A0 (C2 A0) and U+3000 (E3 80 80) are white space; U+E000–U+F8FF (EE xx xx,
