@@ -65,7 +65,8 @@ public struct ByteSink: ~Copyable {
 
     /// A number as the data contract prints it (`JSON.format`), whole numbers as digits.
     public mutating func put(number d: Double) {
-        if d.isFinite, d == d.rounded(), abs(d) < 1e15 { put(integer: Int(d)) } else { put(utf8: JSON.format(d)) }
+        // (`Int(exactly:)` tells a whole number without a call to the C library's `round`.)
+        if abs(d) < 1e15, let i = Int(exactly: d) { put(integer: i) } else { put(utf8: JSON.format(d)) }
     }
 
     @usableFromInline mutating func grow(_ n: Int) {

@@ -76,7 +76,7 @@ public indirect enum JSON: Hashable, Sendable {
     /// A number as the contract prints it: whole numbers without a fraction, at most 6 decimals.
     public static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        if abs(d) < 1e15, let i = Int(exactly: d) { return String(i) }
         // Round to 6 decimals to avoid binary noise such as 25.099999999999998.
         let r = (d * 1_000_000).rounded() / 1_000_000
         return "\(r)"
@@ -135,7 +135,7 @@ public indirect enum JSON: Hashable, Sendable {
     /// The decimal digits of `n` onto bytes (the bytes of `String(n)`, without making the string).
     /// `format(d)` onto bytes, whole numbers written as digits directly (no string made).
     public static func appendNumber(_ d: Double, to out: inout [UInt8]) {
-        if d.isFinite, d == d.rounded(), abs(d) < 1e15 { appendInteger(Int(d), to: &out) } else { out.append(contentsOf: format(d).utf8) }
+        if abs(d) < 1e15, let i = Int(exactly: d) { appendInteger(i, to: &out) } else { out.append(contentsOf: format(d).utf8) }
     }
 
     public static func appendInteger(_ n: Int, to out: inout [UInt8]) {

@@ -88,6 +88,8 @@ public struct Cell: Hashable, Sendable {
     public static let missing = Cell(value: nil, state: .missing, line: nil)
 
     public var isNumber: Bool { kind & 3 == 0 }
+    /// Whether the cell holds a text (unreadable, or a note): most cells hold none.
+    public var hasText: Bool { texts != nil }
     /// The value as an integer count (values of count cells are whole numbers).
     public var intValue: Int? { value.map { Int($0.rounded()) } }
 

@@ -72,7 +72,7 @@ extension Report {
             switch unit {
             case .money: out.append(contentsOf: JSON.format(v).utf8)
             case .count, .signedCount:
-                if abs(v) < 1e15 { JSON.appendInteger(Int(v.rounded()), to: &out) } else { out.append(contentsOf: JSON.format(v).utf8) }
+                if abs(v) < 1e15 { JSON.appendInteger(Int(exactly: v) ?? Int(v.rounded()), to: &out) } else { out.append(contentsOf: JSON.format(v).utf8) }
             }
         }
         func string(_ s: String?) { if let s { JSON.quote(s, into: &out) } else { put("null") } }

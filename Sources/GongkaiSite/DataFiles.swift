@@ -126,7 +126,7 @@ extension SiteRenderer {
             func putCount(_ c: Cell?) {
                 if !first { out.append(0x2C) }
                 first = false
-                if let c, c.isNumber, let v = c.value { JSON.appendInteger(Int(v.rounded()), to: &out) }
+                if let c, c.isNumber, let v = c.value { JSON.appendInteger(Int(exactly: v) ?? Int(v.rounded()), to: &out) }
             }
             put(SiteRenderer.csvField(lr.relativePath)); put(SiteRenderer.csvField(e.agencyName ?? "")); put(e.agencyKey.map { Slug.hash($0) } ?? "")
             put(r.year.map(String.init) ?? ""); put(r.template?.rawValue ?? ""); put(e.agencyKey == nil ? "" : e.level.rawValue)

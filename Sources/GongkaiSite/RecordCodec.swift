@@ -36,7 +36,7 @@ public struct ByteWriter: Sendable {
 
     public mutating func double(_ d: Double) {
         // Whole numbers (nearly every figure) as an integer.
-        if d == d.rounded(), abs(d) < 1e15, !(d == 0 && d.sign == .minus) { u8(0); int(Int(d)) } else { u8(1); raw64(d.bitPattern) }
+        if abs(d) < 1e15, let i = Int(exactly: d), !(d == 0 && d.sign == .minus) { u8(0); int(i) } else { u8(1); raw64(d.bitPattern) }
     }
 
     public mutating func raw64(_ v: UInt64) {
@@ -203,20 +203,24 @@ public enum RecordCodec {
 
     static func encode(_ c: Cell, _ w: inout ByteWriter) {
         var flags: UInt8 = 0
-        switch c.state {
+        // (A cell without a text is never unreadable and has no note: its strings are not asked for.)
+        let text = c.hasText
+        let state = c.state
+        switch state {
         case .number: flags = 0
         case .blank: flags = 1
         case .unreadable: flags = 2
         case .missing: flags = 3
         }
-        if c.value != nil { flags |= 0x10 }
-        if c.line != nil { flags |= 0x20 }
-        if c.note != nil { flags |= 0x40 }
+        let value = c.value, line = c.line, note = text ? c.note : nil
+        if value != nil { flags |= 0x10 }
+        if line != nil { flags |= 0x20 }
+        if note != nil { flags |= 0x40 }
         w.u8(flags)
-        if let v = c.value { w.double(v) }
-        if let l = c.line { w.int(l) }
-        if let n = c.note { w.string(n) }
-        if case .unreadable(let t) = c.state { w.string(t) }
+        if let value { w.double(value) }
+        if let line { w.int(line) }
+        if let note { w.string(note) }
+        if case .unreadable(let t) = state { w.string(t) }
     }
 
     static func decodeCell(_ r: inout ByteReader) throws -> Cell {
