@@ -35,13 +35,16 @@ extension SiteRenderer {
         checked.identities = IdentityChecker.check(r)
         let e = agg.entries[i]
         let dir = reportDirs[i]
+        // Looked up once: a dictionary keyed by a Chinese name hashes it through Unicode normalization.
+        let agencyDir = e.agencyKey.flatMap { agencyDirs[$0] }
+        let agency = e.agencyKey.flatMap { agg.agency($0) }
         var blocks = HTMLBlocks()
         let title = reportTitle(i) + " 政府信息公开工作年度报告"
 
         // Facts about the report.
         var meta = "<dl class=\"meta\">"
-        if let k = e.agencyKey, let name = e.agencyName {
-            meta += "<dt>机关</dt><dd>\(a(agencyLink(k), name))"
+        if e.agencyKey != nil, let name = e.agencyName {
+            meta += "<dt>机关</dt><dd>\(a(urls.link(agencyDir ?? "agencies/"), name))"
             if let t = r.agency, AgencyName.normalize(t) != AgencyName.normalize(name) { meta += "（报告标题：\(Escape.html(t))）" }
             meta += "</dd>"
         } else {
@@ -57,7 +60,7 @@ extension SiteRenderer {
             if let p = s.published { meta += "<dt>发布日期</dt><dd><time datetime=\"\(p)\">\(p)</time></dd>" }
         }
         var data: [String] = []
-        if let k = e.agencyKey, let d = agencyDirs[k] {
+        if let d = agencyDir {
             data.append("本机关各年度：\(a(urls.link(d + "records.json"), "records.json"))、\(a(urls.link(d + "records.csv"), "records.csv"))")
         }
         let yearSlug = r.year.map(String.init) ?? "undated"
@@ -82,7 +85,7 @@ extension SiteRenderer {
 
         // Other years of the same agency.
         var others = ""
-        if let k = e.agencyKey, let ag = agg.agency(k), ag.entries.count > 1 {
+        if let ag = agency, ag.entries.count > 1 {
             others = "<nav class=\"years\" aria-label=\"本机关其他年度\"><ul>"
             for j in ag.entries {
                 let label = agg.entries[j].year.map { "\($0) 年" } ?? "年度未识别"
@@ -123,12 +126,12 @@ extension SiteRenderer {
         context["active"] = r.activeDisclosure.map { blocks.add(bytes: activeTables($0, template: r.template)) } ?? blocks.add("<p class=\"missing\">报告中未找到表二（主动公开政府信息情况）。</p>")
         context["applications"] = r.applications.map { blocks.add(bytes: applicationsTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表三（收到和处理政府信息公开申请情况）。</p>")
         context["review"] = r.reviewLitigation.map { blocks.add(bytes: reviewTable($0)) } ?? blocks.add("<p class=\"missing\">报告中未找到表四（行政复议、行政诉讼情况）。</p>")
-        if let k = e.agencyKey, let ag = agg.agency(k), let check = ag.crossYear.first(where: { $0.source == r.source }) {
+        if let ag = agency, let check = ag.crossYear.first(where: { $0.source == r.source }) {
             context["crossYear"] = blocks.add(crossYearHTML([check], of: ag))
             context["hasCrossYear"] = true
         }
         var crumbs = [Crumb(title: "首页", rel: "")]
-        if let k = e.agencyKey, let name = e.agencyName, let d = agencyDirs[k] { crumbs.append(Crumb(title: name, rel: d)) }
+        if let name = e.agencyName, let d = agencyDir { crumbs.append(Crumb(title: name, rel: d)) }
         return try self.page(dir, kind: "report", title: title, description: "\(title)：统计表、勾稽关系核对结果与原文。",
                                  crumbs: crumbs, context: context, blocks: blocks)
     }
