@@ -185,3 +185,22 @@ public struct JSONWriter: ~Copyable {
         return out.bytes()
     }
 }
+
+/// A dictionary key made of a string's UTF-8 bytes, hashed once (FNV-1a) and compared byte for
+/// byte. `String` keys hash and compare Chinese text through Unicode normalization, several
+/// times the cost; here two strings are the same key only when their bytes are the same.
+public struct UTF8Key: Hashable, Sendable {
+    public let bytes: [UInt8]
+    private let fnv: UInt64
+
+    public init<S: StringProtocol>(_ s: S) {
+        let b = s.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(s.utf8)
+        var h: UInt64 = 0xcbf29ce484222325
+        for x in b { h = (h ^ UInt64(x)) &* 0x100000001b3 }
+        bytes = b
+        fnv = h
+    }
+
+    public static func == (a: UTF8Key, b: UTF8Key) -> Bool { a.fnv == b.fnv && a.bytes == b.bytes }
+    public func hash(into h: inout Hasher) { h.combine(fnv) }
+}

@@ -1,5 +1,6 @@
 import COpenCC
 import Foundation
+import GongkaiCore
 
 /// Traditional → simplified conversion through OpenCC (`t2s`, character by character), then the
 /// Taiwan phrasing of the form's own vocabulary (規範性檔案 → 规范性文件, 政府資訊 → 政府信息).
@@ -117,37 +118,21 @@ public final class TraditionalConverter: @unchecked Sendable {
     /// Lines already converted, and what they became (at most `limit` of them, kept for the
     /// life of the process: a few hundred bytes each).
     final class LineCache: @unchecked Sendable {
-        /// A line by its UTF-8 bytes: `String` keys hash and compare Chinese text through
-        /// Unicode normalization, which cost as much as the cache saved.
-        struct Key: Hashable {
-            let bytes: [UInt8]
-            let fnv: UInt64
-            init(_ s: Substring) {
-                var b: [UInt8] = []
-                if let copied = s.utf8.withContiguousStorageIfAvailable({ Array($0) }) { b = copied } else { b = Array(s.utf8) }
-                var h: UInt64 = 0xcbf29ce484222325
-                for x in b { h = (h ^ UInt64(x)) &* 0x100000001b3 }
-                bytes = b
-                fnv = h
-            }
-            static func == (a: Key, b: Key) -> Bool { a.fnv == b.fnv && a.bytes == b.bytes }
-            func hash(into h: inout Hasher) { h.combine(fnv) }
-        }
-
         private let lock = NSLock()
-        private var known: [Key: String] = [:]
+        /// Lines by their bytes (`UTF8Key`): `String` keys cost as much as the cache saved.
+        private var known: [UTF8Key: String] = [:]
         let limit: Int
         init(limit: Int) { self.limit = limit }
 
         func get(_ line: Substring) -> String? {
-            let key = Key(line)
+            let key = UTF8Key(line)
             lock.lock(); defer { lock.unlock() }
             return known[key]
         }
 
         func put(_ pairs: [(String, String)]) {
             lock.lock(); defer { lock.unlock() }
-            for (line, converted) in pairs where known.count < limit { known[Key(line[...])] = converted }
+            for (line, converted) in pairs where known.count < limit { known[UTF8Key(line)] = converted }
         }
     }
 

@@ -16,7 +16,8 @@ import GongkaiCheck
 /// wrote it aside (`NarrativeSpill`).
 public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
-    private var strings: [String: Int] = [:]
+    /// Strings written so far, by their bytes (a repeated one is written as a reference).
+    private var strings: [UTF8Key: Int] = [:]
 
     public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
@@ -56,8 +57,9 @@ public struct ByteWriter: Sendable {
     public mutating func blob(_ b: [UInt8]) { uint(UInt64(b.count)); bytes.append(contentsOf: b) }
 
     public mutating func string(_ s: String) {
-        if let i = strings[s] { uint(UInt64(i + 1)); return }
-        strings[s] = strings.count
+        let key = UTF8Key(s)
+        if let i = strings[key] { uint(UInt64(i + 1)); return }
+        strings[key] = strings.count
         uint(0)
         var s = s
         s.withUTF8 { buf in
