@@ -81,6 +81,19 @@ extension SiteRenderer {
         }
         return out
     }()
+    /// Where each table 二 column group's cell is in a record of either form: the item's and the
+    /// field's places in `FormSchema.activeItems(form)`, nil for a group the form does not have.
+    /// Used for a record whose items are the form's, in its order (`activeFormItems`).
+    static let activeFormItems: [[String]] = [Template.form2021, .form2019].map { FormSchema.activeItems($0).map(\.key) }
+    static let activePlaces: [[(item: Int, field: Int, unit: Unit)?]] = [Template.form2021, .form2019].map { t in
+        let items = FormSchema.activeItems(t)
+        return recordColumnGroups.map { g in
+            guard case .active(let itemKey, let field) = g, let i = items.firstIndex(where: { $0.key == itemKey }),
+                  let f = items[i].fields.firstIndex(where: { $0.key == field }) else { return nil }
+            return (i, f, items[i].fields[f].unit)
+        }
+    }
+
     /// The column group of each table 三 row key, and of each table 四 group key.
     static let groupOfRow: (applications: [String: Int], review: [String: Int]) = {
         var a: [String: Int] = [:], r: [String: Int] = [:]
@@ -133,6 +146,10 @@ extension SiteRenderer {
             put(SiteRenderer.csvField(e.regionKey ?? "")); put(String(e.errorCount)); put(String(e.identityBreaks))
             // Where each table 三 row and table 四 group of this record is (the first of a key,
             // as the tables' subscripts find it), in one pass instead of a search per column.
+            // Which form's items the record lists, in the form's order (nearly every record).
+            let activeForm = r.activeDisclosure.flatMap { a in
+                SiteRenderer.activeFormItems.firstIndex { keys in keys.count == a.items.count && zip(keys, a.items).allSatisfy { $0 == $1.spec.key } }
+            }
             var at = [Int](repeating: -1, count: SiteRenderer.recordColumnGroups.count)
             if let a = r.applications {
                 for (k, row) in a.rows.enumerated() { if let g = SiteRenderer.groupOfRow.applications[row.key], at[g] < 0 { at[g] = k } }
@@ -143,9 +160,25 @@ extension SiteRenderer {
             for (gi, g) in SiteRenderer.recordColumnGroups.enumerated() {
                 switch g {
                 case .active(let itemKey, let field):
-                    let item = r.activeDisclosure?[itemKey]
-                    let unit = item?.spec.fields.first { $0.key == field }?.unit ?? .count
-                    put(SiteRenderer.cellText(item?[field], unit: unit))
+                    // The cell at its place in the form when the record lists the form's items in
+                    // order, else found by key; written as `cellText` would print it.
+                    var cell: Cell? = nil, unit = Unit.count
+                    if let a = r.activeDisclosure {
+                        if let f = activeForm {
+                            if let p = SiteRenderer.activePlaces[f][gi], p.field < a.items[p.item].cells.count {
+                                cell = a.items[p.item].cells[p.field]
+                                unit = p.unit
+                            }
+                        } else if let item = a[itemKey] {
+                            unit = item.spec.fields.first { $0.key == field }?.unit ?? .count
+                            cell = item[field]
+                        }
+                    }
+                    if !first { out.append(0x2C) }
+                    first = false
+                    if let c = cell, c.isNumber, let v = c.value {
+                        if unit == .money { JSON.appendNumber(v, to: &out) } else { JSON.appendInteger(Int(exactly: v) ?? Int(v.rounded()), to: &out) }
+                    }
                 case .applications(_, let cells):
                     let rowCells = at[gi] >= 0 ? r.applications?.rows[at[gi]].cells : nil
                     for c in cells { putCount(rowCells.flatMap { c < $0.count ? $0[c] : nil }) }

@@ -27,6 +27,28 @@ import GongkaiSynth
         return (renderer(before), renderer(after), Array(before.indices), k)
     }
 
+    /// A record's table 二 cells reach its CSV row whether its items come in the form's order
+    /// (looked up by place) or not (looked up by key).
+    @Test func activeCellsAreFoundWhateverTheOrderOfTheItems() throws {
+        let pool = Array(SyntheticCorpus(seed: 8, count: 12)).filter { $0.text.contains("\n规章\t") }
+        var reports = try pool.prefix(3).map { SiteFixture.load($0.text, $0.fileName) }
+        let theme = try Theme(files: DefaultTemplates.files), config = SiteConfiguration()
+        func csv(_ r: [LoadedReport]) -> String {
+            let renderer = SiteRenderer(reports: r, aggregates: SiteBuilder.aggregate(r, configuration: config), configuration: config, theme: theme)
+            return String(decoding: renderer.recordsCSV(Array(r.indices)), as: UTF8.self)
+        }
+        let inOrder = csv(reports)
+        #expect(inOrder.utf8.filter { $0 == 0x0A }.count == 4, "a header and three rows")
+        for k in reports.indices {
+            var c = reports[k].checked
+            let items = try #require(c.report.activeDisclosure?.items)
+            #expect(items.count > 2)
+            c.report.activeDisclosure?.items = Array(items.reversed())
+            reports[k].checked = c
+        }
+        #expect(csv(reports) == inOrder)
+    }
+
     /// Past their memory limit, the parts agency files hand over go to a temporary file and
     /// come back from it: the year files are the same bytes, and the folder is left empty.
     @Test func rowsPastTheMemoryLimitAreWrittenAsideAndReadBack() throws {
