@@ -88,13 +88,22 @@ public indirect enum JSON: Hashable, Sendable {
         return s.withUTF8(isPlain)
     }
 
+    /// Bits 0…63: the bytes below 0x40 that `quote` escapes (control characters, `"`, `&`, `<`, `>`).
+    private static let escapedBelow40: UInt64 = 0xFFFF_FFFF | (1 << 0x22) | (1 << 0x26) | (1 << 0x3C) | (1 << 0x3E)
+
     private static func isPlain(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        var prev2: UInt8 = 0, prev1: UInt8 = 0
-        for b in u {
-            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26 { return false }
-            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-            if (b == 0xA8 || b == 0xA9) && prev1 == 0x80 && prev2 == 0xE2 { return false }
-            prev2 = prev1; prev1 = b
+        let n = u.count
+        var i = 0
+        while i < n {
+            let b = u[i]
+            if b < 0x40 {
+                if (escapedBelow40 >> UInt64(b)) & 1 != 0 { return false }
+            } else if b == 0x5C {
+                return false
+            } else if b == 0xE2, i + 2 < n, u[i + 1] == 0x80, u[i + 2] == 0xA8 || u[i + 2] == 0xA9 {
+                return false   // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            }
+            i += 1
         }
         return true
     }
