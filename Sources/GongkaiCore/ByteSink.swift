@@ -194,7 +194,11 @@ public struct UTF8Key: Hashable, Sendable {
     private let fnv: UInt64
 
     public init<S: StringProtocol>(_ s: S) {
-        let b = s.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(s.utf8)
+        self.init(bytes: s.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(s.utf8))
+    }
+
+    /// A key of bytes that need not be text.
+    public init(bytes b: [UInt8]) {
         var h: UInt64 = 0xcbf29ce484222325
         for x in b { h = (h ^ UInt64(x)) &* 0x100000001b3 }
         bytes = b

@@ -1,4 +1,5 @@
 import Foundation
+import GongkaiCore
 
 /// A layout rendered once per *shape* of page — which flags are set, which strings are empty,
 /// how many breadcrumbs — with a marker in place of every string of the page and of the body;
@@ -17,7 +18,8 @@ public final class LayoutSkeletons: @unchecked Sendable {
     private let name: String
     private let site: [String: Any]
     private let lock = NSLock()
-    private var cache: [String: Skeleton?] = [:]
+    /// Skeletons by shape (`Skeletons.walk`'s bytes).
+    private var cache: [UTF8Key: Skeleton?] = [:]
 
     /// Skeletons of layout `name` for pages that share `site` (one build's site values).
     public init(theme: Theme, name: String = "base", site: [String: Any]) {
@@ -32,20 +34,21 @@ public final class LayoutSkeletons: @unchecked Sendable {
         let context: [String: Any] = ["site": site, "page": page]
         guard theme.layoutsAreSkeletonSafe else { return theme.layoutBytes(name, body: body, context: context) }
         var values: [[UInt8]] = []
-        var shape = ""
+        var shape: [UInt8] = []
         guard Skeletons.values(page, values: &values, shape: &shape, style: .html) else {
             return theme.layoutBytes(name, body: body, context: context)
         }
         values.append(body)
         lock.lock()
-        let known = cache[shape]
+        let key = UTF8Key(bytes: shape)
+        let known = cache[key]
         lock.unlock()
         if let known {
             if let s = known { return Skeletons.fill(s, values, style: .html) }
             return theme.layoutBytes(name, body: body, context: context)
         }
         // First page of this shape: make the skeleton and check it against Mustache.
-        var again: [[UInt8]] = [], sameShape = ""
+        var again: [[UInt8]] = [], sameShape: [UInt8] = []
         guard let marked = Skeletons.mark(page, values: &again, shape: &sameShape, style: .html) else {
             return theme.layoutBytes(name, body: body, context: context)
         }
@@ -56,7 +59,7 @@ public final class LayoutSkeletons: @unchecked Sendable {
             skeleton = s
         }
         lock.lock()
-        cache[shape] = .some(skeleton)
+        cache[key] = .some(skeleton)
         lock.unlock()
         return real
     }
@@ -88,7 +91,7 @@ public final class PageSkeletons: @unchecked Sendable {
     private let theme: Theme
     private let site: [String: Any]
     private let lock = NSLock()
-    private var cache: [String: Skeletons.Skeleton?] = [:]
+    private var cache: [UTF8Key: Skeletons.Skeleton?] = [:]
 
     public init(theme: Theme, site: [String: Any]) {
         self.theme = theme
@@ -106,18 +109,19 @@ public final class PageSkeletons: @unchecked Sendable {
         }
         guard theme.pagesAreSkeletonSafe, context["site"] == nil else { return try mustache() }
         var values: [[UInt8]] = []
-        var shape = kind + ":"
+        var shape = Array((kind + ":").utf8)
         guard Skeletons.values(context, values: &values, shape: &shape, style: .markdown) else {
             return try mustache()
         }
         lock.lock()
-        let known = cache[shape]
+        let key = UTF8Key(bytes: shape)
+        let known = cache[key]
         lock.unlock()
         if let known {
             if let s = known { return Skeletons.fill(s, values, style: .markdown) }
             return try mustache()
         }
-        var again: [[UInt8]] = [], sameShape = ""
+        var again: [[UInt8]] = [], sameShape: [UInt8] = []
         guard var marked = Skeletons.mark(context, values: &again, shape: &sameShape, style: .markdown) else {
             return try mustache()
         }
@@ -129,7 +133,7 @@ public final class PageSkeletons: @unchecked Sendable {
             skeleton = s
         }
         lock.lock()
-        cache[shape] = .some(skeleton)
+        cache[key] = .some(skeleton)
         lock.unlock()
         return real
     }
@@ -162,55 +166,59 @@ enum Skeletons {
 
     /// `page` with each string replaced by a marker (its text appended to `values`), and its
     /// shape; nil when it holds a value of another type or a string that holds a marker's bytes.
-    static func mark(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style) -> [String: Any]? {
+    static func mark(_ page: [String: Any], values: inout [[UInt8]], shape: inout [UInt8], style: Style) -> [String: Any]? {
         var out: [String: Any]? = [:]
         return walk(page, values: &values, shape: &shape, style: style, marked: &out) ? out : nil
     }
 
     /// `mark` without the marked page: only the values and the shape (what a page of a shape
     /// already known needs). False where `mark` is nil.
-    static func values(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style) -> Bool {
+    static func values(_ page: [String: Any], values: inout [[UInt8]], shape: inout [UInt8], style: Style) -> Bool {
         var none: [String: Any]? = nil
         return walk(page, values: &values, shape: &shape, style: style, marked: &none)
     }
 
+    /// What a page's shape says of each value (after its key).
+    static let shapeTrue = Array("=1;".utf8), shapeFalse = Array("=0;".utf8), shapeEmpty = Array("=e;".utf8),
+               shapeString = Array("=s;".utf8), shapeInt = Array("=i;".utf8), shapeList = Array("=[".utf8), shapeListEnd = Array("];".utf8)
+
     /// The walk `mark` and `values` share; `marked` is filled in when it is not nil.
-    private static func walk(_ page: [String: Any], values: inout [[UInt8]], shape: inout String, style: Style, marked: inout [String: Any]?) -> Bool {
+    private static func walk(_ page: [String: Any], values: inout [[UInt8]], shape: inout [UInt8], style: Style, marked: inout [String: Any]?) -> Bool {
         for key in page.keys.sorted() {
-            shape += key
+            shape.append(contentsOf: key.utf8)
             switch page[key]! {
             case let b as Bool:
                 marked?[key] = b
-                shape += b ? "=1;" : "=0;"
+                shape.append(contentsOf: b ? Self.shapeTrue : Self.shapeFalse)
             case let s as String:
-                if s.isEmpty { marked?[key] = ""; shape += "=e;"; continue }
+                if s.isEmpty { marked?[key] = ""; shape.append(contentsOf: Self.shapeEmpty); continue }
                 let bytes = Array(s.utf8)
                 if containsMarkerScalar(bytes, style) { return false }
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(bytes)
-                shape += "=s;"
+                shape.append(contentsOf: Self.shapeString)
             case let t as TemplateText:
                 // As the string it stands for.
-                if t.utf8.isEmpty { marked?[key] = ""; shape += "=e;"; continue }
+                if t.utf8.isEmpty { marked?[key] = ""; shape.append(contentsOf: Self.shapeEmpty); continue }
                 if containsMarkerScalar(t.utf8, style) { return false }
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(t.utf8)
-                shape += "=s;"
+                shape.append(contentsOf: Self.shapeString)
             case let n as Int:
                 // Mustache prints an integer as its description and treats it as true in a
                 // section, as it does a string that is not empty.
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(Array(String(n).utf8))
-                shape += "=i;"
+                shape.append(contentsOf: Self.shapeInt)
             case let list as [[String: Any]]:
-                shape += "=[\(list.count)"
+                shape.append(contentsOf: Self.shapeList); shape.append(contentsOf: String(list.count).utf8)
                 var items: [[String: Any]] = []
                 for item in list {
                     var m: [String: Any]? = marked == nil ? nil : [:]
                     guard walk(item, values: &values, shape: &shape, style: style, marked: &m) else { return false }
                     if let m { items.append(m) }
                 }
-                shape += "];"
+                shape.append(contentsOf: Self.shapeListEnd)
                 if marked != nil { marked![key] = items }
             default:
                 return false
