@@ -18,9 +18,6 @@ public struct ByteSink: ~Copyable {
 
     deinit { base.deallocate() }
 
-    /// The number of bytes written.
-    @inlinable public var size: Int { count }
-
     @inlinable public mutating func put(_ s: StaticString) {
         let n = s.utf8CodeUnitCount
         if count &+ n > capacity { grow(n) }
@@ -85,11 +82,6 @@ public struct ByteSink: ~Copyable {
             if n > 0 { buffer.baseAddress!.update(from: from, count: n) }
             initialized = n
         }
-    }
-
-    /// The bytes written, appended to `out`.
-    public borrowing func append(to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
 }
 

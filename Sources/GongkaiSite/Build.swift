@@ -31,13 +31,13 @@ public struct LoadedReport: Sendable {
     /// A record reloaded from the incremental build's cache: no narrative sections and no
     /// identity results (the report page extracts the file again when it is rendered).
     public var isPartial: Bool
-    /// A partial record that kept its narrative sections (see `NarrativeBudget`).
+    /// A partial record that kept its narrative sections (within `BuildOptions.narrativeBudget`).
     var keepsNarrative = false
     /// Where a partial record's narrative sections were written when they did not fit the
     /// budget (see `NarrativeSpill`).
     var spilledNarrative: NarrativeSpill.Ref?
     /// The file's bytes as read in this build, when they are UTF-8 without a byte order mark
-    /// (so they are the decoded text) and fit the `SourceBudget`: the page's source view.
+    /// (so they are the decoded text) and fit `BuildOptions.sourceBudget`: the page's source view.
     var sourceBytes: [UInt8]?
 
     public init(checked: CheckedReport, relativePath: String, sourceText: String?, sidecar: Sidecar? = nil) {
@@ -125,15 +125,15 @@ public struct BuildOptions: Sendable {
     /// Render every unit and return all files in `BuildResult.files` (tests); writing is still
     /// incremental.
     public var keepFiles: Bool
-    /// How many bytes of narrative freshly read records keep for their pages (`NarrativeBudget`).
+    /// How many bytes of narrative freshly read records keep for their pages (`Budget`).
     var narrativeBudget = 192 << 20
     /// Whether narratives past the budget are written to a temporary file for their pages
     /// (`NarrativeSpill`) rather than found again in the reports' files.
     var spillNarrative = true
-    /// How many freshly extracted records are kept whole rather than compacted (`WholeRecords`).
+    /// How many freshly extracted records are kept whole rather than compacted (`Budget`).
     var wholeRecords = 12_000
     /// How many bytes of report files read in this build are kept for their pages' source view,
-    /// which otherwise reads and decodes each file again (`SourceBudget`).
+    /// which otherwise reads and decodes each file again (`Budget`).
     var sourceBudget = 128 << 20
 
     public init(corpus: String = "Corpus", output: String = "Output", templateFolders: [String] = [], baseURL: String? = nil,

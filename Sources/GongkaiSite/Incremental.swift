@@ -687,8 +687,8 @@ struct IncrementalBuild {
 
     /// A report read and extracted from its file (`bytes`, nil when it could not be read).
     static func extract(_ path: String, rel: String, bytes: [UInt8]?, hash: [UInt8], stamp: FileStamp?, sidecarStamp: FileStamp?,
-                        sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: NarrativeBudget? = nil,
-                        spill: SpillFile? = nil, whole: WholeRecords? = nil, sources: SourceBudget? = nil) -> CacheEntry {
+                        sidecarBytes: [UInt8]?, sidecarHash: [UInt8]?, extractor: ReportExtractor, narrative: Budget? = nil,
+                        spill: SpillFile? = nil, whole: Budget? = nil, sources: Budget? = nil) -> CacheEntry {
         var report: Report
         var keptBytes: [UInt8]? = nil
         if let bytes {
@@ -706,7 +706,7 @@ struct IncrementalBuild {
         let (sidecar, sd) = sidecarBytes.map { Sidecar.parse(bytes: $0, path: Sidecar.path(for: path)) } ?? (nil, [])
         report.diagnostics += sd
         let extracted = LoadedReport(checked: CheckedReport(report), relativePath: rel, sourceText: nil, sidecar: sidecar)
-        let keepsNarrative = narrative?.take(report.sections) ?? false
+        let keepsNarrative = narrative?.take(Budget.narrativeSize(report.sections)) ?? false
         var lr: LoadedReport
         if keepsNarrative, let whole, whole.take() {
             // Kept as extracted, narrative and all: compacting costs an encoding and a decoding.
@@ -784,9 +784,9 @@ struct IncrementalBuild {
         let results = Slots<([CacheEntry], Bool)>(count: parts)
         let extracted = Slots<Bool>(count: 1)
         let extractor = ReportExtractor()
-        let narrative = NarrativeBudget(bytes: options.narrativeBudget)
-        let whole = WholeRecords(count: options.wholeRecords)
-        let sources = SourceBudget(bytes: options.sourceBudget)
+        let narrative = Budget(options.narrativeBudget)
+        let whole = Budget(options.wholeRecords)
+        let sources = Budget(options.sourceBudget)
         // Made when the first narrative does not fit.
         let spill = SpillFile(folder: options.spillNarrative ? (options.output.hasSuffix("/") ? options.output : options.output + "/") + ".gongkai/" : nil)
         DispatchQueue.concurrentPerform(iterations: parts) { part in

@@ -33,8 +33,6 @@ public struct OutputFile: Hashable, Sendable {
 /// wrote, so an unchanged page is not rewritten. Inputs, whose hashes decide what is trusted
 /// without being read again, keep SHA-256.
 public enum OutputHash {
-    public static let size = 16
-
     public static func of(_ bytes: [UInt8]) -> [UInt8] {
         let h = bytes.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
         var c = XXH128_canonical_t()

@@ -334,64 +334,45 @@ enum DiagnosticsFile {
     }
 }
 
-/// How much narrative text freshly extracted records may keep for their report pages. A page
-/// whose record kept its narrative does not find it again in the file (a second pass of the
-/// reader over the whole text, about a third of what extraction costs); past the budget, records
-/// are kept without it, so a large corpus costs no more memory than before.
-final class NarrativeBudget: @unchecked Sendable {
+/// What the workers loading reports may still keep in memory of one kind, counted down as they
+/// take from it:
+///
+/// - `BuildOptions.narrativeBudget`, bytes of narrative (`Budget.narrativeSize`): a page whose
+///   record kept its narrative does not find it again in the file (a second pass of the reader
+///   over the whole text, about a third of what extraction costs);
+/// - `BuildOptions.sourceBudget`, bytes of report files (`LoadedReport.sourceBytes`), from which
+///   their pages' source view is made without reading and decoding the file again;
+/// - `BuildOptions.wholeRecords`, records kept as the extractor made them rather than compacted
+///   (`RecordCodec.compact`, an encoding and a decoding each; about 5 KB more each).
+///
+/// Past a budget, records are kept as before it existed, so a large corpus costs no more memory.
+final class Budget: @unchecked Sendable {
     private let lock = NSLock()
     private var left: Int
 
-    init(bytes: Int) { left = bytes }
+    init(_ amount: Int) { left = amount }
 
-    /// Whether `sections` (about their UTF-8 size plus a small overhead per string) still fit.
-    func take(_ sections: [NarrativeSection]) -> Bool {
+    /// Whether `amount` more still fits; if so it is counted.
+    func take(_ amount: Int = 1) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard amount <= left else { return false }
+        left -= amount
+        return true
+    }
+
+    /// What narrative sections count against `narrativeBudget`: about their UTF-8 size plus a
+    /// small overhead per string.
+    static func narrativeSize(_ sections: [NarrativeSection]) -> Int {
         var size = 0
         for s in sections {
             size += s.title.utf8.count + 64
             for p in s.paragraphs { size += p.text.utf8.count + 48 }
         }
-        lock.lock(); defer { lock.unlock() }
-        guard size <= left else { return false }
-        left -= size
-        return true
+        return size
     }
 }
 
-/// How many bytes of report files are kept from reading to their pages (`LoadedReport.sourceBytes`).
-final class SourceBudget: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
-
-    init(bytes: Int) { left = bytes }
-
-    func take(_ count: Int) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        guard count <= left else { return false }
-        left -= count
-        return true
-    }
-}
-
-/// How many freshly extracted records are kept as the extractor made them rather than compacted
-/// (`RecordCodec.compact`, an encoding and a decoding each). A record kept whole takes about 5 KB
-/// more memory, so only the first `count` are: a large corpus costs no more memory than before
-/// beyond that.
-final class WholeRecords: @unchecked Sendable {
-    private let lock = NSLock()
-    private var left: Int
-
-    init(count: Int) { left = count }
-
-    func take() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        guard left > 0 else { return false }
-        left -= 1
-        return true
-    }
-}
-
-/// Narrative sections that did not fit the `NarrativeBudget`, written to a temporary file in
+/// Narrative sections that did not fit the narrative budget, written to a temporary file in
 /// the output's state folder (removed from the folder as soon as it is open, so nothing is left
 /// behind) and read back by their report pages: a page then reads the sections instead of
 /// running the reader over its file again. At 100,000 reports, two thirds of the narratives

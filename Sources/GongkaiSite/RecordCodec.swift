@@ -12,7 +12,7 @@ import GongkaiCheck
 /// (metadata, every cell, diagnostics, sidecar, the number of identity breaks). Narrative
 /// sections and identity results are left out (`LoadedReport.isPartial`): a report page that has
 /// to be rendered again re-reads its file anyway (for the source view) and finds its narrative
-/// there again, unless its record was read in this build and kept it (`NarrativeBudget`) or
+/// there again, unless its record was read in this build and kept it (`BuildOptions.narrativeBudget`) or
 /// wrote it aside (`NarrativeSpill`).
 public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8] = []

@@ -15,7 +15,7 @@ extension SiteRenderer {
         var checked = lr.checked
         // The source view (and, for a record from the cache, its narrative) comes from the file
         // itself: nothing this large is kept in memory between steps, except the narrative of
-        // records read in this build, within a budget (`NarrativeBudget`).
+        // records read in this build, within a budget (`BuildOptions.narrativeBudget`).
         var text = lr.sourceText
         // A narrative that did not fit in memory may have been written aside.
         var needsNarrative = lr.isPartial && !lr.keepsNarrative
