@@ -52,11 +52,6 @@ extension SiteRenderer {
         return s
     }
 
-    static func cellText(_ c: Cell?, unit: Unit) -> String {
-        guard let c, c.isNumber, let v = c.value else { return "" }
-        return unit == .money ? Format.number(v) : String(Int(v.rounded()))
-    }
-
     /// `recordColumns` resolved once: table 二 as (item, field) keys; tables 三 and 四 as rows
     /// (or groups) with the cell indices taken from them, in column order.
     enum RecordColumnGroup {
@@ -135,7 +130,7 @@ extension SiteRenderer {
                 first = false
                 out.append(contentsOf: f.utf8)
             }
-            /// `put(cellText(c, unit: .count))`, the digits written directly.
+            /// A count cell: its figure as a whole number when it printed one, else empty.
             func putCount(_ c: Cell?) {
                 if !first { out.append(0x2C) }
                 first = false
@@ -161,7 +156,8 @@ extension SiteRenderer {
                 switch g {
                 case .active(let itemKey, let field):
                     // The cell at its place in the form when the record lists the form's items in
-                    // order, else found by key; written as `cellText` would print it.
+                    // order, else found by key; a figure as the data contract prints it (money as
+                    // `Format.number`, counts whole), anything else empty.
                     var cell: Cell? = nil, unit = Unit.count
                     if let a = r.activeDisclosure {
                         if let f = activeForm {
