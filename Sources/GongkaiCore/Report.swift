@@ -88,6 +88,13 @@ public struct Cell: Hashable, Sendable {
     public static let missing = Cell(value: nil, state: .missing, line: nil)
 
     public var isNumber: Bool { kind & 3 == 0 }
+    /// Whether the report left the cell blank.
+    public var isBlank: Bool { kind & 3 == 1 }
+    /// A printed whole number from 0 up to a trillion, without text: what a count cell
+    /// usually is, and what extraction's checks of a count leave as it is.
+    public var isPlainCount: Bool {
+        kind == 4 && texts == nil && storedValue >= 0 && storedValue < 1e12 && Double(Int64(storedValue)) == storedValue
+    }
     /// Whether the cell holds a text (unreadable, or a note): most cells hold none.
     public var hasText: Bool { texts != nil }
     /// The value as an integer count (values of count cells are whole numbers).

@@ -58,11 +58,11 @@ struct CellTable: Sendable {
 
     init() {}
 
-    init(_ source: ArraySlice<SourceLine>) {
-        lines.reserveCapacity(source.count)
-        cells.reserveCapacity(source.count * 4)
-        bytes.reserveCapacity(source.count * 24)
-        for l in source { CellSplitter.split(l, into: &self) }
+    init(_ source: LineView, _ r: Range<Int>) {
+        lines.reserveCapacity(r.count)
+        cells.reserveCapacity(r.count * 4)
+        bytes.reserveCapacity(r.count * 24)
+        for i in r { CellSplitter.split(source[i], number: source.number(i), into: &self) }
     }
 
     /// The text of a text or unreadable cell, or the note of a value.
@@ -122,17 +122,15 @@ enum CellSplitter {
     }
 
     /// Splits one line and appends its cells (and a `CellTable.Line`) to `table`.
-    static func split(_ line: SourceLine, into table: inout CellTable) {
+    static func split(_ b: UnsafeBufferPointer<UInt8>, number: Int, into table: inout CellTable) {
         let firstCell = table.cells.count, firstByte = table.bytes.count
-        line.text.withBytes { b in
-            if !splitFast(b, into: &table) {
-                table.rollBack(cells: firstCell, bytes: firstByte)
-                splitGeneral(b, into: &table)
-            }
+        if !splitFast(b, into: &table) {
+            table.rollBack(cells: firstCell, bytes: firstByte)
+            splitGeneral(b, into: &table)
         }
         var filled = 0
         for k in firstCell..<table.cells.count where !table.cells[k].isBlank { filled += 1 }
-        table.lines.append(.init(number: line.number, start: firstCell, end: table.cells.count, filled: filled))
+        table.lines.append(.init(number: number, start: firstCell, end: table.cells.count, filled: filled))
     }
 
     /// The common case: tab-separated or space-separated cells that are plain numbers or label
@@ -299,6 +297,14 @@ enum CellSplitter {
         return s[a..<b]
     }
 
+    /// `trim` on bytes.
+    static func trim(_ b: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var lo = 0, hi = b.count
+        while lo < hi, isASCIISpace(b[lo]) { lo += 1 }
+        while hi > lo, isASCIISpace(b[hi - 1]) { hi -= 1 }
+        return UnsafeBufferPointer(rebasing: b[lo..<hi])
+    }
+
     @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
@@ -428,29 +434,28 @@ enum LineLayout: Sendable { case tabbed, piped, spaced }
 enum LabelText {
     /// Text is normalized already (full-width brackets and spaces are ASCII): dropping ASCII
     /// white space bytes is enough.
-    static func squeeze(_ s: Substring) -> String {
-        return s.withBytes { b in
-            var out = [UInt8]()
-            out.reserveCapacity(b.count)
-            for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
-            return String(decoding: out, as: UTF8.self)
-        }
+    static func squeeze(_ s: Substring) -> String { s.withBytes { squeeze($0) } }
+
+    static func squeeze(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(b.count)
+        squeeze(b, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func squeeze(_ s: String) -> String { squeeze(s[...]) }
 
-    /// Appends the bytes of `squeeze(s)` to `out`, making no string.
-    static func squeeze(_ s: Substring, into out: inout [UInt8]) {
-        s.withBytes { b in
-            for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
-        }
+    /// Appends the bytes of `squeeze(b)` to `out`, making no string.
+    @inline(__always)
+    static func squeeze(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        for c in b where !(c == 0x20 || (c >= 0x09 && c <= 0x0D)) { out.append(c) }
     }
 
-    /// `squeeze(s)` as bytes.
-    static func squeezedBytes(_ s: Substring) -> [UInt8] {
+    /// `squeeze(b)` as bytes.
+    static func squeezedBytes(_ b: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        squeeze(s, into: &out)
+        out.reserveCapacity(b.count)
+        squeeze(b, into: &out)
         return out
     }
 }

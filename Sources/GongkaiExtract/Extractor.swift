@@ -42,25 +42,30 @@ public struct ReportExtractor: Sendable {
     /// `sections(bytes:)` for a file already decoded (`SourceDecoder.decode`).
     public func sections(decoded: String, encoding: SourceEncoding) -> [NarrativeSection] {
         var diagnostics = Diagnostics()
-        let lines = SourceReader.read(text: decoded, encoding: encoding, diagnostics: &diagnostics).lines
-        let headings = SectionFinder.headings(lines)
-        let ranges = Regions.locate(lines, headings: headings)
-        // `extract` stops before the narrative when none of the tables is there.
-        if ranges.active == nil && ranges.applications == nil && ranges.review == nil { return [] }
-        return Narrative.sections(lines, headings: headings)
+        return SourceReader.read(text: decoded, encoding: encoding, diagnostics: &diagnostics).store.withView { lines in
+            let headings = SectionFinder.headings(lines)
+            let ranges = Regions.locate(lines, headings: headings)
+            // `extract` stops before the narrative when none of the tables is there.
+            if ranges.active == nil && ranges.applications == nil && ranges.review == nil { return [] }
+            return Narrative.sections(lines, headings: headings)
+        }
     }
 
     public func extract(_ text: SourceText, source: String, diagnostics: Diagnostics = Diagnostics()) -> Report {
-        var job = ExtractionJob(lines: text.lines, diagnostics: diagnostics)
-        job.run()
+        let job = text.store.withView { lines in
+            var job = ExtractionJob(lines: lines, diagnostics: diagnostics)
+            job.run()
+            return job.result
+        }
         return Report(source: source, metadata: job.metadata, activeDisclosure: job.active, applications: job.applications,
                       reviewLitigation: job.review, sections: job.sections, diagnostics: job.diagnostics.all)
     }
 }
 
-/// The work of extracting one report, step by step.
+/// The work of extracting one report, step by step, on its lines read in place (valid only
+/// while `LineStore.withView` runs: the job ends there, its `result` goes on).
 struct ExtractionJob {
-    let lines: [SourceLine]
+    let lines: LineView
     var diagnostics: Diagnostics
     var metadata = ReportMetadata()
     var active: ActiveDisclosure?
@@ -68,7 +73,20 @@ struct ExtractionJob {
     var review: ReviewLitigation?
     var sections: [NarrativeSection] = []
 
-    init(lines: [SourceLine], diagnostics: Diagnostics) {
+    /// What the job found, without the view of the lines.
+    struct Result {
+        var diagnostics: Diagnostics
+        var metadata: ReportMetadata
+        var active: ActiveDisclosure?
+        var applications: Applications?
+        var review: ReviewLitigation?
+        var sections: [NarrativeSection]
+    }
+    var result: Result {
+        Result(diagnostics: diagnostics, metadata: metadata, active: active, applications: applications, review: review, sections: sections)
+    }
+
+    init(lines: LineView, diagnostics: Diagnostics) {
         self.lines = lines
         self.diagnostics = diagnostics
     }
@@ -105,7 +123,7 @@ struct ExtractionJob {
     mutating func readTitle(before limit: Int) {
         guard let t = TitleReader.read(lines, before: max(limit, 1)) else {
             diagnostics.error("no title naming the agency and the year (…年政府信息公开工作年度报告) was found near the top",
-                              zh: "文首附近没有写明机关和年度的标题（……年政府信息公开工作年度报告）", line: lines.first(where: { !$0.text.isEmpty })?.number)
+                              zh: "文首附近没有写明机关和年度的标题（……年政府信息公开工作年度报告）", line: lines.indices.first(where: { !lines[$0].isEmpty }).map(lines.number))
             return
         }
         metadata.titleLine = t.line
@@ -122,14 +140,14 @@ struct ExtractionJob {
     /// The source line of line index `i`, or of the last line when `i` is past the end (a table
     /// whose heading is the file's last line has an empty range there).
     func lineNumber(near i: Int) -> Int? {
-        lines.isEmpty ? nil : lines[min(max(i, 0), lines.count - 1)].number
+        lines.isEmpty ? nil : lines.number(min(max(i, 0), lines.count - 1))
     }
 
     /// The form is told by the column labels of table 二, not by the year.
     mutating func detectTemplate(_ activeRange: Range<Int>?, applications: Range<Int>?) -> Template? {
         if let r = activeRange {
             var s: [UInt8] = []
-            for l in lines[r] { LabelText.squeeze(l.text, into: &s) }
+            for i in r { LabelText.squeeze(lines[i], into: &s) }
             let new = ["本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"].filter { s.includes($0) }.count
             let old = ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "采购项目数量", "采购总金额", "对外管理服务"].filter { s.includes($0) }.count
             if new > old { return .form2021 }
@@ -150,37 +168,35 @@ struct ExtractionJob {
 
     func isDense(_ r: Range<Int>) -> Bool {
         var empty = 0
-        for i in r where isBlank(lines[i].text) { empty += 1 }
+        for i in r where isBlank(lines[i]) { empty += 1 }
         return r.count > 0 && Double(empty) / Double(r.count) < 0.2
     }
 
     /// Whether a line holds only white space (`isSpaceLike`), read on bytes.
-    func isBlank(_ text: Substring) -> Bool {
-        return text.withBytes { b in
-            var i = 0
-            while i < b.count {
-                let n = UTF8Scan.length(lead: b[i])
-                guard UTF8Scan.isSpaceLike(b, at: i, length: n) else { return false }
-                i += n
-            }
-            return true
+    func isBlank(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < b.count {
+            let n = UTF8Scan.length(lead: b[i])
+            guard UTF8Scan.isSpaceLike(b, at: i, length: n) else { return false }
+            i += n
         }
+        return true
     }
 
     mutating func readActive(_ r: Range<Int>, template: Template) -> ActiveDisclosure {
         let specs = template == .form2019 ? ActiveLabels.specs2019 : ActiveLabels.specs2021
         var reader = RowReader(rows: template == .form2019 ? ActiveLabels.set2019 : ActiveLabels.set2021, tableName: "table 二", tableNameZH: "表二")
         reader.emptyLineIsBlank = isDense(r)
-        reader.read(lines[r], diagnostics: &diagnostics)
+        reader.read(lines, r, diagnostics: &diagnostics)
         var items: [ActiveDisclosure.Item] = []
         for spec in specs {
             guard let reading = reader.reading(spec.key) else {
-                diagnostics.error("table 二: row \(spec.label) was not found; its cells are null", zh: "表二：没有找到“\(spec.label)”行，该行各格记为无数据", line: lines[r].first?.number)
+                diagnostics.error("table 二: row \(spec.label) was not found; its cells are null", zh: "表二：没有找到“\(spec.label)”行，该行各格记为无数据", line: r.isEmpty ? nil : lines.number(r.lowerBound))
                 items.append(.init(spec: spec, cells: Array(repeating: .missing, count: spec.fields.count)))
                 continue
             }
             var cells = reading.cells
-            for (k, field) in spec.fields.enumerated() {
+            for (k, field) in spec.fields.enumerated() where !(field.unit == .count && cells[k].isPlainCount) {
                 cells[k] = settle(cells[k], unit: field.unit, yuan: reading.yuan, what: "\(spec.label) · \(field.label)")
             }
             warnBlanks(cells, labels: spec.fields.map(\.label), row: "table 二: \(spec.label)", rowZH: "表二“\(spec.label)”", line: reading.labelLine)
@@ -192,25 +208,32 @@ struct ExtractionJob {
     mutating func readApplications(_ r: Range<Int>, template: Template) -> Applications {
         var reader = RowReader(rows: ApplicationLabels.set, tableName: "table 三", tableNameZH: "表三")
         reader.emptyLineIsBlank = isDense(r)
-        reader.read(lines[r], diagnostics: &diagnostics)
+        reader.read(lines, r, diagnostics: &diagnostics)
         // Rows by index: the row set lists them in `FormSchema.applicationRows`' order.
         let split = ApplicationLabels.splitRows, other = ApplicationLabels.otherRow
         let hasSplit = split.contains { reader.reading(at: $0) != nil }
         let hasSingle = reader.reading(at: other) != nil
         let useSplit = hasSplit || (!hasSingle && template == .form2021)
         var rows: [Applications.Row] = []
-        let columnLabels = FormSchema.applicantColumns.map(\.label)
-        for (i, spec) in FormSchema.applicationRows.enumerated() {
+        let specs = FormSchema.applicationRows
+        rows.reserveCapacity(specs.count)
+        for i in specs.indices {
             if i == other && useSplit { continue }
             if split.contains(i) && !useSplit { continue }
-            guard let reading = reader.reading(at: i) else {
-                diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", zh: "表三：没有找到“\(spec.label)”行，该行各格记为无数据", line: lines[r].first?.number)
+            guard var cells = reader.reading(at: i)?.cells else {
+                let spec = specs[i]
+                diagnostics.error("table 三: row \(spec.label) was not found; its cells are null", zh: "表三：没有找到“\(spec.label)”行，该行各格记为无数据", line: r.isEmpty ? nil : lines.number(r.lowerBound))
                 rows.append(.init(key: spec.key, cells: Array(repeating: .missing, count: Applications.columnCount)))
                 continue
             }
-            let cells = reading.cells.enumerated().map { k, c in settle(c, unit: .count, yuan: false, what: "\(spec.label) · \(columnLabels[k])") }
-            warnBlanks(cells, labels: columnLabels, row: "table 三: \(spec.label)", rowZH: "表三“\(spec.label)”", line: reading.labelLine)
-            rows.append(.init(key: spec.key, cells: cells))
+            for k in cells.indices where !cells[k].isPlainCount {
+                cells[k] = settle(cells[k], unit: .count, yuan: false, what: "\(specs[i].label) · \(Self.columnLabels[k])")
+            }
+            if cells.contains(where: \.isBlank) {
+                let spec = specs[i]
+                warnBlanks(cells, labels: Self.columnLabels, row: "table 三: \(spec.label)", rowZH: "表三“\(spec.label)”", line: reader.reading(at: i)!.labelLine)
+            }
+            rows.append(.init(key: specs[i].key, cells: cells))
         }
         if hasSplit && hasSingle {
             diagnostics.warning("table 三: （六） is printed both as one row and as three; the three rows are kept",
@@ -224,21 +247,28 @@ struct ExtractionJob {
         reader.spill = true
         reader.headerStartsAtFirst = true
         reader.emptyLineIsBlank = isDense(r)
-        reader.read(lines[r], diagnostics: &diagnostics)
+        reader.read(lines, r, diagnostics: &diagnostics)
         var groups: [ReviewLitigation.Group] = []
-        let fieldLabels = FormSchema.reviewFields.map(\.label)
         for spec in FormSchema.reviewGroups {
             guard let reading = reader.reading(spec.key) else {
-                diagnostics.error("table 四: the cells of \(spec.label) were not found; they are null", zh: "表四：没有找到“\(spec.label)”各格，记为无数据", line: lines[r].first?.number)
+                diagnostics.error("table 四: the cells of \(spec.label) were not found; they are null", zh: "表四：没有找到“\(spec.label)”各格，记为无数据", line: r.isEmpty ? nil : lines.number(r.lowerBound))
                 groups.append(.init(key: spec.key, cells: Array(repeating: .missing, count: 5)))
                 continue
             }
-            let cells = reading.cells.enumerated().map { k, c in settle(c, unit: .count, yuan: false, what: "\(spec.label) · \(fieldLabels[k])") }
-            warnBlanks(cells, labels: fieldLabels, row: "table 四: \(spec.label)", rowZH: "表四“\(spec.label)”", line: reading.labelLine)
+            var cells = reading.cells
+            for k in cells.indices where !cells[k].isPlainCount {
+                cells[k] = settle(cells[k], unit: .count, yuan: false, what: "\(spec.label) · \(Self.fieldLabels[k])")
+            }
+            warnBlanks(cells, labels: Self.fieldLabels, row: "table 四: \(spec.label)", rowZH: "表四“\(spec.label)”", line: reading.labelLine)
             groups.append(.init(key: spec.key, cells: cells))
         }
         return ReviewLitigation(groups: groups)
     }
+
+    /// Table 三's column labels, for diagnostics.
+    static let columnLabels = FormSchema.applicantColumns.map(\.label)
+    /// Table 四's field labels, for diagnostics.
+    static let fieldLabels = FormSchema.reviewFields.map(\.label)
 
     /// A figure at or past this is a misread, not a number (see `settle`).
     static let largestFigure = 1e12
@@ -278,7 +308,8 @@ struct ExtractionJob {
     }
 
     mutating func warnBlanks(_ cells: [Cell], labels: [String], row: @autoclosure () -> String, rowZH: @autoclosure () -> String, line: Int) {
-        let blank = cells.indices.filter { cells[$0].state == .blank }
+        guard cells.contains(where: \.isBlank) else { return }
+        let blank = cells.indices.filter { cells[$0].isBlank }
         guard !blank.isEmpty else { return }
         let at = cells[blank[0]].line ?? line
         if blank.count == cells.count {

@@ -5,7 +5,7 @@ import GongkaiRead
 enum Regions {
     struct Ranges { var active: Range<Int>?; var applications: Range<Int>?; var review: Range<Int>? }
 
-    static func locate(_ lines: [SourceLine], headings: [Heading]) -> Ranges {
+    static func locate(_ lines: LineView, headings: [Heading]) -> Ranges {
         var r = Ranges()
         r.active = SectionFinder.range(of: .active, in: headings, lineCount: lines.count)
         r.applications = SectionFinder.range(of: .applications, in: headings, lineCount: lines.count)
@@ -14,7 +14,7 @@ enum Regions {
         // Table 三 without its heading: it starts at its header block before 本年新收.
         if r.applications == nil, let k = firstIndex(lines, containing: ["本年新收", "新收政府信息公开申请"]) {
             var start = k
-            while start > 0, isApplicationsHeader(lines[start - 1].text) { start -= 1 }
+            while start > 0, isApplicationsHeader(lines[start - 1]) { start -= 1 }
             let end = r.review?.lowerBound.advanced(by: -1) ?? lines.count
             r.applications = start..<max(start, end)
             if let a = r.active, a.contains(start) { r.active = a.lowerBound..<start }
@@ -23,7 +23,7 @@ enum Regions {
         if r.review == nil, let from = r.applications?.upperBound ?? Optional(0),
            let k = firstIndex(lines, containing: ["结果维持", "尚未审结"], from: from) {
             var start = k
-            while start > from, LabelText.squeezedBytes(lines[start - 1].text).includes("行政复议") || lines[start - 1].text.isEmpty { start -= 1 }
+            while start > from, LabelText.squeezedBytes(lines[start - 1]).includes("行政复议") || lines[start - 1].isEmpty { start -= 1 }
             let end = headingIndex(after: start, lines) ?? lines.count
             r.review = start..<end
             if let a = r.applications, a.contains(start) { r.applications = a.lowerBound..<start }
@@ -36,27 +36,27 @@ enum Regions {
         return r
     }
 
-    static func isApplicationsHeader(_ text: Substring) -> Bool {
+    static func isApplicationsHeader(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let s = LabelText.squeezedBytes(text)
         if s.isEmpty { return true }
         return ["申请人", "自然人", "法人", "总计", "勾稽", "商业企业", "科研机构", "公益组织", "服务机构", "其他"].contains { s.includes($0) }
     }
 
-    static func firstIndex(_ lines: [SourceLine], containing words: [String], from: Int = 0) -> Int? {
+    static func firstIndex(_ lines: LineView, containing words: [String], from: Int = 0) -> Int? {
         guard from < lines.count else { return nil }
         for i in from..<lines.count {
-            let t = lines[i].text
-            guard t.utf8.count < 400 else { continue }
+            let t = lines[i]
+            guard t.count < 400 else { continue }
             let s = LabelText.squeezedBytes(t)
             if words.contains(where: { s.includes($0) }) { return i }
         }
         return nil
     }
 
-    static func headingIndex(after i: Int, _ lines: [SourceLine]) -> Int? {
+    static func headingIndex(after i: Int, _ lines: LineView) -> Int? {
         guard i + 1 < lines.count else { return nil }
         for k in (i + 1)..<lines.count {
-            if let p = SectionFinder.part(of: lines[k].text), p == .problems || p == .other { return k }
+            if let p = SectionFinder.part(of: lines[k]), p == .problems || p == .other { return k }
         }
         return nil
     }
@@ -132,7 +132,26 @@ enum ReviewLabels {
 
 /// The narrative parts (一、五、六) as paragraphs, for display.
 enum Narrative {
-    static let sentenceEnds = Array("。；;！!？?：:".unicodeScalars)
+    static let sentenceEnds = Array("。；;！!？?：:".unicodeScalars).map(\.value)
+
+    /// Whether the last character of `t` (valid UTF-8, not empty) ends a sentence.
+    static func endsSentence(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = t.count - 1
+        while k > 0, t[k] & 0xC0 == 0x80 { k -= 1 }
+        let n = UTF8Scan.length(lead: t[k])
+        guard k + n == t.count else { return false }
+        return sentenceEnds.contains(UTF8Scan.scalar(t, at: k, length: n))
+    }
+
+    /// Whether `t` (valid UTF-8) holds at least `n` characters.
+    static func hasScalars(_ t: UnsafeBufferPointer<UInt8>, _ n: Int) -> Bool {
+        var count = 0
+        for c in t where c & 0xC0 != 0x80 {
+            count += 1
+            if count >= n { return true }
+        }
+        return false
+    }
 
     /// A heading's words without the Markdown around them: `## 一、总体情况` and
     /// `**一、总体情况**` are titled `一、总体情况` (the page shows the title as text).
@@ -148,25 +167,27 @@ enum Narrative {
         return String(t)
     }
 
-    static func sections(_ lines: [SourceLine], headings: [Heading]) -> [NarrativeSection] {
+    static func sections(_ lines: LineView, headings: [Heading]) -> [NarrativeSection] {
         var out: [NarrativeSection] = []
         for (k, h) in headings.enumerated() where [.overview, .problems, .other].contains(h.part) {
             let end = k + 1 < headings.count ? headings[k + 1].index : lines.count
             var paragraphs: [NarrativeSection.Paragraph] = []
-            var current: (line: Int, text: String)? = nil
-            for l in lines[(h.index + 1)..<end] {
-                let t = CellSplitter.trim(l.text)
+            // The paragraph's bytes so far and its first line (line texts are whole characters).
+            var text: [UInt8] = []
+            var first = 0
+            for i in (h.index + 1)..<end {
+                let t = CellSplitter.trim(lines[i])
                 if t.isEmpty { continue }
-                // Appended in place (a copy of `current` would copy the paragraph for every line).
-                if current != nil { current!.text += t } else { current = (l.number, String(t)) }
+                if text.isEmpty { first = lines.number(i) }
+                text.append(contentsOf: t)
                 // A line that ends a sentence ends the paragraph; PDF-wrapped lines are joined.
-                if let last = t.unicodeScalars.last, sentenceEnds.contains(last) || t.unicodeScalars.prefix(20).count < 20 {
-                    paragraphs.append(.init(line: current!.line, text: current!.text))
-                    current = nil
+                if endsSentence(t) || !hasScalars(t, 20) {
+                    paragraphs.append(.init(line: first, text: String(decoding: text, as: UTF8.self)))
+                    text.removeAll(keepingCapacity: true)
                 }
             }
-            if let c = current { paragraphs.append(.init(line: c.line, text: c.text)) }
-            out.append(NarrativeSection(title: title(lines[h.index].text), line: h.line, paragraphs: paragraphs))
+            if !text.isEmpty { paragraphs.append(.init(line: first, text: String(decoding: text, as: UTF8.self))) }
+            out.append(NarrativeSection(title: title(lines.text(h.index)[...]), line: h.line, paragraphs: paragraphs))
         }
         return out
     }

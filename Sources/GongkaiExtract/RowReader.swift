@@ -94,8 +94,9 @@ struct RowReader {
         self.readings = Array(repeating: nil, count: rows.rows.count)
     }
 
-    mutating func read(_ source: ArraySlice<SourceLine>, diagnostics: inout Diagnostics) {
-        table = CellTable(source)
+    /// Reads the table on lines `r` of `source`.
+    mutating func read(_ source: LineView, _ r: Range<Int>, diagnostics: inout Diagnostics) {
+        table = CellTable(source, r)
         var k = 0
         while k < table.lines.count {
             let line = table.lines[k]

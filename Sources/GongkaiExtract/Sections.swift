@@ -20,25 +20,25 @@ struct Heading: Sendable { let part: Part; let index: Int; let line: Int }
 
 enum SectionFinder {
     /// Which part a line heads, if it is a heading (a short line with the part's words).
-    static func part(of text: Substring) -> Part? {
-        guard text.utf8.count <= 150, text.utf8.count >= 6, let f = text.utf8.first, f >= 0x80 || f == 0x20 || f == 0x23 || f == 0x2A || (f >= 0x30 && f <= 0x39) || f == 0x09 else { return nil }
+    static func part(of b: UnsafeBufferPointer<UInt8>) -> Part? {
+        guard b.count <= 150, b.count >= 6 else { return nil }
+        let f = b[0]
+        guard f >= 0x80 || f == 0x20 || f == 0x23 || f == 0x2A || (f >= 0x30 && f <= 0x39) || f == 0x09 else { return nil }
         // Every heading holds 情, 问, 事 or 报 (情况, 问题, 事项, 报告); most lines hold none.
         // 情 E6 83 85, 问 E9 97 AE, 事 E4 BA 8B, 报 E6 8A A5: looked for character by character.
-        let hasWord = text.withBytes { b -> Bool in
-            var i = 0
-            while i + 2 < b.count {
-                let c = b[i]
-                if c == 0xE6 || c == 0xE9 || c == 0xE4 {
-                    let c1 = b[i + 1], c2 = b[i + 2]
-                    if (c == 0xE6 && c1 == 0x83 && c2 == 0x85) || (c == 0xE9 && c1 == 0x97 && c2 == 0xAE) ||
-                       (c == 0xE4 && c1 == 0xBA && c2 == 0x8B) || (c == 0xE6 && c1 == 0x8A && c2 == 0xA5) { return true }
-                }
-                i += UTF8Scan.length(lead: c)
+        var hasWord = false
+        var i = 0
+        while i + 2 < b.count {
+            let c = b[i]
+            if c == 0xE6 || c == 0xE9 || c == 0xE4 {
+                let c1 = b[i + 1], c2 = b[i + 2]
+                if (c == 0xE6 && c1 == 0x83 && c2 == 0x85) || (c == 0xE9 && c1 == 0x97 && c2 == 0xAE) ||
+                   (c == 0xE4 && c1 == 0xBA && c2 == 0x8B) || (c == 0xE6 && c1 == 0x8A && c2 == 0xA5) { hasWord = true; break }
             }
-            return false
+            i += UTF8Scan.length(lead: c)
         }
         guard hasWord else { return nil }
-        let s = LabelText.squeezedBytes(text)
+        let s = LabelText.squeezedBytes(b)
         guard !s.isEmpty, s.scalarCount <= 40 else { return nil }
         if s.includes("主动公开政府信息情况") || s.includes("主动公开政府信息的情况") { return .active }
         if s.includes("收到和处理政府信息公开申请") || s.includes("收到和处理政府信息公开") { return .applications }
@@ -50,15 +50,15 @@ enum SectionFinder {
     }
 
     /// Headings in document order; a later heading of a part seen already is ignored.
-    static func headings(_ lines: [SourceLine]) -> [Heading] {
+    static func headings(_ lines: LineView) -> [Heading] {
         var out: [Heading] = []
         var seen = Set<Part>()
         for i in lines.indices {
-            guard let p = part(of: lines[i].text), !seen.contains(p) else { continue }
+            guard let p = part(of: lines[i]), !seen.contains(p) else { continue }
             // Parts come in order: a heading for an earlier part after a later one is text.
             if let last = out.last, p.rawValue < last.part.rawValue { continue }
             seen.insert(p)
-            out.append(Heading(part: p, index: i, line: lines[i].number))
+            out.append(Heading(part: p, index: i, line: lines.number(i)))
         }
         return out
     }

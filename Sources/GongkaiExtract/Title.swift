@@ -5,11 +5,13 @@ import GongkaiRead
 enum TitleReader {
     struct Title { var agency: String?; var year: Int?; var line: Int }
 
-    static func read(_ lines: [SourceLine], before limit: Int) -> Title? {
+    static func read(_ lines: LineView, before limit: Int) -> Title? {
         // Non-empty lines near the top, up to the first heading.
-        var candidates: [SourceLine] = []
-        for l in lines.prefix(limit) where !l.text.unicodeScalars.allSatisfy(\.isSpaceLike) {
-            candidates.append(l)
+        var candidates: [(text: String, number: Int)] = []
+        for i in 0..<min(limit, lines.count) {
+            let text = lines.text(i)
+            guard !text.unicodeScalars.allSatisfy(\.isSpaceLike) else { continue }
+            candidates.append((text, lines.number(i)))
             if candidates.count >= 12 { break }
         }
         let squeezed = candidates.map { LabelText.squeeze($0.text) }
@@ -75,13 +77,14 @@ enum TitleReader {
 
     /// The agency as the original title spells it: white space collapsed to single spaces
     /// only where it separates two names (seed titles print one body under two names).
-    static func displayAgency(_ squeezed: String, original: [SourceLine], titleLine: Int) -> String {
-        guard let l = original.first(where: { $0.number == titleLine }) else { return squeezed }
+    static func displayAgency(_ squeezed: String, original: LineView, titleLine: Int) -> String {
+        guard let i = original.indices.first(where: { original.number($0) == titleLine }) else { return squeezed }
+        let text = original.text(i)
         // Walk the original text, matching the squeezed name, keeping single spaces between words.
         var out = String.UnicodeScalarView()
         var target = Array(squeezed.unicodeScalars)[...]
         var pendingSpace = false
-        for u in l.text.unicodeScalars {
+        for u in text.unicodeScalars {
             guard let next = target.first else { break }
             if u.isSpaceLike { pendingSpace = !out.isEmpty; continue }
             if u == next {

@@ -23,7 +23,9 @@ public enum HTMLFlattener {
 
     static let htmlTags: [[UInt8]] = ["<table", "<html", "<!doctype html", "<tr"].map { Array($0.utf8) }
 
-    public static func lines(of html: String) -> [SourceLine] {
+    public static func lines(of html: String) -> [SourceLine] { store(of: html).lines }
+
+    public static func store(of html: String) -> LineStore {
         var html = html
         return html.withUTF8 { flatten($0) }
     }
@@ -77,8 +79,9 @@ public enum HTMLFlattener {
     }
 
     /// The flattener on UTF-8 bytes: tags and entities are ASCII, text is copied through.
-    static func flatten(_ b: UnsafeBufferPointer<UInt8>) -> [SourceLine] {
-        var out: [SourceLine] = []
+    static func flatten(_ b: UnsafeBufferPointer<UInt8>) -> LineStore {
+        var out = LineStore()
+        out.reserve(lines: b.count / 64 + 1, bytes: b.count / 2)
         let n = b.count
         var i = 0
         var line = 1
@@ -100,7 +103,7 @@ public enum HTMLFlattener {
             text.append(c)
         }
         func flushText() {
-            if !text.isEmpty { out.append(SourceLine(text.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: textLine)) }
+            if !text.isEmpty { out.append(text.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: textLine) }
             text.removeAll(keepingCapacity: true)
             pendingSpace = false
         }
@@ -121,7 +124,7 @@ public enum HTMLFlattener {
             endCell()
             guard inRow else { return }
             if rowHasText {
-                out.append(SourceLine(row.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: rowLine))
+                out.append(row.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: rowLine)
             }
             row.removeAll(keepingCapacity: true)
             rowCells = 0

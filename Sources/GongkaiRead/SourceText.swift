@@ -19,13 +19,21 @@ public enum SourceFormat: String, Sendable { case text, html }
 
 /// A report file read into normalized logical lines.
 public struct SourceText: Sendable {
-    public var lines: [SourceLine]
+    /// The lines, in one buffer.
+    public var store: LineStore
     public var encoding: SourceEncoding
     public var format: SourceFormat
     public var convertedFromTraditional: Bool
 
+    /// The lines as `SourceLine`s (made on demand: the extractor reads `store`).
+    public var lines: [SourceLine] { store.lines }
+
     public init(lines: [SourceLine], encoding: SourceEncoding = .utf8, format: SourceFormat = .text, convertedFromTraditional: Bool = false) {
-        self.lines = lines
+        self.init(store: LineStore(lines), encoding: encoding, format: format, convertedFromTraditional: convertedFromTraditional)
+    }
+
+    public init(store: LineStore, encoding: SourceEncoding = .utf8, format: SourceFormat = .text, convertedFromTraditional: Bool = false) {
+        self.store = store
         self.encoding = encoding
         self.format = format
         self.convertedFromTraditional = convertedFromTraditional
@@ -52,63 +60,53 @@ public enum SourceReader {
     /// on random bytes). `nil` for any other file, which takes the general path.
     static func readPlainUTF8(_ bytes: [UInt8], diagnostics: inout Diagnostics) -> SourceText? {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return nil }
-        let normalized: String? = bytes.withUnsafeBufferPointer { b in
+        let normalized: [UInt8]? = bytes.withUnsafeBufferPointer { b in
             if HTMLFlattener.looksLikeHTML(bytes: b) { return nil }
-            return Normalizer.mayNeedWork(b) ? String(validating: Normalizer.rewriteBytes(b), as: UTF8.self) : String(validating: b, as: UTF8.self)
+            // Without work to do, the store shares the file's bytes (no copy).
+            let n = Normalizer.mayNeedWork(b) ? Normalizer.rewriteBytes(b) : bytes
+            return UTF8Check.isValid(n) ? n : nil
         }
         guard let normalized else { return nil }
         let traditional = bytes.withUnsafeBufferPointer { TraditionalConverter.traditionalCount(bytes: $0) }
-        return finish(lines: splitLines(normalized), traditional: traditional, encoding: .utf8, format: .text, diagnostics: &diagnostics)
+        return finish(LineStore(splitting: normalized), traditional: traditional, encoding: .utf8, format: .text, diagnostics: &diagnostics)
     }
 
     public static func read(text: String, encoding: SourceEncoding = .utf8, diagnostics: inout Diagnostics) -> SourceText {
         let format: SourceFormat = HTMLFlattener.looksLikeHTML(text) ? .html : .text
-        let lines: [SourceLine]
+        let store: LineStore
         switch format {
-        case .html: lines = HTMLFlattener.lines(of: text)
-        case .text: lines = splitLines(Normalizer.normalize(text))
+        case .html: store = HTMLFlattener.store(of: text)
+        case .text: store = LineStore(splitting: Array(Normalizer.normalize(text).utf8))
         }
-        return finish(lines: lines, traditional: TraditionalConverter.traditionalCount(text), encoding: encoding, format: format, diagnostics: &diagnostics)
+        return finish(store, traditional: TraditionalConverter.traditionalCount(text), encoding: encoding, format: format, diagnostics: &diagnostics)
     }
 
     /// Converts traditional characters (when the file holds at least three) and blanks page footers.
-    private static func finish(lines: [SourceLine], traditional: Int, encoding: SourceEncoding, format: SourceFormat, diagnostics: inout Diagnostics) -> SourceText {
-        var lines = lines
+    private static func finish(_ store: LineStore, traditional: Int, encoding: SourceEncoding, format: SourceFormat, diagnostics: inout Diagnostics) -> SourceText {
+        var store = store
         var converted = false
         if traditional >= 3 {
-            if TraditionalConverter.shared.convertShortLines(&lines) {
+            if TraditionalConverter.shared.convertShortLines(&store) {
                 converted = true
             } else {
                 let why = TraditionalConverter.shared.failure ?? "OpenCC failed"
                 diagnostics.warning("the report is in traditional characters but could not be converted: \(why)", zh: "报告为繁体字，但未能转换为简体：\(why)")
             }
         }
-        for i in lines.indices where PageFooter.matches(lines[i].text) { lines[i].text = "" }
-        return SourceText(lines: lines, encoding: encoding, format: format, convertedFromTraditional: converted)
+        let footers = store.withView { v in v.indices.filter { PageFooter.matches(v[$0]) } }
+        for i in footers { store.clear(i) }
+        return SourceText(store: store, encoding: encoding, format: format, convertedFromTraditional: converted)
     }
 }
 
-/// Splits normalized text on LF into slices of it (normalization already dropped CRs).
-func splitLines(_ text: String) -> [SourceLine] {
-    var t = text
-    var breaks: [Int] = []
-    t.withUTF8 { (b: UnsafeBufferPointer<UInt8>) -> Void in
-        breaks.reserveCapacity(b.count / 32 + 1)
-        for i in 0..<b.count where b[i] == 0x0A { breaks.append(i) }
+/// Whether bytes are valid UTF-8, without making a string of them.
+enum UTF8Check {
+    static func isValid(_ bytes: [UInt8]) -> Bool {
+        if #available(macOS 26, iOS 26, *) {
+            return (try? UTF8Span(validating: bytes.span)) != nil
+        }
+        return String(validating: bytes, as: UTF8.self) != nil
     }
-    var out: [SourceLine] = []
-    out.reserveCapacity(breaks.count + 1)
-    let u = text.utf8
-    var start = u.startIndex
-    var offset = 0
-    for (n, br) in breaks.enumerated() {
-        let end = u.index(start, offsetBy: br - offset)
-        out.append(SourceLine(text[start..<end], number: n + 1))
-        start = u.index(after: end)
-        offset = br + 1
-    }
-    out.append(SourceLine(text[start..<u.endIndex], number: breaks.count + 1))
-    return out
 }
 
 /// Page footers and headers left by PDF extraction: `-2-`, `— 3 —`, `第 2 页 共 5 页`, `2 / 5`.

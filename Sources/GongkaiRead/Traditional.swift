@@ -92,15 +92,29 @@ public final class TraditionalConverter: @unchecked Sendable {
     /// OpenCC matches phrases of its dictionaries, whose entries hold no line feed (it separates
     /// the dictionary files' entries), and `formVocabulary`'s phrases hold none either.
     public func convertShortLines(_ lines: inout [SourceLine]) -> Bool {
+        var store = LineStore(lines)
+        guard convertShortLines(&store) else { return false }
+        lines = store.lines
+        return true
+    }
+
+    /// `convertShortLines` on a report's line store.
+    public func convertShortLines(_ store: inout LineStore) -> Bool {
         var picked: [Int] = []
         var joined = ""
+        var known: [(Int, String)] = []
         // Any CJK character (UTF-8 lead byte E3–E9) may need converting: 許, 萬, 強 are not markers.
-        for i in lines.indices where lines[i].text.utf8.count <= 400 && lines[i].text.utf8.contains(where: { $0 >= 0xE3 && $0 <= 0xE9 }) {
-            if let known = lineCache.get(lines[i].text) { lines[i].text = known[...]; continue }
-            if !picked.isEmpty { joined += "\n" }
-            joined += lines[i].text
-            picked.append(i)
+        store.withView { v in
+            for i in v.indices {
+                let b = v[i]
+                guard b.count <= 400, b.contains(where: { $0 >= 0xE3 && $0 <= 0xE9 }) else { continue }
+                if let k = lineCache.get(b) { known.append((i, k)); continue }
+                if !picked.isEmpty { joined += "\n" }
+                joined += String(decoding: b, as: UTF8.self)
+                picked.append(i)
+            }
         }
+        for (i, k) in known { store.replace(i, with: k[...]) }
         guard !picked.isEmpty else { return true }
         guard let converted = convert(joined) else { return false }
         let parts = Self.lines(of: converted)
@@ -108,8 +122,8 @@ public final class TraditionalConverter: @unchecked Sendable {
         var learned: [(String, String)] = []
         learned.reserveCapacity(picked.count)
         for (k, i) in picked.enumerated() {
-            learned.append((String(lines[i].text), String(parts[k])))
-            lines[i].text = parts[k]
+            learned.append((store.text(i), String(parts[k])))
+            store.replace(i, with: parts[k])
         }
         lineCache.put(learned)
         return true
@@ -124,8 +138,8 @@ public final class TraditionalConverter: @unchecked Sendable {
         let limit: Int
         init(limit: Int) { self.limit = limit }
 
-        func get(_ line: Substring) -> String? {
-            let key = UTF8Key(line)
+        func get(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+            let key = UTF8Key(bytes: Array(line))
             lock.lock(); defer { lock.unlock() }
             return known[key]
         }

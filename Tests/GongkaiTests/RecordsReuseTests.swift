@@ -31,7 +31,7 @@ import GongkaiSynth
     /// (looked up by place) or not (looked up by key).
     @Test func activeCellsAreFoundWhateverTheOrderOfTheItems() throws {
         let pool = Array(SyntheticCorpus(seed: 8, count: 12)).filter { $0.text.contains("\n规章\t") }
-        var reports = try pool.prefix(3).map { SiteFixture.load($0.text, $0.fileName) }
+        var reports = pool.prefix(3).map { SiteFixture.load($0.text, $0.fileName) }
         let theme = try Theme(files: DefaultTemplates.files), config = SiteConfiguration()
         func csv(_ r: [LoadedReport]) -> String {
             let renderer = SiteRenderer(reports: r, aggregates: SiteBuilder.aggregate(r, configuration: config), configuration: config, theme: theme)

@@ -108,6 +108,33 @@ struct NormalizationTests {
     }
 }
 
+@Suite("Line store")
+struct LineStoreTests {
+    /// The extractor reads a report's lines as byte ranges of one buffer. Replacing a line
+    /// (a traditional line converted) or clearing it (a page footer) changes that line alone,
+    /// and the lines read back as the strings they were given, with their numbers.
+    @Test func linesReadBackAsGivenAfterReplacingAndClearing() {
+        let given = ["一、总体情况", "", "行政規範性檔案\t12", "- 2 -", "（二）部分公开\t1\t0"]
+        var store = LineStore(given.enumerated().map { SourceLine($1, number: 10 + $0) })
+        store.replace(2, with: "行政规范性文件\t12")
+        store.clear(3)
+        let expected = ["一、总体情况", "", "行政规范性文件\t12", "", "（二）部分公开\t1\t0"]
+        #expect(store.lines.map { String($0.text) } == expected)
+        #expect(store.lines.map(\.number) == [10, 11, 12, 13, 14])
+        let viewed = store.withView { v in v.indices.map { (v.text($0), v.number($0), v[$0].count) } }
+        #expect(viewed.map(\.0) == expected)
+        #expect(viewed.map(\.1) == [10, 11, 12, 13, 14])
+        #expect(viewed.map(\.2) == expected.map(\.utf8.count))
+    }
+
+    @Test func textSplitsIntoNumberedLinesAtLineFeeds() {
+        var d = Diagnostics()
+        let text = SourceReader.read(bytes: Array("标题\n\n表二\t1\n末行".utf8), diagnostics: &d)
+        #expect(text?.lines.map { String($0.text) } == ["标题", "", "表二\t1", "末行"])
+        #expect(text?.lines.map(\.number) == [1, 2, 3, 4])
+    }
+}
+
 @Suite("Titles that wrap")
 struct WrappedTitleTests {
     func extract(_ text: String) -> Report { ReportExtractor().extract(text: text + "\n二、主动公开政府信息情况\n", source: "t.txt") }
