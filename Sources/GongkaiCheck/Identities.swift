@@ -204,6 +204,8 @@ public enum IdentityChecker {
     }
 
     static let carryKeys = ["received", "carried_over", "total", "carried_forward"]
+    /// `carryKeys`' places in `FormSchema.applicationRows`.
+    static let carryPlaces = carryKeys.map { FormSchema.applicationRowIndex($0) ?? -1 }
 
     static func checkApplications(_ a: Applications, into out: inout [IdentityResult]) {
         let columns = FormSchema.applicantColumns.count
@@ -214,11 +216,13 @@ public enum IdentityChecker {
         var handling: [Int] = []
         handling.reserveCapacity(a.rows.count)
         var carryRows = [-1, -1, -1, -1]   // rows of `carryKeys`, in that order
+        var previous: Int? = nil
         for (k, row) in a.rows.enumerated() {
-            guard let i = FormSchema.applicationRowIndex(row.key) else { continue }
+            guard let i = FormSchema.applicationRowIndex(row.key, after: previous) else { continue }
+            previous = i
             place[k] = i
             if specs[i].isHandling { handling.append(k) }
-            if let j = carryKeys.firstIndex(of: row.key), carryRows[j] < 0 { carryRows[j] = k }
+            if let j = carryPlaces.firstIndex(of: i), carryRows[j] < 0 { carryRows[j] = k }
         }
         let totalRow = carryRows[2]
         func cell(_ k: Int, _ c: Int) -> Cell? { k >= 0 && c < a.rows[k].cells.count ? a.rows[k].cells[c] : nil }

@@ -83,6 +83,13 @@ public struct Cell: Hashable, Sendable {
         if let note { self.note = note }
     }
 
+    /// A printed number without a note (what most cells are), made without the setters.
+    public init(number v: Double, line: Int) {
+        storedValue = v
+        kind = 4
+        if line > Int(Int32.min), line <= Int(Int32.max) { storedLine = Int32(line) }
+    }
+
     public static func number(_ v: Double, line: Int?, note: String? = nil) -> Cell { .init(value: v, state: .number, line: line, note: note) }
     public static func blank(line: Int?) -> Cell { .init(value: nil, state: .blank, line: line) }
     public static let missing = Cell(value: nil, state: .missing, line: nil)

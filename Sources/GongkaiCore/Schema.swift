@@ -119,6 +119,17 @@ public enum FormSchema {
     /// hash, not a search through 30 keys).
     public static func applicationRowIndex(_ key: String) -> Int? { applicationRowPositions[key] }
 
+    /// `applicationRowIndex(key)`, trying first the few places after `previous`: a record's
+    /// rows come in the form's order (some left out), and comparing a key with the same string
+    /// costs less than hashing it.
+    public static func applicationRowIndex(_ key: String, after previous: Int?) -> Int? {
+        let start = (previous ?? -1) + 1
+        if start >= 0 {
+            for i in start..<min(start + 3, applicationRows.count) where applicationRows[i].key == key { return i }
+        }
+        return applicationRowPositions[key]
+    }
+
     private static let applicationRowPositions: [String: Int] = {
         var d: [String: Int] = [:]
         for (i, r) in applicationRows.enumerated() where d[r.key] == nil { d[r.key] = i }

@@ -101,7 +101,7 @@ struct RowReader {
         while k < table.lines.count {
             let line = table.lines[k]
             if line.isEmpty {
-                if emptyLineIsBlank, pending?.cells.isEmpty == false { add(CollectionOfOne(RawCell.blank), line: line.number, diagnostics: &diagnostics) }
+                if emptyLineIsBlank, pending?.cells.isEmpty == false { add(RawCell.blank, line: line.number, diagnostics: &diagnostics) }
                 k += 1
                 continue
             }
@@ -135,22 +135,23 @@ struct RowReader {
             let singleCellLine = line.filled <= 1
             if let row = pending?.row {
                 if singleCellLine {
-                    add(table.cells[i..<j].lazy.filter { !$0.isBlank }, line: line.number, diagnostics: &diagnostics)
+                    add(i..<j, skippingBlanks: true, line: line.number, diagnostics: &diagnostics)
                 } else {
                     let need = counts[row] - pending!.cells.count
-                    add(table.cells[trimmed(table.cells[i..<j], to: need, afterLabel: false)], line: line.number, diagnostics: &diagnostics)
+                    add(trimmed(i..<j, to: need, afterLabel: false), line: line.number, diagnostics: &diagnostics)
                 }
                 i = j
                 continue
             }
-            let hasValue = table.cells[i..<j].contains { $0.isValueLike }
+            var hasValue = false
+            for k in i..<j where table.cells[k].isValueLike { hasValue = true; break }
             if !hasValue {
                 // Blank cells before a label cell are layout; blank cells that end a labelled
                 // line may be a row printed with every cell empty (a header's spanning label
                 // leaves fewer blanks than a row has cells, or many more).
                 if j == line.end, labelOnLine, let r = matchRow(), j - i >= counts[r], j - i <= counts[r] + 2 {
                     start(r, line: line.number)
-                    add(table.cells[trimmed(table.cells[i..<j], to: counts[r], afterLabel: true)], line: line.number, diagnostics: &diagnostics)
+                    add(trimmed(i..<j, to: counts[r], afterLabel: true), line: line.number, diagnostics: &diagnostics)
                 }
                 i = j
                 continue
@@ -166,9 +167,9 @@ struct RowReader {
             }
             start(r, line: line.number)
             if singleCellLine && !labelOnLine {
-                add(table.cells[i..<j].lazy.filter { !$0.isBlank }, line: line.number, diagnostics: &diagnostics)
+                add(i..<j, skippingBlanks: true, line: line.number, diagnostics: &diagnostics)
             } else {
-                add(table.cells[trimmed(table.cells[i..<j], to: spill ? j - i : counts[r], afterLabel: labelOnLine)], line: line.number, diagnostics: &diagnostics)
+                add(trimmed(i..<j, to: spill ? j - i : counts[r], afterLabel: labelOnLine), line: line.number, diagnostics: &diagnostics)
             }
             i = j
         }
@@ -205,7 +206,7 @@ struct RowReader {
         } else if total > need {
             // Tab lines may carry layout blanks at their ends.
             let trimmedBlock = block.map { b in
-                (b.line, Array(b.cells[trimmed(b.cells[...], to: max(width, b.cells.filter { !$0.isBlank }.count), afterLabel: false)]))
+                (b.line, Array(b.cells[Self.trimmed(b.cells, b.cells.indices, to: max(width, b.cells.filter { !$0.isBlank }.count), afterLabel: false)]))
             }
             guard trimmedBlock.reduce(0, { $0 + $1.1.count }) == need else { return nil }
             block = trimmedBlock.map { (line: $0.0, cells: $0.1) }
@@ -217,7 +218,7 @@ struct RowReader {
             pending = Pending(row: r, cells: [], labelLine: table.lines[k].number, yuan: false)
             for c in 0..<width {
                 let (cell, line) = byColumn ? flat[c * chain.count + n] : flat[n * width + c]
-                add(CollectionOfOne(cell), line: line, diagnostics: &diagnostics)
+                add(cell, line: line, diagnostics: &diagnostics)
             }
             finishPending(diagnostics: &diagnostics)
         }
@@ -262,11 +263,15 @@ struct RowReader {
 
     /// The positions of `run` cut to `n`: first the one empty cell a spanning label leaves
     /// after itself, then empty cells at the end, then at the start. Blank cells inside stay.
-    private func trimmed(_ run: ArraySlice<RawCell>, to n: Int, afterLabel: Bool) -> Range<Int> {
-        var lo = run.startIndex, hi = run.endIndex
-        if afterLabel, hi - lo > n, run[lo].isBlank { lo += 1 }
-        while hi - lo > n, run[hi - 1].isBlank { hi -= 1 }
-        while hi - lo > n, run[lo].isBlank { lo += 1 }
+    private func trimmed(_ run: Range<Int>, to n: Int, afterLabel: Bool) -> Range<Int> {
+        Self.trimmed(table.cells, run, to: n, afterLabel: afterLabel)
+    }
+
+    private static func trimmed(_ cells: [RawCell], _ run: Range<Int>, to n: Int, afterLabel: Bool) -> Range<Int> {
+        var lo = run.lowerBound, hi = run.upperBound
+        if afterLabel, hi - lo > n, cells[lo].isBlank { lo += 1 }
+        while hi - lo > n, cells[hi - 1].isBlank { hi -= 1 }
+        while hi - lo > n, cells[lo].isBlank { lo += 1 }
         return lo..<hi
     }
 
@@ -343,32 +348,53 @@ struct RowReader {
         clearLabel()
     }
 
-    private mutating func add<C: Collection<RawCell>>(_ run: C, line: Int, diagnostics: inout Diagnostics) {
+    /// Gives the cells at `run` of the table to the pending row (blank ones left out when
+    /// `skippingBlanks`).
+    private mutating func add(_ run: Range<Int>, skippingBlanks: Bool = false, line: Int, diagnostics: inout Diagnostics) {
         guard pending != nil else { return }
-        for raw in run {
-            // Mutate `pending` in place: a copy would make every append copy the cells.
-            if pending!.cells.count == form.counts[pending!.row] {
-                let row = pending!.row, yuan = pending!.yuan
-                finishPending(diagnostics: &diagnostics)
-                guard spill, let next = firstUnread() else {
-                    diagnostics.warning("\(tableName): more cells than the row \(rows[row].label) has; the extra cells are ignored",
-                                        zh: "\(tableNameZH)：格数多于“\(rows[row].label)”行应有的格数，多出的已忽略", line: line)
-                    return
-                }
-                pending = Pending(row: next, cells: [], labelLine: line, yuan: yuan)
-                pending!.cells.reserveCapacity(form.counts[next])
-            }
-            let cell: Cell
-            switch raw.kind {
-            case .value:
-                cell = Cell(value: raw.value, state: .number, line: line, note: raw.hasText ? table.text(of: raw) : nil)
-                if raw.yuan { pending!.yuan = true }
-            case .blank: cell = .blank(line: line)
-            case .unreadable, .text: cell = Cell(value: nil, state: .unreadable(table.text(of: raw)), line: line)
-            }
-            pending!.cells.append(cell)
+        for k in run {
+            let raw = table.cells[k]
+            if skippingBlanks && raw.isBlank { continue }
+            guard give(raw, line: line, diagnostics: &diagnostics) else { return }
         }
-        if let p = pending, p.cells.count == form.counts[p.row] { finishPending(diagnostics: &diagnostics) }
+        finishIfFull(diagnostics: &diagnostics)
+    }
+
+    private mutating func add(_ raw: RawCell, line: Int, diagnostics: inout Diagnostics) {
+        guard pending != nil, give(raw, line: line, diagnostics: &diagnostics) else { return }
+        finishIfFull(diagnostics: &diagnostics)
+    }
+
+    /// Appends one cell to the pending row (which is not nil); when the row is full already,
+    /// the cell goes to the next unread row (`spill`) or is dropped with a warning, and the
+    /// result is false: the rest of the run is dropped too.
+    private mutating func give(_ raw: RawCell, line: Int, diagnostics: inout Diagnostics) -> Bool {
+        // Mutate `pending` in place: a copy would make every append copy the cells.
+        if pending!.cells.count == form.counts[pending!.row] {
+            let row = pending!.row, yuan = pending!.yuan
+            finishPending(diagnostics: &diagnostics)
+            guard spill, let next = firstUnread() else {
+                diagnostics.warning("\(tableName): more cells than the row \(rows[row].label) has; the extra cells are ignored",
+                                    zh: "\(tableNameZH)：格数多于“\(rows[row].label)”行应有的格数，多出的已忽略", line: line)
+                return false
+            }
+            pending = Pending(row: next, cells: [], labelLine: line, yuan: yuan)
+            pending!.cells.reserveCapacity(form.counts[next])
+        }
+        let cell: Cell
+        switch raw.kind {
+        case .value:
+            cell = raw.hasText ? Cell(value: raw.value, state: .number, line: line, note: table.text(of: raw)) : Cell(number: raw.value, line: line)
+            if raw.yuan { pending!.yuan = true }
+        case .blank: cell = .blank(line: line)
+        case .unreadable, .text: cell = Cell(value: nil, state: .unreadable(table.text(of: raw)), line: line)
+        }
+        pending!.cells.append(cell)
+        return true
+    }
+
+    private mutating func finishIfFull(diagnostics: inout Diagnostics) {
+        if let row = pending?.row, pending!.cells.count == form.counts[row] { finishPending(diagnostics: &diagnostics) }
     }
 
     private mutating func finishPending(diagnostics: inout Diagnostics) {

@@ -274,7 +274,13 @@ public enum RecordCodec {
         if let a = r.applications {
             w.u8(1)
             w.uint(UInt64(a.rows.count))
-            for row in a.rows { encodeKey(row.key, index: FormSchema.applicationRowIndex(row.key), &w); encodeCells(row.cells, &w) }
+            var previous: Int? = nil
+            for row in a.rows {
+                let i = FormSchema.applicationRowIndex(row.key, after: previous)
+                if i != nil { previous = i }
+                encodeKey(row.key, index: i, &w)
+                encodeCells(row.cells, &w)
+            }
         } else { w.u8(0) }
         if let v = r.reviewLitigation {
             w.u8(1)

@@ -215,8 +215,10 @@ extension SiteRenderer {
         Self.applicationsHead.withUnsafeBufferPointer { t.out.put($0) }
         var inResults = false
         let specs = FormSchema.applicationRows, heads = Self.applicationRowHeads
+        var previous: Int? = nil
         for row in a.rows {
-            let i = FormSchema.applicationRowIndex(row.key)
+            let i = FormSchema.applicationRowIndex(row.key, after: previous)
+            if i != nil { previous = i }
             if let i, specs[i].isHandling && !inResults {
                 t.put("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"8\">三、本年度办理结果</th></tr>")
                 inResults = true
