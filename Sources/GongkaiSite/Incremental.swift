@@ -598,6 +598,7 @@ struct IncrementalBuild {
         // after the agency files that hand them their rows.
         let isReport = dirty.map { units[$0].paths.first?.hasPrefix("reports/") ?? false }
         let order = dirty.indices.filter { !isReport[$0] }.map { dirty[$0] } + dirty.indices.filter { isReport[$0] }.map { dirty[$0] }
+        let folders = OutputFolders(root: root)
         var start = 0
         while start < order.count {
             let slice = Array(order[start..<min(start + IncrementalBuild.batch, order.count)])
@@ -613,7 +614,9 @@ struct IncrementalBuild {
                         IncrementalBuild.unitTimes.add(String(unit.name.prefix { $0 != "/" }), ms)
                     }
                     var outs: [(String, [UInt8], Bool)] = []
-                    var folder: Substring? = nil
+                    // The folder the last file was written in, open (see `OutputFolders`).
+                    var folder: (path: Substring, fd: Int32, owned: Bool)? = nil
+                    defer { if let f = folder, f.owned { close(f.fd) } }
                     for f in files {
                         let h = OutputHash.of(f.bytes)
                         let j = unit.paths.firstIndex(of: f.path)!
@@ -621,13 +624,16 @@ struct IncrementalBuild {
                         if at >= 0, oldBytes[at..<(at + 16)].elementsEqual(h), FileStamp.of(root + f.path) != nil {
                             outs.append((f.path, h, false))
                         } else {
-                            // A file the last build did not write: its folder is made first, once
-                            // per unit (in a new site, rather than a failed open per folder).
-                            if at < 0, let slash = f.path.lastIndex(of: "/"), folder != f.path[..<slash] {
-                                folder = f.path[..<slash]
-                                try SiteWriter.makeFolder(root + f.path[..<slash])
+                            let slash = f.path.lastIndex(of: "/")
+                            let dir = slash.map { f.path[..<$0] } ?? ""
+                            if folder?.path != dir {
+                                if let old = folder, old.owned { close(old.fd) }
+                                folder = nil
+                                let opened = try folders.folder(dir)
+                                folder = (dir, opened.fd, opened.owned)
                             }
-                            try SiteWriter.writeAtomically(root + f.path, f.bytes, makeFolders: true)
+                            let name = slash.map { String(f.path[f.path.index(after: $0)...]) } ?? f.path
+                            try SiteWriter.writeAtomically(in: folder!.fd, name, f.bytes, path: root + f.path)
                             outs.append((f.path, h, true))
                         }
                     }

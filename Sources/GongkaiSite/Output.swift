@@ -150,6 +150,27 @@ public enum SiteWriter {
         }
     }
 
+    /// `writeAtomically` for a file `name` in the folder open as `folder` (see `OutputFolders`):
+    /// the kernel looks up one name for each call instead of walking the whole path.
+    static func writeAtomically(in folder: Int32, _ name: String, _ bytes: [UInt8], path: @autoclosure () -> String) throws {
+        let tmp = "." + name + ".tmp-\(pid)"
+        let fd = openat(folder, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            let e = errno
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path(), "errno": e, NSLocalizedDescriptionKey: String(cString: strerror(e))])
+        }
+        guard writeAll(fd, bytes), close(fd) == 0 else {
+            close(fd)
+            unlinkat(folder, tmp, 0)
+            throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path()])
+        }
+        if renameat(folder, tmp, folder, name) != 0 {
+            let e = errno
+            unlinkat(folder, tmp, 0)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(), NSLocalizedDescriptionKey: "rename failed: \(String(cString: strerror(e)))"])
+        }
+    }
+
     static func readFile(_ path: String) -> [UInt8]? { FileBytes.read(path) }
 
     /// Creates `path` and the folders above it that are missing (`mkdir -p`).
@@ -163,15 +184,10 @@ public enum SiteWriter {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create the folder: \(String(cString: strerror(e)))"])
     }
 
-    /// One `open`, `write`s until every byte is out, one `close` (no stdio buffer, no `fstat`).
-    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        guard fd >= 0 else {
-            let e = errno
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, "errno": e, NSLocalizedDescriptionKey: String(cString: strerror(e))])
-        }
+    /// `write`s until every byte is out.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var done = 0
-        let ok = bytes.withUnsafeBytes { b -> Bool in
+        return bytes.withUnsafeBytes { b -> Bool in
             while done < b.count {
                 let n = sysWrite(fd, b.baseAddress! + done, b.count - done)
                 if n < 0 { if errno == EINTR { continue }; return false }
@@ -179,6 +195,16 @@ public enum SiteWriter {
             }
             return true
         }
+    }
+
+    /// One `open`, `write`s until every byte is out, one `close` (no stdio buffer, no `fstat`).
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            let e = errno
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, "errno": e, NSLocalizedDescriptionKey: String(cString: strerror(e))])
+        }
+        let ok = writeAll(fd, bytes)
         let closed = close(fd) == 0
         if !ok || !closed {
             unlink(path)
@@ -193,5 +219,61 @@ extension String {
     func hasUTF8Suffix(_ suffix: [UInt8]) -> Bool {
         var s = self
         return s.withUTF8 { SiteBuilder.ScanName.endsWith($0, suffix) }
+    }
+}
+
+/// Folders of the output, opened for the write step. A folder's files are written through one
+/// descriptor of it (`openat`, `renameat`), and a folder is opened or made through a kept
+/// descriptor of its parent (`reports`, `agencies` …): the kernel looks up a name or two per
+/// call instead of walking the output path from the root every time, which on a full build
+/// (three calls for each of 28,000 files) was a tenth of its system time.
+final class OutputFolders: @unchecked Sendable {
+    private let root: String
+    private let lock = NSLock()
+    /// Parents opened so far, by relative path ("" is the output folder itself).
+    private var parents: [Substring: Int32] = [:]
+
+    init(root: String) { self.root = root.hasSuffix("/") ? root : root + "/" }
+
+    deinit { for fd in parents.values { close(fd) } }
+
+    /// A descriptor of the relative folder `folder` ("" for the output folder), made (with the
+    /// folders above it) when missing. `owned`: the caller closes it.
+    func folder(_ folder: Substring) throws -> (fd: Int32, owned: Bool) {
+        guard let slash = folder.lastIndex(of: "/") else {
+            if folder.isEmpty { return (try parent(""), false) }
+            return (try child(of: try parent(""), String(folder), folder), true)
+        }
+        let p = try parent(folder[..<slash])
+        return (try child(of: p, String(folder[folder.index(after: slash)...]), folder), true)
+    }
+
+    private func child(of p: Int32, _ name: String, _ folder: Substring) throws -> Int32 {
+        // A new site's folders are new: make first, then open (one failed lookup fewer).
+        if mkdirat(p, name, 0o777) != 0 && errno != EEXIST {
+            try SiteWriter.makeFolder(root + folder)
+        }
+        let fd = openat(p, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.error(root + folder) }
+        return fd
+    }
+
+    private func parent(_ folder: Substring) throws -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        if let fd = parents[folder] { return fd }
+        let path = root + folder
+        var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            try SiteWriter.makeFolder(folder.isEmpty ? String(root.dropLast()) : path)
+            fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        guard fd >= 0 else { throw Self.error(path) }
+        parents[folder] = fd
+        return fd
+    }
+
+    private static func error(_ path: String) -> CocoaError {
+        let e = errno
+        return CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot open the folder: \(String(cString: strerror(e)))"])
     }
 }
