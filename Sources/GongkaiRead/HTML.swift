@@ -78,7 +78,9 @@ public enum HTMLFlattener {
         return nil
     }
 
-    /// The flattener on UTF-8 bytes: tags and entities are ASCII, text is copied through.
+    /// The flattener on valid UTF-8 bytes: tags and entities are ASCII, text is copied through
+    /// (runs of it are cut only at ASCII bytes, and entities become whole characters, so every
+    /// line is valid UTF-8 too).
     static func flatten(_ b: UnsafeBufferPointer<UInt8>) -> LineStore {
         var out = LineStore()
         out.reserve(lines: b.count / 64 + 1, bytes: b.count / 2)
@@ -103,7 +105,7 @@ public enum HTMLFlattener {
             text.append(c)
         }
         func flushText() {
-            if !text.isEmpty { out.append(text.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: textLine) }
+            if !text.isEmpty { out.appendNormalizing(text, number: textLine) }
             text.removeAll(keepingCapacity: true)
             pendingSpace = false
         }
@@ -124,7 +126,7 @@ public enum HTMLFlattener {
             endCell()
             guard inRow else { return }
             if rowHasText {
-                out.append(row.withUnsafeBufferPointer { Normalizer.normalize(bytes: $0) }[...], number: rowLine)
+                out.appendNormalizing(row, number: rowLine)
             }
             row.removeAll(keepingCapacity: true)
             rowCells = 0

@@ -53,6 +53,17 @@ public struct LineStore: Sendable, Equatable {
         numbers.append(number)
     }
 
+    /// Appends `text` (valid UTF-8) normalized (`Normalizer`), without making a string.
+    mutating func appendNormalizing(_ text: [UInt8], number: Int) {
+        text.withUnsafeBufferPointer { b in
+            if Normalizer.mayNeedWork(b) {
+                Normalizer.rewriteBytes(b).withUnsafeBufferPointer { append($0, number: number) }
+            } else {
+                append(b, number: number)
+            }
+        }
+    }
+
     public mutating func append(_ text: Substring, number: Int) {
         text.withBytes { append($0, number: number) }
     }

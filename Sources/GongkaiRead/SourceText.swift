@@ -53,22 +53,29 @@ public enum SourceReader {
         return read(text: decoded.text, encoding: decoded.encoding, diagnostics: &diagnostics)
     }
 
-    /// `read(bytes:)` for the usual file, plain text in UTF-8 without a byte order mark, with
-    /// one validation instead of two: the bytes are normalized first and the result validated.
-    /// Normalizing replaces or drops only whole well-formed characters and leaves every other
-    /// byte as it is, so the result is valid UTF-8 exactly when the file is (a test holds this
-    /// on random bytes). `nil` for any other file, which takes the general path.
+    /// `read(bytes:)` for the usual file, plain text or HTML in UTF-8 without a byte order mark,
+    /// read from its bytes without making a string of it. Plain text is normalized first and
+    /// the result validated: normalizing replaces or drops only whole well-formed characters
+    /// and leaves every other byte as it is, so the result is valid UTF-8 exactly when the file
+    /// is (a test holds this on random bytes). `nil` for any other file, which takes the
+    /// general path.
     static func readPlainUTF8(_ bytes: [UInt8], diagnostics: inout Diagnostics) -> SourceText? {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return nil }
+        let isHTML = bytes.withUnsafeBufferPointer { HTMLFlattener.looksLikeHTML(bytes: $0) }
+        let traditional = { bytes.withUnsafeBufferPointer { TraditionalConverter.traditionalCount(bytes: $0) } }
+        if isHTML {
+            // What decoding and `read(text:)` would do, on the file's bytes.
+            guard UTF8Check.isValid(bytes) else { return nil }
+            let store = bytes.withUnsafeBufferPointer { HTMLFlattener.flatten($0) }
+            return finish(store, traditional: traditional(), encoding: .utf8, format: .html, diagnostics: &diagnostics)
+        }
         let normalized: [UInt8]? = bytes.withUnsafeBufferPointer { b in
-            if HTMLFlattener.looksLikeHTML(bytes: b) { return nil }
             // Without work to do, the store shares the file's bytes (no copy).
             let n = Normalizer.mayNeedWork(b) ? Normalizer.rewriteBytes(b) : bytes
             return UTF8Check.isValid(n) ? n : nil
         }
         guard let normalized else { return nil }
-        let traditional = bytes.withUnsafeBufferPointer { TraditionalConverter.traditionalCount(bytes: $0) }
-        return finish(LineStore(splitting: normalized), traditional: traditional, encoding: .utf8, format: .text, diagnostics: &diagnostics)
+        return finish(LineStore(splitting: normalized), traditional: traditional(), encoding: .utf8, format: .text, diagnostics: &diagnostics)
     }
 
     public static func read(text: String, encoding: SourceEncoding = .utf8, diagnostics: inout Diagnostics) -> SourceText {

@@ -88,10 +88,15 @@ struct NormalizationTests {
             [0x0D], [0x0A], [0x41], [0x20], [0xEF, 0xBC, 0x91], [0xEF, 0xBD, 0x9E], [0xE3, 0x80, 0x80], [0xC2, 0xA0],
             [0xE2, 0x80, 0x8B], [0xEF, 0xBB, 0xBF], Array("公开".utf8), [0xE5], [0xE5, 0xBC], [0xC2], [0xEF], [0xEF, 0xBC],
             [0x80], [0xBF], [0xF0, 0x9F, 0x98, 0x80], [0xF0], [0xE3, 0x80], [0xE2, 0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0x00],
+            // HTML, which UTF-8 files also take from their bytes: tags, cells, entities.
+            Array("<table>".utf8), Array("<tr>".utf8), Array("<td colspan=\"2\">".utf8), Array("</td>".utf8), Array("</tr>".utf8),
+            Array("&amp;".utf8), Array("&#x4E00;".utf8), Array("&nbsp;".utf8), Array("<p>".utf8), Array("<!-- x -->".utf8),
+            // Traditional characters (three make a file converted).
+            Array("關於國".utf8),
         ]
         var rng = SplitMix64(seed: 20261125)
         var mismatches: [[UInt8]] = []
-        var invalidSeen = 0
+        var invalidSeen = 0, htmlSeen = 0
         for _ in 0..<20_000 {
             var bytes: [UInt8] = []
             // Never a byte order mark at the very start: those files take the general path.
@@ -101,9 +106,11 @@ struct NormalizationTests {
             let fast = SourceReader.read(bytes: bytes, diagnostics: &d1)
             let slow: SourceText? = (try? SourceDecoder.decode(bytes)).map { SourceReader.read(text: $0.text, encoding: $0.encoding, diagnostics: &d2) }
             if String(validating: bytes, as: UTF8.self) == nil { invalidSeen += 1; if fast?.encoding == .utf8 { mismatches.append(bytes) } }
-            if fast?.lines.map(\.text) != slow?.lines.map(\.text) || fast?.encoding != slow?.encoding { mismatches.append(bytes) }
+            if fast?.lines.map(\.text) != slow?.lines.map(\.text) || fast?.encoding != slow?.encoding || fast?.format != slow?.format { mismatches.append(bytes) }
+            if fast?.format == .html { htmlSeen += 1 }
         }
         #expect(invalidSeen > 1000)
+        #expect(htmlSeen > 1000)
         #expect(mismatches.isEmpty, "first: \(mismatches.first ?? [])")
     }
 }
