@@ -40,11 +40,13 @@ enum SectionFinder {
         guard hasWord else { return nil }
         let s = LabelText.squeezedBytes(b)
         guard !s.isEmpty, s.scalarCount <= 40 else { return nil }
-        if s.includes("主动公开政府信息情况") || s.includes("主动公开政府信息的情况") { return .active }
-        if s.includes("收到和处理政府信息公开申请") || s.includes("收到和处理政府信息公开") { return .applications }
+        // Searches that share a beginning are made only when it is there; "收到和处理政府信息公开"
+        // is in every line holding "收到和处理政府信息公开申请", so it alone decides.
+        if s.includes("主动公开政府信息"), s.includes("主动公开政府信息情况") || s.includes("主动公开政府信息的情况") { return .active }
+        if s.includes("收到和处理政府信息公开") { return .applications }
         if s.includes("行政复议"), s.includes("行政诉讼"), s.includes("情况") { return .review }
         if s.includes("存在的主要问题") || s.includes("存在问题") || s.includes("主要问题及改进") { return .problems }
-        if s.includes("其他需要报告的事项") || s.includes("其他需要报告事项") { return .other }
+        if s.includes("其他需要报告"), s.includes("其他需要报告的事项") || s.includes("其他需要报告事项") { return .other }
         if s.includes("总体情况"), s.scalarCount <= 12 { return .overview }
         return nil
     }
