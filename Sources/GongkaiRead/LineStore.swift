@@ -17,6 +17,21 @@ public struct LineStore: Sendable, Equatable {
         for l in lines { append(l.text, number: l.number) }
     }
 
+    /// The lines of `text` (valid UTF-8) split at the line feeds at `breaks` (in order).
+    init(_ text: [UInt8], breaks: [Int]) {
+        bytes = text
+        bounds.reserveCapacity(2 * breaks.count + 2)
+        var start = 0
+        for br in breaks {
+            bounds.append(start)
+            bounds.append(br)
+            start = br + 1
+        }
+        bounds.append(start)
+        bounds.append(text.count)
+        numbers = Array(1...(breaks.count + 1))
+    }
+
     /// The lines of `text` (valid UTF-8) split at LF, numbered from 1; the buffer is `text`.
     init(splitting text: [UInt8]) {
         bytes = text

@@ -62,18 +62,7 @@ public enum Normalizer {
             let c = b[i]
             if c < 0xC2 && c != 0x0D { i += 1; continue }
             if c >= 0xE4 && c <= 0xE9 { i += 3; continue }   // CJK: nothing to rewrite
-            var replacement: UInt8? = nil
-            var width = 0
-            if c == 0x0D { width = 1 }
-            else if c == 0xEF, i + 2 < n {
-                let c1 = b[i + 1], c2 = b[i + 2]
-                if c1 == 0xBB && c2 == 0xBF { width = 3 }                                           // U+FEFF
-                // (`c2` a continuation byte: broken text must stay broken, see `rewriteBytes`.)
-                else if c1 == 0xBC, c2 >= 0x81, c2 <= 0xBF { width = 3; replacement = c2 - 0x80 + 0x20 }       // U+FF01–FF3F
-                else if c1 == 0xBD, c2 >= 0x80, c2 <= 0x9E { width = 3; replacement = c2 - 0x80 + 0x60 }       // U+FF40–FF5E
-            } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 { width = 3; replacement = 0x20 }  // U+3000
-            else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B { width = 3 }                          // U+200B
-            else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 { width = 2; replacement = 0x20 }                       // U+00A0
+            let (width, replacement) = rewriting(b, at: i)
             if width == 0 { i += c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; continue }   // a lead byte: skip its character
             flush(i)
             if let r = replacement { out.append(r) }
@@ -82,6 +71,83 @@ public enum Normalizer {
         }
         flush(n)
         return out
+    }
+
+    /// What reading a plain UTF-8 file needs from one pass over its bytes.
+    struct PlainScan {
+        /// The normalized bytes (`rewriteBytes`), or nil when normalizing changes nothing.
+        var rewritten: [UInt8]?
+        /// Where the line feeds are in the normalized bytes.
+        var breaks: [Int] = []
+        /// `TraditionalConverter.traditionalCount` of the bytes (counted up to 8).
+        var traditional = 0
+    }
+
+    /// `rewriteBytes`, the line feeds and the traditional-character count of `b` in one pass
+    /// (three passes before). The count and the line feeds are those of valid UTF-8: on other
+    /// bytes the caller takes the general path and uses neither.
+    static func scanPlain(_ b: UnsafeBufferPointer<UInt8>) -> PlainScan {
+        var scan = PlainScan()
+        scan.breaks.reserveCapacity(b.count / 48 + 1)
+        var out = [UInt8]()
+        var rewrote = false
+        var i = 0
+        var run = 0          // start of the bytes copied unchanged
+        var removed = 0      // bytes dropped so far: input offset minus output offset
+        let n = b.count
+        func flush(_ upTo: Int) { if upTo > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<upTo])) } }
+        TraditionalConverter.markerBits.withUnsafeBufferPointer { bits in
+            while i < n {
+                let c = b[i]
+                if c < 0xC2 && c != 0x0D {
+                    if c == 0x0A { scan.breaks.append(i - removed) }
+                    i += 1
+                    continue
+                }
+                if c >= 0xE4 && c <= 0xE9 {   // CJK: nothing to rewrite; a traditional-only character?
+                    if scan.traditional < 8, i + 2 < n {
+                        let v = (UInt32(c & 0x0F) << 12) | (UInt32(b[i + 1] & 0x3F) << 6) | UInt32(b[i + 2] & 0x3F)
+                        if v >= 0x4E00, v < 0xA000 {
+                            let k = Int(v - 0x4E00)
+                            if bits[k >> 6] & (1 << UInt64(k & 63)) != 0 { scan.traditional += 1 }
+                        }
+                    }
+                    i += 3
+                    continue
+                }
+                let (width, replacement) = rewriting(b, at: i)
+                if width == 0 { i += c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; continue }   // a lead byte: skip its character
+                if !rewrote { out.reserveCapacity(n); rewrote = true }
+                flush(i)
+                if let r = replacement { out.append(r) }
+                removed += replacement == nil ? width : width - 1
+                i += width
+                run = i
+            }
+        }
+        if rewrote {
+            flush(n)
+            scan.rewritten = out
+        }
+        return scan
+    }
+
+    /// What `rewriteBytes` does with the character at `i` (lead byte `b[i]` ≥ C2 or a CR): how
+    /// many bytes it replaces (0: none) and the byte that replaces them (nil: dropped).
+    @inline(__always)
+    static func rewriting(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> (width: Int, replacement: UInt8?) {
+        let c = b[i], n = b.count
+        if c == 0x0D { return (1, nil) }
+        if c == 0xEF, i + 2 < n {
+            let c1 = b[i + 1], c2 = b[i + 2]
+            if c1 == 0xBB && c2 == 0xBF { return (3, nil) }                                       // U+FEFF
+            // (`c2` a continuation byte: broken text must stay broken, see `rewriteBytes`.)
+            if c1 == 0xBC, c2 >= 0x81, c2 <= 0xBF { return (3, c2 - 0x80 + 0x20) }               // U+FF01–FF3F
+            if c1 == 0xBD, c2 >= 0x80, c2 <= 0x9E { return (3, c2 - 0x80 + 0x60) }               // U+FF40–FF5E
+        } else if c == 0xE3, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x80 { return (3, 0x20) }  // U+3000
+        else if c == 0xE2, i + 2 < n, b[i + 1] == 0x80, b[i + 2] == 0x8B { return (3, nil) }     // U+200B
+        else if c == 0xC2, i + 1 < n, b[i + 1] == 0xA0 { return (2, 0x20) }                      // U+00A0
+        return (0, nil)
     }
 
     /// The scalar-by-scalar form of `normalize`, kept as its specification for tests.

@@ -62,20 +62,17 @@ public enum SourceReader {
     static func readPlainUTF8(_ bytes: [UInt8], diagnostics: inout Diagnostics) -> SourceText? {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return nil }
         let isHTML = bytes.withUnsafeBufferPointer { HTMLFlattener.looksLikeHTML(bytes: $0) }
-        let traditional = { bytes.withUnsafeBufferPointer { TraditionalConverter.traditionalCount(bytes: $0) } }
         if isHTML {
             // What decoding and `read(text:)` would do, on the file's bytes.
             guard UTF8Check.isValid(bytes) else { return nil }
-            let store = bytes.withUnsafeBufferPointer { HTMLFlattener.flatten($0) }
-            return finish(store, traditional: traditional(), encoding: .utf8, format: .html, diagnostics: &diagnostics)
+            let (store, traditional) = bytes.withUnsafeBufferPointer { (HTMLFlattener.flatten($0), TraditionalConverter.traditionalCount(bytes: $0)) }
+            return finish(store, traditional: traditional, encoding: .utf8, format: .html, diagnostics: &diagnostics)
         }
-        let normalized: [UInt8]? = bytes.withUnsafeBufferPointer { b in
-            // Without work to do, the store shares the file's bytes (no copy).
-            let n = Normalizer.mayNeedWork(b) ? Normalizer.rewriteBytes(b) : bytes
-            return UTF8Check.isValid(n) ? n : nil
-        }
-        guard let normalized else { return nil }
-        return finish(LineStore(splitting: normalized), traditional: traditional(), encoding: .utf8, format: .text, diagnostics: &diagnostics)
+        let scan = bytes.withUnsafeBufferPointer { Normalizer.scanPlain($0) }
+        // Without work to do, the store shares the file's bytes (no copy).
+        let normalized = scan.rewritten ?? bytes
+        guard UTF8Check.isValid(normalized) else { return nil }
+        return finish(LineStore(normalized, breaks: scan.breaks), traditional: scan.traditional, encoding: .utf8, format: .text, diagnostics: &diagnostics)
     }
 
     public static func read(text: String, encoding: SourceEncoding = .utf8, diagnostics: inout Diagnostics) -> SourceText {
