@@ -233,7 +233,7 @@ extension SiteRenderer {
             "otherNames": ag.names.filter { AgencyName.normalize($0) != AgencyName.normalize(ag.name) }.joined(separator: "、"),
             "level": ag.level.label,
             "reportCount": ag.entries.count,
-            "table": blocks.add(t.html),
+            "table": blocks.add(bytes: t.bytes),
             "reports": blocks.add(reportsList),
             "downloads": blocks.add(downloads),
         ]
@@ -257,7 +257,7 @@ extension SiteRenderer {
             for l in Level.allCases.reversed() { cells.append(y.totals[l].map { totalCell($0[.received]) } ?? "<td class=\"na\">—</td>") }
             t.row(a(yearLink(y.year), "\(y.year) 年"), cells)
         }
-        let context: [String: Any] = ["table": blocks.add(agg.years.isEmpty ? "<p>暂无数据。</p>" : t.html)]
+        let context: [String: Any] = ["table": agg.years.isEmpty ? blocks.add("<p>暂无数据。</p>") : blocks.add(bytes: t.bytes)]
         return try page("years/", kind: "years", title: "年度", crumbs: [Crumb(title: "首页", rel: "")], context: context, blocks: blocks)
     }
 
@@ -342,7 +342,7 @@ extension SiteRenderer {
         var context: [String: Any] = [
             "year": y.year,
             "reportCount": y.entries.count,
-            "totals": blocks.add(levels.isEmpty ? "<p>本年没有可计入合计的报告。</p>" : totals.html),
+            "totals": levels.isEmpty ? blocks.add("<p>本年没有可计入合计的报告。</p>") : blocks.add(bytes: totals.bytes),
             "table": blocks.add(comparison(1)),
             "rankings": blocks.add(rank),
         ]
@@ -410,7 +410,7 @@ extension SiteRenderer {
                 }
                 t.row(a(yearLink(y), "\(y)"), cells)
             }
-            context["totals"] = blocks.add(t.html)
+            context["totals"] = blocks.add(bytes: t.bytes)
             context["hasTotals"] = true
         }
         let dir = regionDirs[r.key]!

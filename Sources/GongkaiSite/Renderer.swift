@@ -404,9 +404,11 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
 struct TableHTML {
     var caption: String
     var head: [String]
-    var rows: [String] = []
-    var foot: [String] = []
     var cls = "data"
+    /// The body's and the footer's rows, as HTML bytes (a page's tables are written row by
+    /// row; strings grown piece by piece cost more than bytes).
+    private var body: [UInt8] = []
+    private var foot: [UInt8] = []
 
     init(caption: String, head: [String], cls: String = "data") {
         self.caption = caption
@@ -418,26 +420,52 @@ struct TableHTML {
     /// (already `<td>`). The report's figure tables, which key their rows and columns, are
     /// `SiteRenderer.FigureTable`.
     mutating func row(_ header: String, _ cells: [String], cls: String? = nil) {
-        var s = "<tr"
-        if let cls { s += " class=\"\(cls)\"" }
-        s += "><th scope=\"row\">\(header)</th>"
-        for c in cells { s += c }
-        s += "</tr>"
-        rows.append(s)
+        body.append(contentsOf: "<tr".utf8)
+        if let cls {
+            body.append(contentsOf: " class=\"".utf8)
+            body.append(contentsOf: cls.utf8)
+            body.append(0x22)
+        }
+        body.append(contentsOf: "><th scope=\"row\">".utf8)
+        body.append(contentsOf: header.utf8)
+        body.append(contentsOf: "</th>".utf8)
+        for c in cells { body.append(contentsOf: c.utf8) }
+        body.append(contentsOf: "</tr>".utf8)
     }
 
     mutating func footRow(_ header: String, _ cells: [String]) {
-        foot.append("<tr><th scope=\"row\">\(header)</th>\(cells.joined())</tr>")
+        foot.append(contentsOf: "<tr><th scope=\"row\">".utf8)
+        foot.append(contentsOf: header.utf8)
+        foot.append(contentsOf: "</th>".utf8)
+        for c in cells { foot.append(contentsOf: c.utf8) }
+        foot.append(contentsOf: "</tr>".utf8)
     }
 
-    var html: String {
-        var s = "<div class=\"table-wrap\"><table class=\"\(cls)\"><caption>\(Escape.html(caption))</caption><thead><tr>"
-        for h in head { s += "<th scope=\"col\">\(Escape.html(h))</th>" }
-        s += "</tr></thead><tbody>"
-        s += rows.joined()
-        s += "</tbody>"
-        if !foot.isEmpty { s += "<tfoot>" + foot.joined() + "</tfoot>" }
-        s += "</table></div>"
-        return s
+    /// The table as HTML bytes.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + foot.count + 256)
+        out.append(contentsOf: "<div class=\"table-wrap\"><table class=\"".utf8)
+        out.append(contentsOf: cls.utf8)
+        out.append(contentsOf: "\"><caption>".utf8)
+        out.append(contentsOf: Escape.html(caption).utf8)
+        out.append(contentsOf: "</caption><thead><tr>".utf8)
+        for h in head {
+            out.append(contentsOf: "<th scope=\"col\">".utf8)
+            out.append(contentsOf: Escape.html(h).utf8)
+            out.append(contentsOf: "</th>".utf8)
+        }
+        out.append(contentsOf: "</tr></thead><tbody>".utf8)
+        out.append(contentsOf: body)
+        out.append(contentsOf: "</tbody>".utf8)
+        if !foot.isEmpty {
+            out.append(contentsOf: "<tfoot>".utf8)
+            out.append(contentsOf: foot)
+            out.append(contentsOf: "</tfoot>".utf8)
+        }
+        out.append(contentsOf: "</table></div>".utf8)
+        return out
     }
+
+    var html: String { String(decoding: bytes, as: UTF8.self) }
 }
