@@ -65,15 +65,24 @@ public enum SiteWriter {
     /// A relative path of `[A-Za-z0-9._-]` segments separated by `/`, none empty, `.` or `..`,
     /// none hidden (the manifest and temporary files are).
     public static func isSafe(_ path: String) -> Bool {
-        guard !path.isEmpty, path.utf8.count < 400 else { return false }
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
-            guard !segment.isEmpty, segment != ".", segment != "..", !segment.hasPrefix(".") else { return false }
-            for b in segment.utf8 {
-                let ok = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2E || b == 0x2D || b == 0x5F
+        var path = path
+        return path.withUTF8 { b in
+            guard !b.isEmpty, b.count < 400 else { return false }
+            // One pass on bytes (every output file is asked). A segment that is empty, `.`,
+            // `..` or hidden is one that is empty or starts with a dot.
+            var start = 0
+            for i in 0...b.count {
+                if i == b.count || b[i] == 0x2F {
+                    guard i > start, b[start] != 0x2E else { return false }
+                    start = i + 1
+                    continue
+                }
+                let c = b[i]
+                let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x2D || c == 0x5F
                 if !ok { return false }
             }
+            return true
         }
-        return true
     }
 
     public static func write(_ files: [OutputFile], to directory: String) throws -> WriteSummary {

@@ -173,7 +173,8 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     static func checked(_ u: RenderUnit) throws -> [OutputFile] {
         let files = try u.render()
         for f in files where !SiteWriter.isSafe(f.path) { throw OutputPathError(path: f.path) }
-        guard files.count == u.paths.count, Set(files.map(\.path)) == Set(u.paths) else {
+        // The declared paths, in the declared order (nearly always) or another.
+        guard files.count == u.paths.count, zip(files, u.paths).allSatisfy({ $0.path == $1 }) || Set(files.map(\.path)) == Set(u.paths) else {
             throw BuildError("internal: \(u.name) rendered \(files.map(\.path)), declared \(u.paths)")
         }
         return files

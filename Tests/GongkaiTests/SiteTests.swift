@@ -309,6 +309,16 @@ import GongkaiSite
         #expect(throws: OutputPathError.self) { try SiteWriter.write([OutputFile(path: "/etc/x", text: "x")], to: out) }
     }
 
+    @Test("only plain relative paths inside the output folder are written", arguments: [
+        ("index.html", true), ("agencies/ab-1_2/records.json", true), ("a.b/c", true),
+        ("", false), ("/etc/x", false), ("a/", false), ("a//b", false), ("..", false), (".", false), ("a/../b", false),
+        ("a/./b", false), (".gongkai/manifest", false), ("a/.hidden", false), ("a b", false), ("机关/index.html", false),
+        ("a\\b", false), ("a\u{0}b", false), (String(repeating: "a", count: 400), false),
+    ])
+    func safePaths(_ path: String, _ safe: Bool) {
+        #expect(SiteWriter.isSafe(path) == safe)
+    }
+
     @Test func aBuildIsDeterministic() throws {
         let (a, o1) = try buildFixture()
         let (b, o2) = try buildFixture()
