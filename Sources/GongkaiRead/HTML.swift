@@ -63,11 +63,11 @@ public enum HTMLFlattener {
     /// Every tag the flattener acts on, looked up by a linear scan (a few dozen word compares).
     static let tagKinds: [(TagName, TagKind)] = {
         var out: [(TagName, TagKind)] = []
-        for t in skippedTags.sorted() { out.append((TagName(t), .skipped(closing: TagName("/" + t)))) }
+        // The tags of table cells and rows first: most tags of a report are these.
+        for t in ["td", "/td", "th", "/th"] { out.append((TagName(t), t.hasPrefix("/") ? .cellEnd : .cell)) }
         out.append((TagName("tr"), .row))
         out.append((TagName("/tr"), .rowEnd))
-        for t in ["td", "th"] { out.append((TagName(t), .cell)) }
-        for t in ["/td", "/th"] { out.append((TagName(t), .cellEnd)) }
+        for t in skippedTags.sorted() { out.append((TagName(t), .skipped(closing: TagName("/" + t)))) }
         for t in ["/table", "table", "tbody", "/tbody", "thead", "/thead"] { out.append((TagName(t), .table)) }
         for t in blockTags.sorted() { out.append((TagName(t), .block)) }
         return out

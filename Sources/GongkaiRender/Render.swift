@@ -154,9 +154,19 @@ public enum Format {
         let tenths = (r * 1000).rounded()
         // A change from a tiny amount (0.0001 万元) can be astronomically large: printed as a number.
         guard abs(tenths) < 1e15 else { return JSON.format(r * 100) + "%" }
-        let neg = tenths < 0
-        let a = Int(abs(tenths))
-        return "\(neg ? "-" : "")\(a / 10).\(a % 10)%"
+        // Digits written backwards into a small buffer: interpolation cost five appends.
+        var a = Int(abs(tenths))
+        return String(unsafeUninitializedCapacity: 24) { p in
+            var k = 23
+            p[k] = 0x25; k -= 1                                     // %
+            p[k] = UInt8(0x30 + a % 10); k -= 1; a /= 10            // tenths
+            p[k] = 0x2E; k -= 1                                     // .
+            repeat { p[k] = UInt8(0x30 + a % 10); k -= 1; a /= 10 } while a > 0
+            if tenths < 0 { p[k] = 0x2D; k -= 1 }
+            let n = 23 - k
+            for j in 0..<n { p[j] = p[k + 1 + j] }
+            return n
+        }
     }
 
     /// A signed change: `+12`, `-3`, `0`.

@@ -92,6 +92,8 @@ import GongkaiRender
         #expect(Format.percent(0.5634) == "56.3%")
         #expect(Format.percent(1) == "100.0%")
         #expect(Format.percent(0) == "0.0%")
+        #expect(Format.percent(-0.1234) == "-12.3%" && Format.percent(-0.00001) == "0.0%" && Format.percent(0.0996) == "10.0%")
+        #expect(Format.percent(12_345_678.9) == "1234567890.0%" && Format.signedPercent(0.25) == "+25.0%")
         // A change from a tiny amount (0.000001 万元 to 10^8) is printed, not a trap.
         #expect(Format.percent(1e20) == "1e+22%")
         #expect(Format.signedPercent(-1e20) == "-1e+22%")
