@@ -1,7 +1,7 @@
 extension Cell {
     /// The cell as the data contract prints it: a number, or null when blank or unreadable.
     public func json(unit: Unit) -> JSON {
-        guard let value, state == .number else { return .null }
+        guard isNumber, let value else { return .null }
         switch unit {
         case .money: return .double(value)
         case .count, .signedCount: return abs(value) < 1e15 ? .int(Int(value.rounded())) : .double(value)
@@ -68,7 +68,7 @@ extension Report {
             put(": ")
         }
         func cell(_ c: Cell, _ unit: Unit) {
-            guard let v = c.value, c.state == .number else { put("null"); return }
+            guard c.isNumber, let v = c.value else { put("null"); return }
             switch unit {
             case .money: out.append(contentsOf: JSON.format(v).utf8)
             case .count, .signedCount:

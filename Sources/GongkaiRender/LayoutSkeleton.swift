@@ -186,31 +186,31 @@ enum Skeletons {
     private static func walk(_ page: [String: Any], values: inout [[UInt8]], shape: inout [UInt8], style: Style, marked: inout [String: Any]?) -> Bool {
         for key in page.keys.sorted() {
             shape.append(contentsOf: key.utf8)
-            switch page[key]! {
-            case let b as Bool:
+            switch kind(of: page[key]!) {
+            case .bool(let b):
                 marked?[key] = b
                 shape.append(contentsOf: b ? Self.shapeTrue : Self.shapeFalse)
-            case let s as String:
+            case .string(let s):
                 if s.isEmpty { marked?[key] = ""; shape.append(contentsOf: Self.shapeEmpty); continue }
                 let bytes = Array(s.utf8)
                 if containsMarkerScalar(bytes, style) { return false }
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(bytes)
                 shape.append(contentsOf: Self.shapeString)
-            case let t as TemplateText:
+            case .text(let t):
                 // As the string it stands for.
                 if t.utf8.isEmpty { marked?[key] = ""; shape.append(contentsOf: Self.shapeEmpty); continue }
                 if containsMarkerScalar(t.utf8, style) { return false }
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(t.utf8)
                 shape.append(contentsOf: Self.shapeString)
-            case let n as Int:
+            case .int(let n):
                 // Mustache prints an integer as its description and treats it as true in a
                 // section, as it does a string that is not empty.
                 if marked != nil { marked![key] = style.marker(values.count) }
                 values.append(Array(String(n).utf8))
                 shape.append(contentsOf: Self.shapeInt)
-            case let list as [[String: Any]]:
+            case .list(let list):
                 shape.append(contentsOf: Self.shapeList); shape.append(contentsOf: String(list.count).utf8)
                 var items: [[String: Any]] = []
                 for item in list {
@@ -220,11 +220,36 @@ enum Skeletons {
                 }
                 shape.append(contentsOf: Self.shapeListEnd)
                 if marked != nil { marked![key] = items }
-            default:
+            case .other:
                 return false
             }
         }
         return true
+    }
+
+    /// A context value by the types `walk` knows.
+    private enum ValueKind { case bool(Bool), string(String), text(TemplateText), int(Int), list([[String: Any]]), other }
+
+    private static let stringType = ObjectIdentifier(String.self), textType = ObjectIdentifier(TemplateText.self),
+                       boolType = ObjectIdentifier(Bool.self), intType = ObjectIdentifier(Int.self)
+
+    /// The value's kind, told first by its dynamic type (one comparison): a cast from `Any`
+    /// that fails searches the type's conformances, and most values are strings that were
+    /// asked whether they are a `Bool` first. Any other type goes through the casts.
+    private static func kind(of v: Any) -> ValueKind {
+        let t = ObjectIdentifier(type(of: v))
+        if t == stringType { return .string(v as! String) }
+        if t == textType { return .text(v as! TemplateText) }
+        if t == boolType { return .bool(v as! Bool) }
+        if t == intType { return .int(v as! Int) }
+        switch v {
+        case let b as Bool: return .bool(b)
+        case let s as String: return .string(s)
+        case let t as TemplateText: return .text(t)
+        case let n as Int: return .int(n)
+        case let list as [[String: Any]]: return .list(list)
+        default: return .other
+        }
     }
 
     /// Whether UTF-8 `bytes` hold the style's opening or closing character (its first two bytes
