@@ -179,10 +179,10 @@ extension SiteRenderer {
         var t = TableHTML(caption: "\(ag.name)：历年数字（单位：件；空白为报告未填报）", head: head, cls: "data wide")
         t.row("报告", cols.map { "<td>\(a(reportLink($0), "查看报告"))</td>" })
         for m in SiteRenderer.compared {
-            t.row(Escape.html(m.label), cols.map { figureCell(agg.entries[$0].figures[m]) })
+            t.row(Escape.html(m.label)) { out in for j in cols { Self.appendFigureCell(agg.entries[j].figures[m], to: &out) } }
         }
         for r in Rate.allCases {
-            t.row(Escape.html(r.label), cols.map { rateCell(agg.entries[$0].figures.rate(r)) }, cls: "rate")
+            t.row(Escape.html(r.label), cls: "rate") { out in for j in cols { Self.appendRateCell(agg.entries[j].figures.rate(r), to: &out) } }
         }
         // Year-over-year change, consecutive years with one report each.
         let years = ag.byYear.keys.sorted()

@@ -375,6 +375,22 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         return "<td class=\"\(cls)\">\(Format.number(v))</td>"
     }
 
+    /// `figureCell(v)` appended to `out`.
+    static func appendFigureCell(_ v: Double?, to out: inout [UInt8]) {
+        guard let v else { out.append(contentsOf: "<td class=\"n blank\"><span title=\"报告未填报（空白），不计为 0\">未填报</span></td>".utf8); return }
+        out.append(contentsOf: "<td class=\"n\">".utf8)
+        JSON.appendNumber(v, to: &out)
+        out.append(contentsOf: "</td>".utf8)
+    }
+
+    /// `rateCell(v)` appended to `out`.
+    static func appendRateCell(_ v: Double?, to out: inout [UInt8]) {
+        guard let v else { out.append(contentsOf: "<td class=\"n na\"><span title=\"所需数字空白或分母为 0，无法计算\">—</span></td>".utf8); return }
+        out.append(contentsOf: "<td class=\"n\">".utf8)
+        out.append(contentsOf: Format.percent(v).utf8)
+        out.append(contentsOf: "</td>".utf8)
+    }
+
     func rateCell(_ v: Double?) -> String {
         guard let v else { return "<td class=\"n na\"><span title=\"所需数字空白或分母为 0，无法计算\">—</span></td>" }
         return "<td class=\"n\">\(Format.percent(v))</td>"
@@ -421,6 +437,11 @@ struct TableHTML {
     /// (already `<td>`). The report's figure tables, which key their rows and columns, are
     /// `SiteRenderer.FigureTable`.
     mutating func row(_ header: String, _ cells: [String], cls: String? = nil) {
+        row(header, cls: cls) { body in for c in cells { body.append(contentsOf: c.utf8) } }
+    }
+
+    /// `row` whose data cells `cells` appends onto the table's bytes (no string per cell).
+    mutating func row(_ header: String, cls: String? = nil, cells: (inout [UInt8]) -> Void) {
         body.append(contentsOf: "<tr".utf8)
         if let cls {
             body.append(contentsOf: " class=\"".utf8)
@@ -430,7 +451,7 @@ struct TableHTML {
         body.append(contentsOf: "><th scope=\"row\">".utf8)
         body.append(contentsOf: header.utf8)
         body.append(contentsOf: "</th>".utf8)
-        for c in cells { body.append(contentsOf: c.utf8) }
+        cells(&body)
         body.append(contentsOf: "</tr>".utf8)
     }
 
