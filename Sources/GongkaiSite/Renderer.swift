@@ -359,6 +359,11 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     func regionLink(_ key: String) -> String { urls.link(regionDirs[key] ?? "regions/") }
     func yearLink(_ y: Int) -> String { urls.link("years/\(y)/") }
 
+    /// `a(href, text)` onto bytes.
+    func link(_ href: String, _ text: String, into out: inout ByteSink) {
+        out.put("<a href=\""); out.put(utf8: Escape.html(href)); out.put("\">"); out.put(utf8: Escape.html(text)); out.put("</a>")
+    }
+
     func a(_ href: String, _ text: String, cls: String? = nil) -> String {
         "<a href=\"\(Escape.html(href))\"\(cls.map { " class=\"\($0)\"" } ?? "")>\(Escape.html(text))</a>"
     }

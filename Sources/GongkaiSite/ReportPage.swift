@@ -41,33 +41,40 @@ extension SiteRenderer {
         var blocks = HTMLBlocks()
         let title = reportTitle(i) + " 政府信息公开工作年度报告"
 
-        // Facts about the report.
-        var meta = "<dl class=\"meta\">"
+        // Facts about the report (on bytes: a string grown piece by piece cost more).
+        var meta = ByteSink(capacity: 2048)
+        meta.put("<dl class=\"meta\">")
         if e.agencyKey != nil, let name = e.agencyName {
-            meta += "<dt>机关</dt><dd>\(a(urls.link(agencyDir ?? "agencies/"), name))"
-            if let t = r.agency, AgencyName.normalize(t) != AgencyName.normalize(name) { meta += "（报告标题：\(Escape.html(t))）" }
-            meta += "</dd>"
+            meta.put("<dt>机关</dt><dd>"); link(urls.link(agencyDir ?? "agencies/"), name, into: &meta)
+            if let t = r.agency, AgencyName.normalize(t) != AgencyName.normalize(name) { meta.put("（报告标题："); meta.put(utf8: Escape.html(t)); meta.put("）") }
+            meta.put("</dd>")
         } else {
-            meta += "<dt>机关</dt><dd class=\"blank\">标题中未识别出机关</dd>"
+            meta.put("<dt>机关</dt><dd class=\"blank\">标题中未识别出机关</dd>")
         }
-        if let y = r.year { meta += "<dt>年度</dt><dd>\(a(yearLink(y), "\(y) 年"))</dd>" }
-        if let t = r.template { meta += "<dt>表式</dt><dd>\(t == .form2019 ? "2019 年版（国办公开办函〔2019〕60号）" : "2021 年版（国办公开办函〔2021〕30号）")</dd>" }
-        if e.agencyKey != nil { meta += "<dt>层级</dt><dd>\(Escape.html(e.level.label))</dd>" }
-        if let rk = e.regionKey { meta += "<dt>地区</dt><dd>\(a(regionLink(rk), rk))</dd>" }
-        meta += "<dt>源文件</dt><dd><a href=\"#source\">\(Escape.html(lr.relativePath))</a></dd>"
+        if let y = r.year { meta.put("<dt>年度</dt><dd>"); link(yearLink(y), "\(y) 年", into: &meta); meta.put("</dd>") }
+        if let t = r.template { meta.put("<dt>表式</dt><dd>"); meta.put(t == .form2019 ? "2019 年版（国办公开办函〔2019〕60号）" : "2021 年版（国办公开办函〔2021〕30号）"); meta.put("</dd>") }
+        if e.agencyKey != nil { meta.put("<dt>层级</dt><dd>"); meta.put(utf8: Escape.html(e.level.label)); meta.put("</dd>") }
+        if let rk = e.regionKey { meta.put("<dt>地区</dt><dd>"); link(regionLink(rk), rk, into: &meta); meta.put("</dd>") }
+        meta.put("<dt>源文件</dt><dd><a href=\"#source\">"); meta.put(utf8: Escape.html(lr.relativePath)); meta.put("</a></dd>")
         if let s = lr.sidecar {
-            if let u = s.sourceURL.flatMap(Escape.externalURL) { meta += "<dt>原文地址</dt><dd><a href=\"\(Escape.html(u))\" rel=\"nofollow noopener\">\(Escape.html(u))</a></dd>" }
-            if let p = s.published { meta += "<dt>发布日期</dt><dd><time datetime=\"\(p)\">\(p)</time></dd>" }
+            if let u = s.sourceURL.flatMap(Escape.externalURL) {
+                let h = Escape.html(u)
+                meta.put("<dt>原文地址</dt><dd><a href=\""); meta.put(utf8: h); meta.put("\" rel=\"nofollow noopener\">"); meta.put(utf8: h); meta.put("</a></dd>")
+            }
+            if let p = s.published { meta.put("<dt>发布日期</dt><dd><time datetime=\""); meta.put(utf8: p); meta.put("\">"); meta.put(utf8: p); meta.put("</time></dd>") }
         }
-        var data: [String] = []
+        meta.put("<dt>数据</dt><dd>")
         if let d = agencyDir {
-            data.append("本机关各年度：\(a(urls.link(d + "records.json"), "records.json"))、\(a(urls.link(d + "records.csv"), "records.csv"))")
+            meta.put("本机关各年度："); link(urls.link(d + "records.json"), "records.json", into: &meta)
+            meta.put("、"); link(urls.link(d + "records.csv"), "records.csv", into: &meta); meta.put("；")
         }
         let yearSlug = r.year.map(String.init) ?? "undated"
-        data.append("\(r.year.map { "\($0) 年" } ?? "年度未识别的")全部报告：\(a(urls.link("data/\(yearSlug)/records.json"), "records.json"))、\(a(urls.link("data/\(yearSlug)/records.csv"), "records.csv"))")
-        meta += "<dt>数据</dt><dd>\(data.joined(separator: "；"))（JSON 与 <code>gongkai extract</code> 的输出同一格式）</dd>"
-        meta += "<dt>核对</dt><dd>\(statusBadges(e))</dd>"
-        meta += "</dl>"
+        if let y = r.year { meta.put(integer: y); meta.put(" 年") } else { meta.put("年度未识别的") }
+        meta.put("全部报告："); link(urls.link("data/\(yearSlug)/records.json"), "records.json", into: &meta)
+        meta.put("、"); link(urls.link("data/\(yearSlug)/records.csv"), "records.csv", into: &meta)
+        meta.put("（JSON 与 <code>gongkai extract</code> 的输出同一格式）</dd>")
+        meta.put("<dt>核对</dt><dd>"); meta.put(utf8: statusBadges(e)); meta.put("</dd>")
+        meta.put("</dl>")
 
         // Findings: the report's own, then those from comparing reports.
         var findings: [Diagnostic] = r.diagnostics
@@ -116,7 +123,7 @@ extension SiteRenderer {
             "sections": sections,
             "hasSections": !r.sections.isEmpty,
             "narrative": narrative,
-            "meta": blocks.add(meta),
+            "meta": blocks.add(bytes: meta.bytes()),
             "findings": diag.isEmpty ? "" : blocks.add(diag),
             "hasFindings": !diag.isEmpty,
             "otherYears": others.isEmpty ? "" : blocks.add(others),
