@@ -364,6 +364,12 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
         out.put("<a href=\""); out.put(utf8: Escape.html(href)); out.put("\">"); out.put(utf8: Escape.html(text)); out.put("</a>")
     }
 
+    /// `a(href, text)` onto bytes.
+    func link(_ href: String, _ text: String, into out: inout [UInt8]) {
+        out.append(contentsOf: "<a href=\"".utf8); out.append(contentsOf: Escape.html(href).utf8); out.append(contentsOf: "\">".utf8)
+        out.append(contentsOf: Escape.html(text).utf8); out.append(contentsOf: "</a>".utf8)
+    }
+
     func a(_ href: String, _ text: String, cls: String? = nil) -> String {
         "<a href=\"\(Escape.html(href))\"\(cls.map { " class=\"\($0)\"" } ?? "")>\(Escape.html(text))</a>"
     }

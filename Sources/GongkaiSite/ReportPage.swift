@@ -309,16 +309,27 @@ extension SiteRenderer {
     func crossYearHTML(_ checks: [CrossYearCheck], of ag: AgencyAggregate) -> String {
         var t = TableHTML(caption: "跨年核对：本年“上年结转”＝上年“结转下年度”（总计列）", head: ["年度", "上年结转（本年报告）", "结转下年度（上年报告）", "结果"])
         for c in checks {
-            let status: String
-            switch c.status {
-            case .holds: status = "<td class=\"ok\">一致</td>"
-            case .breaks: status = "<td class=\"warn\">不一致</td>"
-            case .notCheckable: status = "<td class=\"note\">无法核对（有空白）</td>"
+            t.row(String(c.year)) { out in
+                if let l = c.line {
+                    out.append(contentsOf: "<td class=\"n\">".utf8)
+                    if let v = c.carriedOver { JSON.appendNumber(v, to: &out) } else { out.append(contentsOf: "空白".utf8) }
+                    out.append(contentsOf: " <small>".utf8)
+                    link(urls.link(reportDir(source: c.source, of: ag)) + "#L\(l)", "第 \(l) 行", into: &out)
+                    out.append(contentsOf: "</small></td>".utf8)
+                } else {
+                    Self.appendFigureCell(c.carriedOver, to: &out)
+                }
+                out.append(contentsOf: "<td class=\"n\">".utf8)
+                if let v = c.previousCarriedForward { JSON.appendNumber(v, to: &out) } else { out.append(contentsOf: "空白".utf8) }
+                out.append(contentsOf: " <small>".utf8)
+                link(urls.link(reportDir(source: c.previousSource, of: ag)), "\(c.year - 1) 年报告", into: &out)
+                out.append(contentsOf: "</small></td>".utf8)
+                switch c.status {
+                case .holds: out.append(contentsOf: "<td class=\"ok\">一致</td>".utf8)
+                case .breaks: out.append(contentsOf: "<td class=\"warn\">不一致</td>".utf8)
+                case .notCheckable: out.append(contentsOf: "<td class=\"note\">无法核对（有空白）</td>".utf8)
+                }
             }
-            let cur = c.line.map { l in "<td class=\"n\">\(c.carriedOver.map(Format.number) ?? "空白") <small>\(a(urls.link(reportDir(source: c.source, of: ag)) + "#L\(l)", "第 \(l) 行"))</small></td>" } ?? figureCell(c.carriedOver)
-            let prevLink = a(urls.link(reportDir(source: c.previousSource, of: ag)), "\(c.year - 1) 年报告")
-            let prev = "<td class=\"n\">\(c.previousCarriedForward.map(Format.number) ?? "空白") <small>\(prevLink)</small></td>"
-            t.row("\(c.year)", [cur, prev, status])
         }
         return t.html
     }
