@@ -31,15 +31,21 @@ public enum SVGChart {
         func r(_ d: Double, _ out: inout ByteSink) { Format.tenths(d, into: &out) }
         func text(_ s: String, _ out: inout ByteSink) { out.put(utf8: Escape.html(s)) }
 
-        var desc: [String] = []
-        for s in series {
-            let parts = zip(categories, s.values).map { c, v in "\(c)：\(v.map(fmt) ?? "未填报")" }
-            desc.append("\(s.label)：\(parts.joined(separator: "，"))")
-        }
         out.put("<figure class=\"chart\"><svg viewBox=\"0 0 "); out.put(integer: Int(w)); out.put(" "); out.put(integer: Int(h))
         out.put("\" role=\"img\" aria-labelledby=\""); out.put(utf8: id); out.put("-t "); out.put(utf8: id); out.put("-d\" class=\"chart-svg\">")
         out.put("<title id=\""); out.put(utf8: id); out.put("-t\">"); text(title, &out)
-        out.put("</title><desc id=\""); out.put(utf8: id); out.put("-d\">"); text(desc.joined(separator: "；"), &out); out.put("</desc>")
+        out.put("</title><desc id=\""); out.put(utf8: id); out.put("-d\">")
+        // Each series in words: "label：category：value，…", series separated by "；" (escaped
+        // piece by piece, which is escaping the whole: escaping maps each character alone).
+        for (k, s) in series.enumerated() {
+            if k > 0 { out.put("；") }
+            text(s.label, &out); out.put("：")
+            for (i, (c, v)) in zip(categories, s.values).enumerated() {
+                if i > 0 { out.put("，") }
+                text(c, &out); out.put("："); text(v.map(fmt) ?? "未填报", &out)
+            }
+        }
+        out.put("</desc>")
         // Grid and axis labels.
         for k in 0...2 {
             let v = maxV * Double(k) / 2
@@ -70,7 +76,8 @@ public enum SVGChart {
             for (i, v) in s.values.enumerated() {
                 guard let v else { continue }
                 out.put("<circle class=\"s"); out.put(integer: k % 4); out.put("\" cx=\""); r(x(i), &out); out.put("\" cy=\""); r(y(v), &out)
-                out.put("\" r=\"4\"><title>"); text("\(s.label) \(categories[i])：\(fmt(v))", &out); out.put("</title></circle>")
+                out.put("\" r=\"4\"><title>"); text(s.label, &out); out.put(" "); text(categories[i], &out); out.put("：")
+                text(fmt(v), &out); out.put("</title></circle>")
             }
         }
         out.put("</svg><figcaption>"); text(title, &out)
