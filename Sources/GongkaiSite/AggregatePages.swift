@@ -88,20 +88,30 @@ extension SiteRenderer {
         var t = TableHTML(caption: caption, head: ["机关", "层级", "地区", "报告", "最近一年新收申请", "最近一年公开率"])
         for i in indices {
             let ag = agg.agencies[i]
-            let years = ag.entries.map { j -> String in
-                let label = agg.entries[j].year.map(String.init) ?? "?"
-                return a(reportLink(j), label, cls: agg.entries[j].duplicate ? "dup" : nil)
-            }.joined(separator: " ")
             let last = ag.byYear.keys.max().flatMap { ag.byYear[$0] }.map { agg.entries[$0] }
             let lastNote = last.flatMap { $0.year }.map { $0 == latest ? "" : "<small>（\($0)）</small>" } ?? ""
-            var cells = ["<td>\(Escape.html(ag.level.label))</td>", "<td>\(ag.regionKey.map { a(regionLink($0), $0) } ?? "—")</td>", "<td class=\"years\">\(years)</td>"]
-            if let last {
-                cells.append("<td class=\"n\">\(last.figures[.received].map(Format.number) ?? "<span class=\"blank\">未填报</span>")\(lastNote)</td>")
-                cells.append("<td class=\"n\">\(last.figures.rate(.disclosure).map(Format.percent) ?? "—")\(lastNote)</td>")
-            } else {
-                cells += ["<td class=\"na\">—</td>", "<td class=\"na\">—</td>"]
+            // Cells written on the table's bytes (this table lists every agency of a region).
+            t.row(a(agencyLink(ag.key), ag.name)) { out in
+                out.append(contentsOf: "<td>".utf8); out.append(contentsOf: Escape.html(ag.level.label).utf8); out.append(contentsOf: "</td><td>".utf8)
+                if let rk = ag.regionKey { link(regionLink(rk), rk, into: &out) } else { out.append(contentsOf: "—".utf8) }
+                out.append(contentsOf: "</td><td class=\"years\">".utf8)
+                for (n, j) in ag.entries.enumerated() {
+                    if n > 0 { out.append(0x20) }
+                    link(reportLink(j), agg.entries[j].year.map(String.init) ?? "?", cls: agg.entries[j].duplicate ? "dup" : nil, into: &out)
+                }
+                out.append(contentsOf: "</td>".utf8)
+                if let last {
+                    out.append(contentsOf: "<td class=\"n\">".utf8)
+                    out.append(contentsOf: (last.figures[.received].map(Format.number) ?? "<span class=\"blank\">未填报</span>").utf8)
+                    out.append(contentsOf: lastNote.utf8)
+                    out.append(contentsOf: "</td><td class=\"n\">".utf8)
+                    out.append(contentsOf: (last.figures.rate(.disclosure).map(Format.percent) ?? "—").utf8)
+                    out.append(contentsOf: lastNote.utf8)
+                    out.append(contentsOf: "</td>".utf8)
+                } else {
+                    out.append(contentsOf: "<td class=\"na\">—</td><td class=\"na\">—</td>".utf8)
+                }
             }
-            t.row(a(agencyLink(ag.key), ag.name), cells)
         }
         if indices.isEmpty { return "<p>暂无机关。</p>" }
         return t.html

@@ -365,9 +365,10 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     }
 
     /// `a(href, text)` onto bytes.
-    func link(_ href: String, _ text: String, into out: inout [UInt8]) {
-        out.append(contentsOf: "<a href=\"".utf8); out.append(contentsOf: Escape.html(href).utf8); out.append(contentsOf: "\">".utf8)
-        out.append(contentsOf: Escape.html(text).utf8); out.append(contentsOf: "</a>".utf8)
+    func link(_ href: String, _ text: String, cls: String? = nil, into out: inout [UInt8]) {
+        out.append(contentsOf: "<a href=\"".utf8); out.append(contentsOf: Escape.html(href).utf8); out.append(0x22)
+        if let cls { out.append(contentsOf: " class=\"".utf8); out.append(contentsOf: cls.utf8); out.append(0x22) }
+        out.append(0x3E); out.append(contentsOf: Escape.html(text).utf8); out.append(contentsOf: "</a>".utf8)
     }
 
     func a(_ href: String, _ text: String, cls: String? = nil) -> String {
