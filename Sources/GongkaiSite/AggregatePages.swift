@@ -302,11 +302,15 @@ extension SiteRenderer {
                                   head: ["机关", "层级"] + cmp.map(\.label) + ["公开率", "核对"], cls: "data wide")
             for i in part {
                 let e = agg.entries[i]
-                var cells = ["<td>\(Escape.html(e.level.label))\(e.counted ? "" : "<br><small>不计入合计</small>")</td>"]
-                cells += cmp.map { figureCell(e.figures[$0]) }
-                cells.append(rateCell(e.figures.rate(.disclosure)))
-                cells.append("<td>\(statusBadges(e))</td>")
-                table.row(a(reportLink(i), e.agencyName ?? "?"), cells)
+                // Cells written on the table's bytes (a year's table lists every report).
+                table.row(a(reportLink(i), e.agencyName ?? "?")) { out in
+                    out.append(contentsOf: "<td>".utf8); out.append(contentsOf: Escape.html(e.level.label).utf8)
+                    if !e.counted { out.append(contentsOf: "<br><small>不计入合计</small>".utf8) }
+                    out.append(contentsOf: "</td>".utf8)
+                    for m in cmp { Self.appendFigureCell(e.figures[m], to: &out) }
+                    Self.appendRateCell(e.figures.rate(.disclosure), to: &out)
+                    out.append(contentsOf: "<td>".utf8); out.append(contentsOf: statusBadges(e).utf8); out.append(contentsOf: "</td>".utf8)
+                }
             }
             for l in levels {
                 let g = y.totals[l]!
