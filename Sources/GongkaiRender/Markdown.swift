@@ -30,7 +30,10 @@ public struct HTMLBlocks: Sendable {
         return HTMLBlocks.placeholder(parts.count - 1)
     }
 
-    static func placeholder(_ i: Int) -> String { "\u{E000}gk\(i)\u{E001}" }
+    static func placeholder(_ i: Int) -> String { i < common.count ? common[i].placeholder : "\u{E000}gk\(i)\u{E001}" }
+
+    /// The placeholders and markers of the first blocks, made once (a page has a dozen).
+    static let common: [(placeholder: String, marker: String)] = (0..<32).map { ("\u{E000}gk\($0)\u{E001}", "\u{E000}<gk\($0)>\u{E001}") }
 
     /// The block index a paragraph's literal text (a C string) stands for: exactly
     /// U+E000 `gk` digits U+E001, read on bytes (every paragraph of a page is asked).
@@ -88,7 +91,7 @@ public enum CommonMark {
         return splice(raw, blocks)
     }
 
-    static func marker(_ i: Int) -> String { "\u{E000}<gk\(i)>\u{E001}" }
+    static func marker(_ i: Int) -> String { i < HTMLBlocks.common.count ? HTMLBlocks.common[i].marker : "\u{E000}<gk\(i)>\u{E001}" }
 
     /// cmark's output with each marker replaced by its block. cmark writes a custom block as
     /// `cr`, `on_enter`, `cr` (`cr`: a newline unless the output already ends with one), so the
