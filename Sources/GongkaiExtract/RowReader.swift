@@ -17,8 +17,9 @@ struct RowDefinition: Sendable {
 struct RowSet: Sendable {
     let rows: [RowDefinition]
     let index: KeywordIndex
-    /// Cells per row.
-    let counts: [Int]
+    /// Cells per row, four bits a row (a table has at most 32 rows of at most 15 cells): read
+    /// for every line of a table, an array had to be retained each time.
+    let packedCounts: (UInt64, UInt64)
     let keys: [String]
     /// `onlyAfter` as row indices.
     let onlyAfter: [[Int]]
@@ -26,7 +27,12 @@ struct RowSet: Sendable {
     init(_ rows: [RowDefinition]) {
         self.rows = rows
         self.index = KeywordIndex(rows)
-        self.counts = rows.map(\.count)
+        precondition(rows.count <= 32 && rows.allSatisfy { $0.count < 16 }, "a table of the form has at most 32 rows of at most 15 cells")
+        var packed: (UInt64, UInt64) = (0, 0)
+        for (r, row) in rows.enumerated() {
+            if r < 16 { packed.0 |= UInt64(row.count) << UInt64(4 * r) } else { packed.1 |= UInt64(row.count) << UInt64(4 * (r - 16)) }
+        }
+        self.packedCounts = packed
         self.keys = rows.map(\.key)
         self.onlyAfter = rows.map { r in rows.indices.filter { r.onlyAfter.contains(rows[$0].key) } }
     }
@@ -87,8 +93,20 @@ struct RowReader {
     }
     private var pending: Pending? = nil
 
+    /// Cells of row `r` (`form.packedCounts`, copied: plain words, no array to retain).
+    private let packedCounts: (UInt64, UInt64)
+
+    @inline(__always)
+    private func count(_ r: Int) -> Int { Self.count(packedCounts, r) }
+
+    @inline(__always)
+    private static func count(_ packed: (UInt64, UInt64), _ r: Int) -> Int {
+        Int((r < 16 ? packed.0 >> UInt64(4 * r) : packed.1 >> UInt64(4 * (r - 16))) & 0xF)
+    }
+
     init(rows: RowSet, tableName: String, tableNameZH: String) {
         self.form = rows
+        self.packedCounts = rows.packedCounts
         self.tableName = tableName
         self.tableNameZH = tableNameZH
         self.readings = Array(repeating: nil, count: rows.rows.count)
@@ -115,7 +133,9 @@ struct RowReader {
     /// for several rows was taken at once).
     private mutating func consume(at k: Int, diagnostics: inout Diagnostics) -> Int {
         let line = table.lines[k]
-        let counts = form.counts
+        // A local copy: reading `self` while `add` changes it would copy the whole reader.
+        let counts = packedCounts
+        func count(_ r: Int) -> Int { Self.count(counts, r) }
         var i = line.start
         var labelOnLine = false
         while i < line.end {
@@ -137,7 +157,7 @@ struct RowReader {
                 if singleCellLine {
                     add(i..<j, skippingBlanks: true, line: line.number, diagnostics: &diagnostics)
                 } else {
-                    let need = counts[row] - pending!.cells.count
+                    let need = count(row) - pending!.cells.count
                     add(trimmed(i..<j, to: need, afterLabel: false), line: line.number, diagnostics: &diagnostics)
                 }
                 i = j
@@ -149,9 +169,9 @@ struct RowReader {
                 // Blank cells before a label cell are layout; blank cells that end a labelled
                 // line may be a row printed with every cell empty (a header's spanning label
                 // leaves fewer blanks than a row has cells, or many more).
-                if j == line.end, labelOnLine, let r = matchRow(), j - i >= counts[r], j - i <= counts[r] + 2 {
+                if j == line.end, labelOnLine, let r = matchRow(), j - i >= count(r), j - i <= count(r) + 2 {
                     start(r, line: line.number)
-                    add(trimmed(i..<j, to: counts[r], afterLabel: true), line: line.number, diagnostics: &diagnostics)
+                    add(trimmed(i..<j, to: count(r), afterLabel: true), line: line.number, diagnostics: &diagnostics)
                 }
                 i = j
                 continue
@@ -169,7 +189,7 @@ struct RowReader {
             if singleCellLine && !labelOnLine {
                 add(i..<j, skippingBlanks: true, line: line.number, diagnostics: &diagnostics)
             } else {
-                add(trimmed(i..<j, to: spill ? j - i : counts[r], afterLabel: labelOnLine), line: line.number, diagnostics: &diagnostics)
+                add(trimmed(i..<j, to: spill ? j - i : count(r), afterLabel: labelOnLine), line: line.number, diagnostics: &diagnostics)
             }
             i = j
         }
@@ -183,8 +203,8 @@ struct RowReader {
     private mutating func readBlock(at k: Int, from i: Int, diagnostics: inout Diagnostics) -> Int? {
         let chain = rowChain()
         guard chain.count >= 2 else { return nil }
-        let width = form.counts[chain[0]]
-        guard chain.allSatisfy({ form.counts[$0] == width }) else { return nil }
+        let width = count(chain[0])
+        guard chain.allSatisfy({ count($0) == width }) else { return nil }
         var block: [(line: Int, cells: [RawCell])] = []
         var m = k
         var first = true
@@ -344,7 +364,7 @@ struct RowReader {
             yuan = (labelText.includes("单位:元") || labelText.includes("(元)")) && !labelText.includes("万元")
         }
         pending = Pending(row: r, cells: [], labelLine: labelLine ?? line, yuan: yuan)
-        pending!.cells.reserveCapacity(form.counts[r])
+        pending!.cells.reserveCapacity(count(r))
         clearLabel()
     }
 
@@ -370,7 +390,7 @@ struct RowReader {
     /// result is false: the rest of the run is dropped too.
     private mutating func give(_ raw: RawCell, line: Int, diagnostics: inout Diagnostics) -> Bool {
         // Mutate `pending` in place: a copy would make every append copy the cells.
-        if pending!.cells.count == form.counts[pending!.row] {
+        if pending!.cells.count == count(pending!.row) {
             let row = pending!.row, yuan = pending!.yuan
             finishPending(diagnostics: &diagnostics)
             guard spill, let next = firstUnread() else {
@@ -379,7 +399,7 @@ struct RowReader {
                 return false
             }
             pending = Pending(row: next, cells: [], labelLine: line, yuan: yuan)
-            pending!.cells.reserveCapacity(form.counts[next])
+            pending!.cells.reserveCapacity(count(next))
         }
         let cell: Cell
         switch raw.kind {
@@ -394,13 +414,13 @@ struct RowReader {
     }
 
     private mutating func finishIfFull(diagnostics: inout Diagnostics) {
-        if let row = pending?.row, pending!.cells.count == form.counts[row] { finishPending(diagnostics: &diagnostics) }
+        if let row = pending?.row, pending!.cells.count == count(row) { finishPending(diagnostics: &diagnostics) }
     }
 
     private mutating func finishPending(diagnostics: inout Diagnostics) {
         guard var p = pending else { return }
         pending = nil
-        let count = form.counts[p.row]
+        let count = count(p.row)
         if p.cells.count < count {
             diagnostics.error("\(tableName): row \(rows[p.row].label) has \(p.cells.count) of its \(count) cells; the missing ones are null",
                               zh: "\(tableNameZH)：“\(rows[p.row].label)”行应有 \(count) 格，只读到 \(p.cells.count) 格，缺少的记为无数据", line: p.cells.last?.line ?? p.labelLine)
