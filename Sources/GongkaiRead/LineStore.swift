@@ -34,20 +34,7 @@ public struct LineStore: Sendable, Equatable {
 
     /// The lines of `text` (valid UTF-8) split at LF, numbered from 1; the buffer is `text`.
     init(splitting text: [UInt8]) {
-        bytes = text
-        bounds.reserveCapacity(text.count / 16 + 2)
-        var start = 0, number = 1
-        text.withUnsafeBufferPointer { b in
-            for i in 0..<b.count where b[i] == 0x0A {
-                bounds.append(start)
-                bounds.append(i)
-                start = i + 1
-                number += 1
-            }
-        }
-        bounds.append(start)
-        bounds.append(text.count)
-        numbers = Array(1...number)
+        self.init(text, breaks: text.indices.filter { text[$0] == 0x0A })
     }
 
     public var count: Int { numbers.count }
@@ -97,11 +84,9 @@ public struct LineStore: Sendable, Equatable {
     }
 
     /// The UTF-8 bytes of line `i`.
-    public func withLine<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    func withLine<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[bounds[2 * i]..<bounds[2 * i + 1]])) }
     }
-
-    public func byteCount(_ i: Int) -> Int { bounds[2 * i + 1] - bounds[2 * i] }
 
     /// Line `i` as a string.
     public func text(_ i: Int) -> String {
