@@ -360,11 +360,6 @@ final class SiteRenderer: @unchecked Sendable {  // immutable after init; `site`
     func yearLink(_ y: Int) -> String { urls.link("years/\(y)/") }
 
     /// `a(href, text)` onto bytes.
-    func link(_ href: String, _ text: String, into out: inout ByteSink) {
-        out.put("<a href=\""); out.put(utf8: Escape.html(href)); out.put("\">"); out.put(utf8: Escape.html(text)); out.put("</a>")
-    }
-
-    /// `a(href, text)` onto bytes.
     func link(_ href: String, _ text: String, cls: String? = nil, into out: inout [UInt8]) {
         out.append(contentsOf: "<a href=\"".utf8); out.append(contentsOf: Escape.html(href).utf8); out.append(0x22)
         if let cls { out.append(contentsOf: " class=\"".utf8); out.append(contentsOf: cls.utf8); out.append(0x22) }

@@ -42,39 +42,40 @@ extension SiteRenderer {
         let title = reportTitle(i) + " 政府信息公开工作年度报告"
 
         // Facts about the report (on bytes: a string grown piece by piece cost more).
-        var meta = ByteSink(capacity: 2048)
-        meta.put("<dl class=\"meta\">")
+        var meta: [UInt8] = []
+        meta.reserveCapacity(2048)
+        meta.append(contentsOf: "<dl class=\"meta\">".utf8)
         if e.agencyKey != nil, let name = e.agencyName {
-            meta.put("<dt>机关</dt><dd>"); link(urls.link(agencyDir ?? "agencies/"), name, into: &meta)
-            if let t = r.agency, AgencyName.normalize(t) != AgencyName.normalize(name) { meta.put("（报告标题："); meta.put(utf8: Escape.html(t)); meta.put("）") }
-            meta.put("</dd>")
+            meta.append(contentsOf: "<dt>机关</dt><dd>".utf8); link(urls.link(agencyDir ?? "agencies/"), name, into: &meta)
+            if let t = r.agency, AgencyName.normalize(t) != AgencyName.normalize(name) { meta.append(contentsOf: "（报告标题：".utf8); meta.append(contentsOf: Escape.html(t).utf8); meta.append(contentsOf: "）".utf8) }
+            meta.append(contentsOf: "</dd>".utf8)
         } else {
-            meta.put("<dt>机关</dt><dd class=\"blank\">标题中未识别出机关</dd>")
+            meta.append(contentsOf: "<dt>机关</dt><dd class=\"blank\">标题中未识别出机关</dd>".utf8)
         }
-        if let y = r.year { meta.put("<dt>年度</dt><dd>"); link(yearLink(y), "\(y) 年", into: &meta); meta.put("</dd>") }
-        if let t = r.template { meta.put("<dt>表式</dt><dd>"); meta.put(t == .form2019 ? "2019 年版（国办公开办函〔2019〕60号）" : "2021 年版（国办公开办函〔2021〕30号）"); meta.put("</dd>") }
-        if e.agencyKey != nil { meta.put("<dt>层级</dt><dd>"); meta.put(utf8: Escape.html(e.level.label)); meta.put("</dd>") }
-        if let rk = e.regionKey { meta.put("<dt>地区</dt><dd>"); link(regionLink(rk), rk, into: &meta); meta.put("</dd>") }
-        meta.put("<dt>源文件</dt><dd><a href=\"#source\">"); meta.put(utf8: Escape.html(lr.relativePath)); meta.put("</a></dd>")
+        if let y = r.year { meta.append(contentsOf: "<dt>年度</dt><dd>".utf8); link(yearLink(y), "\(y) 年", into: &meta); meta.append(contentsOf: "</dd>".utf8) }
+        if let t = r.template { meta.append(contentsOf: "<dt>表式</dt><dd>".utf8); meta.append(contentsOf: (t == .form2019 ? "2019 年版（国办公开办函〔2019〕60号）" : "2021 年版（国办公开办函〔2021〕30号）").utf8); meta.append(contentsOf: "</dd>".utf8) }
+        if e.agencyKey != nil { meta.append(contentsOf: "<dt>层级</dt><dd>".utf8); meta.append(contentsOf: Escape.html(e.level.label).utf8); meta.append(contentsOf: "</dd>".utf8) }
+        if let rk = e.regionKey { meta.append(contentsOf: "<dt>地区</dt><dd>".utf8); link(regionLink(rk), rk, into: &meta); meta.append(contentsOf: "</dd>".utf8) }
+        meta.append(contentsOf: "<dt>源文件</dt><dd><a href=\"#source\">".utf8); meta.append(contentsOf: Escape.html(lr.relativePath).utf8); meta.append(contentsOf: "</a></dd>".utf8)
         if let s = lr.sidecar {
             if let u = s.sourceURL.flatMap(Escape.externalURL) {
                 let h = Escape.html(u)
-                meta.put("<dt>原文地址</dt><dd><a href=\""); meta.put(utf8: h); meta.put("\" rel=\"nofollow noopener\">"); meta.put(utf8: h); meta.put("</a></dd>")
+                meta.append(contentsOf: "<dt>原文地址</dt><dd><a href=\"".utf8); meta.append(contentsOf: h.utf8); meta.append(contentsOf: "\" rel=\"nofollow noopener\">".utf8); meta.append(contentsOf: h.utf8); meta.append(contentsOf: "</a></dd>".utf8)
             }
-            if let p = s.published { meta.put("<dt>发布日期</dt><dd><time datetime=\""); meta.put(utf8: p); meta.put("\">"); meta.put(utf8: p); meta.put("</time></dd>") }
+            if let p = s.published { meta.append(contentsOf: "<dt>发布日期</dt><dd><time datetime=\"".utf8); meta.append(contentsOf: p.utf8); meta.append(contentsOf: "\">".utf8); meta.append(contentsOf: p.utf8); meta.append(contentsOf: "</time></dd>".utf8) }
         }
-        meta.put("<dt>数据</dt><dd>")
+        meta.append(contentsOf: "<dt>数据</dt><dd>".utf8)
         if let d = agencyDir {
-            meta.put("本机关各年度："); link(urls.link(d + "records.json"), "records.json", into: &meta)
-            meta.put("、"); link(urls.link(d + "records.csv"), "records.csv", into: &meta); meta.put("；")
+            meta.append(contentsOf: "本机关各年度：".utf8); link(urls.link(d + "records.json"), "records.json", into: &meta)
+            meta.append(contentsOf: "、".utf8); link(urls.link(d + "records.csv"), "records.csv", into: &meta); meta.append(contentsOf: "；".utf8)
         }
         let yearSlug = r.year.map(String.init) ?? "undated"
-        if let y = r.year { meta.put(integer: y); meta.put(" 年") } else { meta.put("年度未识别的") }
-        meta.put("全部报告："); link(urls.link("data/\(yearSlug)/records.json"), "records.json", into: &meta)
-        meta.put("、"); link(urls.link("data/\(yearSlug)/records.csv"), "records.csv", into: &meta)
-        meta.put("（JSON 与 <code>gongkai extract</code> 的输出同一格式）</dd>")
-        meta.put("<dt>核对</dt><dd>"); meta.put(utf8: statusBadges(e)); meta.put("</dd>")
-        meta.put("</dl>")
+        if let y = r.year { JSON.appendInteger(y, to: &meta); meta.append(contentsOf: " 年".utf8) } else { meta.append(contentsOf: "年度未识别的".utf8) }
+        meta.append(contentsOf: "全部报告：".utf8); link(urls.link("data/\(yearSlug)/records.json"), "records.json", into: &meta)
+        meta.append(contentsOf: "、".utf8); link(urls.link("data/\(yearSlug)/records.csv"), "records.csv", into: &meta)
+        meta.append(contentsOf: "（JSON 与 <code>gongkai extract</code> 的输出同一格式）</dd>".utf8)
+        meta.append(contentsOf: "<dt>核对</dt><dd>".utf8); meta.append(contentsOf: statusBadges(e).utf8); meta.append(contentsOf: "</dd>".utf8)
+        meta.append(contentsOf: "</dl>".utf8)
 
         // Findings: the report's own, then those from comparing reports.
         var findings: [Diagnostic] = r.diagnostics
@@ -123,7 +124,7 @@ extension SiteRenderer {
             "sections": sections,
             "hasSections": !r.sections.isEmpty,
             "narrative": narrative,
-            "meta": blocks.add(bytes: meta.bytes()),
+            "meta": blocks.add(bytes: meta),
             "findings": diag.isEmpty ? "" : blocks.add(diag),
             "hasFindings": !diag.isEmpty,
             "otherYears": others.isEmpty ? "" : blocks.add(others),
