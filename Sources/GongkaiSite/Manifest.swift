@@ -25,6 +25,9 @@ public final class OutputLock {
         guard fd >= 0 else { throw BuildError("\(path): cannot open the build lock: \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
+            // Every property is set by now, so `deinit` runs after the throw: it must not close
+            // the descriptor again (by then its number may be another thread's file).
+            held = false
             close(fd)
             if e == EWOULDBLOCK {
                 throw BuildError("another gongkai build is writing \(output) (it holds \(path)); wait for it to finish, or build into another folder")
